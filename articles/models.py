@@ -1,0 +1,117 @@
+"""Content (articles, topics) and behaviour (interactions, searches)."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Topic(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("topic_detail", kwargs={"slug": self.slug})
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=220, unique=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    topics = models.ManyToManyField(Topic, related_name="articles", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The id the article has in an imported catalogue (DESIGN §5 "article_id"); importers key
+    # on it so that re-running an import updates instead of duplicating.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("article_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class Interaction(models.Model):
+    class Event(models.TextChoices):
+        VIEW = "view", "View"
+        CLICK = "click", "Click"
+        READ = "read", "Read"
+        LIKE = "like", "Like"
+        BOOKMARK = "bookmark", "Bookmark"
+        SHARE = "share", "Share"
+        DISLIKE = "dislike", "Not interested"
+        RATING = "rating", "Rating"
+
+    class Source(models.TextChoices):
+        WEB = "web", "Site"
+        API = "api", "API"
+        IMPORT = "import", "Import"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="interactions")
+    event = models.CharField(max_length=10, choices=Event.choices, default=Event.READ)
+    value = models.FloatField(null=True, blank=True)
+    dwell_seconds = models.PositiveIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set only by importers: a digest of the source row, so re-importing a file adds nothing.
+    import_key = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["article", "event", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.event} {self.article_id}"
+
+
+class SearchQuery(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="search_queries",
+    )
+    text = models.CharField(max_length=500)
+    results_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "search queries"
+
+    def __str__(self):
+        return self.text

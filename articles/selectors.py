@@ -1,0 +1,114 @@
+"""Reads of content and behaviour. Each returns a queryset (or plain data) for views to render."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from .models import Article, Interaction, SearchQuery, Topic
+
+
+def articles_published() -> QuerySet[Article]:
+    return Article.objects.filter(status=Article.Status.PUBLISHED).prefetch_related("topics")
+
+
+def articles_visible_to(user) -> QuerySet[Article]:
+    """Editors see every article; everybody else only published ones."""
+    if user is not None and user.is_authenticated and user.has_perm("articles.change_article"):
+        return Article.objects.all().prefetch_related("topics")
+    return articles_published()
+
+
+def article_get_for_reader(*, user, slug: str | None = None, pk: int | None = None) -> Article:
+    """The article if ``user`` may see it, else Http404 (drafts are invisible, not forbidden)."""
+    lookup = {"slug": slug} if slug is not None else {"pk": pk}
+    article = articles_visible_to(user).filter(**lookup).first()
+    if article is None:
+        raise Http404("No such article.")
+    return article
+
+
+def articles_latest() -> QuerySet[Article]:
+    return articles_published().order_by("-published_at", "-id")
+
+
+def articles_trending(*, days: int | None = None) -> QuerySet[Article]:
+    """Published articles ordered by how many interactions they had in the last ``days`` days
+    (dislikes excluded); only articles with at least one such interaction."""
+    days = days or settings.RECSITE_TRENDING_DAYS
+    since = timezone.now() - timedelta(days=days)
+    recent = Q(interactions__created_at__gte=since) & ~Q(
+        interactions__event=Interaction.Event.DISLIKE
+    )
+    return (
+        articles_published()
+        .annotate(recent_reads=Count("interactions", filter=recent))
+        .filter(recent_reads__gt=0)
+        .order_by("-recent_reads", "-published_at", "-id")
+    )
+
+
+def articles_search(*, text: str, base: QuerySet[Article] | None = None) -> QuerySet[Article]:
+    """Articles whose title, summary or body contain every word of ``text`` (case-insensitive)."""
+    queryset = base if base is not None else articles_published()
+    for word in text.split()[:10]:
+        queryset = queryset.filter(
+            Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+        )
+    return queryset
+
+
+def topics_with_counts() -> QuerySet[Topic]:
+    return Topic.objects.annotate(
+        published_count=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED))
+    ).order_by("name")
+
+
+def interactions_of(*, user) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(user=user).select_related("article").order_by(
+        "-created_at", "-id"
+    )
+
+
+def reading_history(*, user) -> QuerySet[Interaction]:
+    """The reader's positive behaviour, newest first (what the "me" page lists)."""
+    return interactions_of(user=user).exclude(event=Interaction.Event.DISLIKE)
+
+
+def article_events_of(*, user, article: Article) -> set[str]:
+    if user is None or not user.is_authenticated:
+        return set()
+    return set(
+        Interaction.objects.filter(user=user, article=article).values_list("event", flat=True)
+    )
+
+
+def user_data_export(*, user) -> dict:
+    """Everything the platform stores about ``user``'s account and behaviour, as JSON-ready data."""
+    return {
+        "account": {
+            "username": user.username,
+            "email": user.email,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "interactions": [
+            {
+                "article_id": row.article_id,
+                "article_title": row.article.title,
+                "event": row.event,
+                "value": row.value,
+                "dwell_seconds": row.dwell_seconds,
+                "source": row.source,
+                "created_at": row.created_at.isoformat(),
+            }
+            for row in interactions_of(user=user).iterator(chunk_size=2000)
+        ],
+        "searches": [
+            {"text": row.text, "results_count": row.results_count,
+             "created_at": row.created_at.isoformat()}
+            for row in SearchQuery.objects.filter(user=user).order_by("-created_at")
+        ],
+    }
