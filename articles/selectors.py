@@ -67,8 +67,10 @@ def topics_with_counts() -> QuerySet[Topic]:
 
 
 def interactions_of(*, user) -> QuerySet[Interaction]:
-    return Interaction.objects.filter(user=user).select_related("article").order_by(
-        "-created_at", "-id"
+    return (
+        Interaction.objects.filter(user=user)
+        .select_related("article")
+        .order_by("-created_at", "-id")
     )
 
 
@@ -107,8 +109,24 @@ def user_data_export(*, user) -> dict:
             for row in interactions_of(user=user).iterator(chunk_size=2000)
         ],
         "searches": [
-            {"text": row.text, "results_count": row.results_count,
-             "created_at": row.created_at.isoformat()}
+            {
+                "text": row.text,
+                "results_count": row.results_count,
+                "created_at": row.created_at.isoformat(),
+            }
             for row in SearchQuery.objects.filter(user=user).order_by("-created_at")
         ],
     }
+
+
+def topic_get(*, slug: str) -> Topic:
+    """The topic with ``slug``, else Http404 (topics are public, so no user is needed)."""
+    topic = Topic.objects.filter(slug=slug).first()
+    if topic is None:
+        raise Http404("No such topic.")
+    return topic
+
+
+def articles_in_topic(*, topic: Topic) -> QuerySet[Article]:
+    """Published articles of ``topic``, newest first."""
+    return articles_latest().filter(topics=topic)

@@ -20,9 +20,7 @@ def unique_slug(*, model, text: str, exclude_pk=None, max_length: int = 200) -> 
     """A slug for ``text`` that no other row of ``model`` has, suffixed -2, -3, ... if taken."""
     base = slugify(text)[:max_length].strip("-") or "item"
     candidates = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
-    taken = set(
-        candidates.filter(slug__startswith=base).values_list("slug", flat=True)
-    )
+    taken = set(candidates.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 1
     while slug in taken:
         n += 1
@@ -117,8 +115,12 @@ def articles_set_status(*, articles: Iterable[Article], status: str) -> int:
 
 def _validate_event(event: str, value: float | None) -> None:
     if event not in Interaction.Event.values:
-        raise ValidationError({"event": f"Unknown event {event!r}; expected one of "
-                                        f"{', '.join(Interaction.Event.values)}."})
+        raise ValidationError(
+            {
+                "event": f"Unknown event {event!r}; expected one of "
+                f"{', '.join(Interaction.Event.values)}."
+            }
+        )
     if event == Interaction.Event.RATING and value is None:
         raise ValidationError({"value": "A rating needs a value."})
 
@@ -153,8 +155,10 @@ def interactions_record(
         )
     if len(rows) > settings.RECSITE_INTERACTION_BATCH_LIMIT:
         raise ValidationError(
-            {"non_field_errors": f"At most {settings.RECSITE_INTERACTION_BATCH_LIMIT} interactions "
-                                 "per request."}
+            {
+                "non_field_errors": f"At most {settings.RECSITE_INTERACTION_BATCH_LIMIT} interactions "
+                "per request."
+            }
         )
     created = Interaction.objects.bulk_create(rows)
     if created:
@@ -199,3 +203,10 @@ def user_delete(*, user) -> None:
     """Delete the account and, by cascade, every row of its behaviour (interactions, searches,
     tokens, and whatever other apps hang off the user)."""
     user.delete()
+
+
+@transaction.atomic
+def article_delete(*, article: Article) -> None:
+    """Delete the article and, by cascade, the behaviour recorded on it. Archiving keeps both;
+    deleting is for content that should never have been there."""
+    article.delete()

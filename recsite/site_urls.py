@@ -4,4 +4,17 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("latest/", views.latest, name="latest"),
+    path("trending/", views.trending, name="trending"),
+    path("topics/", views.topic_list, name="topic_list"),
+    path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
+    path("search/", views.search, name="search"),
+    path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
+    path("articles/<slug:slug>/<str:event>/", views.article_event, name="article_event"),
+    path("me/", views.me, name="me"),
+    path("me/export/", views.me_export, name="me_export"),
+    path("me/delete/", views.me_delete, name="me_delete"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
 ]

@@ -1,5 +1,225 @@
-from django.shortcuts import render
+"""The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
+through articles.services, and every form works without JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from articles import selectors, services
+from articles.models import Interaction
+
+from .forms import AccountDeleteForm, SignUpForm
+
+PAGE_SIZE = 20
+HOME_TRENDING = 5
+HOME_LATEST = 10
+MORE_IN_TOPIC = 5
+
+# The buttons a reader has on an article page: event -> (label, pressed label, feedback).
+ARTICLE_BUTTONS = {
+    Interaction.Event.LIKE: ("Like", "Liked", "Liked. We'll recommend more like it."),
+    Interaction.Event.BOOKMARK: ("Bookmark", "Bookmarked", "Bookmarked. It's on your page."),
+    Interaction.Event.DISLIKE: (
+        "Not interested",
+        "Not interested",
+        "Got it. We'll show you fewer articles like this.",
+    ),
+}
 
 
+def _page(request, queryset):
+    # get_page() turns a missing, malformed or out-of-range ?page= into a valid page, never a 500.
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _safe_next(request, default: str) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+@require_GET
 def home(request):
-    return render(request, "recsite/home.html")
+    return render(
+        request,
+        "recsite/home.html",
+        {
+            "trending": selectors.articles_trending()[:HOME_TRENDING],
+            "latest": selectors.articles_latest()[:HOME_LATEST],
+        },
+    )
+
+
+@require_GET
+def latest(request):
+    return render(
+        request, "recsite/latest.html", {"page": _page(request, selectors.articles_latest())}
+    )
+
+
+@require_GET
+def trending(request):
+    page = _page(request, selectors.articles_trending())
+    return render(request, "recsite/trending.html", {"page": page})
+
+
+@require_GET
+def topic_list(request):
+    topics = selectors.topics_with_counts().filter(published_count__gt=0)
+    return render(request, "recsite/topic_list.html", {"topics": topics})
+
+
+@require_GET
+def topic_detail(request, slug):
+    topic = selectors.topic_get(slug=slug)
+    page = _page(request, selectors.articles_in_topic(topic=topic))
+    return render(request, "recsite/topic_detail.html", {"topic": topic, "page": page})
+
+
+@require_GET
+def search(request):
+    text = " ".join(request.GET.get("q", "").split())
+    page = None
+    if text:
+        results = selectors.articles_search(text=text)
+        page = _page(request, results)
+        # Searches are behaviour (DESIGN §3). Turning to page 2 of the same results is not a new
+        # search, so only the first page is recorded.
+        if page.number == 1:
+            services.search_record(user=request.user, text=text, results_count=page.paginator.count)
+    return render(request, "recsite/search.html", {"q": text, "page": page})
+
+
+@require_GET
+def article_detail(request, slug):
+    article = selectors.article_get_for_reader(user=request.user, slug=slug)
+    # Editors may preview drafts; only reading a published article is reader behaviour.
+    if request.user.is_authenticated and article.is_published:
+        services.interaction_record(
+            user=request.user,
+            article=article,
+            event=Interaction.Event.VIEW,
+            source=Interaction.Source.WEB,
+        )
+    first_topic = article.topics.first()
+    more = []
+    if first_topic is not None:
+        more = selectors.articles_in_topic(topic=first_topic).exclude(pk=article.pk)[:MORE_IN_TOPIC]
+    context = {
+        "article": article,
+        "events": selectors.article_events_of(user=request.user, article=article),
+        "first_topic": first_topic,
+        "more_in_topic": more,
+        "article_buttons": [
+            (event, label, pressed) for event, (label, pressed, _) in ARTICLE_BUTTONS.items()
+        ],
+    }
+    return render(request, "recsite/article_detail.html", context)
+
+
+def _wants_json(request) -> bool:
+    # Browsers' own form posts prefer text/html; site.js asks for application/json explicitly.
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+@require_POST
+def article_event(request, slug, event):
+    if event not in ARTICLE_BUTTONS:
+        raise Http404("No such action.")
+    article_url = reverse("article_detail", kwargs={"slug": slug})
+    if not request.user.is_authenticated:
+        # Back to the article after logging in (the action URL itself only accepts POST).
+        return redirect_to_login(article_url)
+    article = selectors.article_get_for_reader(user=request.user, slug=slug)
+    if not article.is_published:
+        raise Http404("No such article.")
+    # A button is a state ("liked"), not a counter: pressing it again records nothing more.
+    recorded = event not in selectors.article_events_of(user=request.user, article=article)
+    if recorded:
+        services.interaction_record(
+            user=request.user, article=article, event=event, source=Interaction.Source.WEB
+        )
+    feedback = ARTICLE_BUTTONS[event][2]
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "event": event, "recorded": recorded, "message": feedback})
+    messages.success(request, feedback)
+    return HttpResponseRedirect(_safe_next(request, default=article_url))
+
+
+@require_GET
+@login_required
+def me(request):
+    page = _page(request, selectors.reading_history(user=request.user))
+    return render(request, "recsite/me.html", {"page": page})
+
+
+@require_GET
+@login_required
+def me_export(request):
+    response = JsonResponse(
+        selectors.user_data_export(user=request.user), json_dumps_params={"indent": 2}
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="recsite-{request.user.username}-data.json"'
+    )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def me_delete(request):
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.user_delete(user=user)
+        messages.success(request, "Your account and everything we stored about you are deleted.")
+        return redirect("home")
+    return render(request, "recsite/me_delete.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.user_create(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user)
+        messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+        return redirect(_safe_next(request, default=reverse("home")))
+    context = {"form": form, "next": _safe_next(request, default="")}
+    return render(request, "registration/signup.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, f"Welcome back, {form.get_user().username}.")
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's LogoutView refuses GET), so a link or an image cannot log anyone out."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response

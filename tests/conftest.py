@@ -16,6 +16,12 @@ def _celery_runs_tasks_inline():
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Password hashing dominates test time otherwise; production keeps Django's default hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     from django.core.cache import cache
 

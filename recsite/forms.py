@@ -1,0 +1,38 @@
+"""Forms of the reader site. They validate only; the views hand clean data to services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+
+class SignUpForm(UserCreationForm):
+    """Username, optional email, password twice; AUTH_PASSWORD_VALIDATORS apply (via the parent),
+    including the check that the password does not resemble the username or email."""
+
+    email = forms.EmailField(
+        required=False, help_text="Optional. Only used if you ask us to contact you."
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+
+class AccountDeleteForm(forms.Form):
+    """Asks for the current password, so that a forgotten open session cannot delete an account."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.", code="password_incorrect")
+        return password
