@@ -1,0 +1,126 @@
+"""The editors' admin: articles and topics are managed here, behaviour is browsed read-only.
+
+Article writes go through ``articles.services`` (never ``obj.save()``), so that an article that
+becomes published here is announced to the recommender exactly as one published over the API.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from . import services
+from .models import Article, Interaction, SearchQuery, Topic
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("title", "status", "published_at", "topic_names")
+    list_filter = ("status", "topics", "published_at")
+    # external_id is an opaque catalogue id, looked up whole rather than by substring.
+    search_fields = ("title", "summary", "body", "=external_id")
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("topics",)
+    readonly_fields = ("author", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "summary", "body", "topics")}),
+        ("Publication", {"fields": ("status", "published_at", "external_id")}),
+        ("History", {"fields": ("author", "created_at", "updated_at")}),
+    )
+    actions = ("publish_selected", "archive_selected")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description="topics")
+    def topic_names(self, article):
+        return ", ".join(topic.name for topic in article.topics.all())
+
+    @admin.action(description="Publish selected articles", permissions=["change"])
+    def publish_selected(self, request, queryset):
+        self._set_status(request, queryset, Article.Status.PUBLISHED)
+
+    @admin.action(description="Archive selected articles", permissions=["change"])
+    def archive_selected(self, request, queryset):
+        self._set_status(request, queryset, Article.Status.ARCHIVED)
+
+    def _set_status(self, request, queryset, status):
+        selected = len(queryset)
+        changed = services.articles_set_status(articles=queryset, status=status)
+        label = Article.Status(status).label.lower()
+        message = f"{changed} article(s) {label}."
+        if changed < selected:
+            message += f" {selected - changed} already were {label}."
+        self.message_user(request, message)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "topics"}
+        topics = form.cleaned_data["topics"]
+        if change:
+            # ``obj`` already carries the edited values; the service needs the stored row to see
+            # whether this save publishes the article or changes its text.
+            stored = Article.objects.get(pk=obj.pk)
+            article = services.article_update(article=stored, topics=topics, **fields)
+        else:
+            article = services.article_create(author=request.user, topics=topics, **fields)
+        # The admin goes on to log and redirect with ``obj``: make it the saved row, including
+        # what the service filled in (pk, published_at, author).
+        obj.pk = article.pk
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        # Topics were saved by the service in save_model; only inline formsets are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "article_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description="articles", ordering="article_count")
+    def article_count(self, topic):
+        return topic.article_count
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Behaviour is training data written by readers: nobody adds or edits it here, not even
+    superusers. Only a superuser may delete it, which is what lets a superuser delete an account
+    (a privacy request) whose rows cascade.
+
+    Tables reach hundreds of thousands of rows, so related rows are joined in the list query,
+    foreign keys never render as full drop-downs, and filtered lists skip the extra full count.
+    """
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "event", "value", "source", "article")
+    list_filter = ("event", "source", "created_at")
+    search_fields = ("user__username", "article__title")
+    list_select_related = ("user", "article")
+    raw_id_fields = ("user", "article")
+
+
+@admin.register(SearchQuery)
+class SearchQueryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "text", "results_count")
+    list_filter = ("created_at",)
+    search_fields = ("text", "user__username")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
