@@ -78,7 +78,9 @@ TEXT_FIELDS = ("title", "summary", "body")
 
 @transaction.atomic
 def article_update(*, article: Article, topics: Iterable[Topic] | None = None, **fields) -> Article:
-    """Update ``fields`` of ``article``; announce it when it becomes published or its text changes."""
+    """Update ``fields`` of ``article``.
+
+    Announces the article when it becomes published or a published article's text changes."""
     was_published = article.is_published
     text_before = tuple(getattr(article, name) for name in TEXT_FIELDS)
     for name, value in fields.items():
@@ -155,10 +157,7 @@ def interactions_record(
         )
     if len(rows) > settings.RECSITE_INTERACTION_BATCH_LIMIT:
         raise ValidationError(
-            {
-                "non_field_errors": f"At most {settings.RECSITE_INTERACTION_BATCH_LIMIT} interactions "
-                "per request."
-            }
+            {"non_field_errors": f"At most {settings.RECSITE_INTERACTION_BATCH_LIMIT} per request."}
         )
     created = Interaction.objects.bulk_create(rows)
     if created:

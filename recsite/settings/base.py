@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally: no CDN needed for /api/docs/
     "django_celery_beat",
     "articles",
     "recommender",
@@ -117,6 +118,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The embedded default serves static files straight from the apps (no collectstatic step);
+# production.py collects them and serves the compressed, hashed copies instead.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -126,9 +130,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous API request then gets 401 with `WWW-Authenticate: Token` (the
+    # first class decides the challenge) instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -142,6 +148,8 @@ REST_FRAMEWORK = {
         "auth": env("RECSITE_AUTH_THROTTLE", default="20/minute"),
     },
     "EXCEPTION_HANDLER": "recsite.api_errors.exception_handler",
+    # Batch errors keyed by item index ({"3": {"article": [...]}}), not a list padded with {}.
+    "LIST_SERIALIZER_ERRORS_AS_DICT": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -153,6 +161,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files, so /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name their enums so the schema has no naming collisions.
+    "ENUM_NAME_OVERRIDES": {
+        "ArticleStatusEnum": "articles.models.Article.Status",
+        "HealthStatusEnum": "recsite.api_views.HEALTH_STATUSES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -210,3 +227,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# --- recommender pipeline (issue 3: model registry, retraining, cached lists) ----------------
+# Hyper-parameters of the served MF model (recommender.ml.mf.ImplicitALS keyword arguments).
+RECSITE_MF_PARAMS = {"factors": 64, "regularization": 0.01, "alpha": 40.0, "iterations": 15}
+# Repeated events on one article add up to at most this weight (training and fold-in alike).
+RECSITE_WEIGHT_CAP = 10.0
+# The seed of the warm validation split, so successive versions are measured the same way.
+RECSITE_VALIDATION_SEED = 0
+# A new version activates itself only if its validation NDCG@10 is at most this much (absolute)
+# below the active version's; otherwise it waits as "ready" for an editor to decide.
+RECSITE_ACTIVATION_TOLERANCE = env.float("RECSITE_ACTIVATION_TOLERANCE", default=0.02)
+# Versions whose artifacts are kept on disk (per kind; the active one is always kept).
+RECSITE_KEEP_VERSIONS = env.int("RECSITE_KEEP_VERSIONS", default=5)
+# Longer than the retrain task's hard time limit, so a killed worker's lock expires by itself.
+RECSITE_RETRAIN_LOCK_SECONDS = 70 * 60
+# A reader's cached list: how many candidates it holds and how long it lives without a refresh.
+RECSITE_LIST_LENGTH = 200
+RECSITE_LIST_TTL_SECONDS = env.int("RECSITE_LIST_TTL_SECONDS", default=2 * 60 * 60)
+# "Active" readers, whose lists the hourly refresh keeps warm, and the refresh batch size.
+RECSITE_ACTIVE_USER_DAYS = env.int("RECSITE_ACTIVE_USER_DAYS", default=30)
+RECSITE_REFRESH_BATCH_SIZE = 500
