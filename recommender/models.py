@@ -1,0 +1,57 @@
+"""The recommendation domain's rows: model versions of the registry (DESIGN §3)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class ModelVersion(models.Model):
+    """One training run of one kind of model and, if it succeeded, its artifact directory.
+
+    Serving reads the single ``active`` version per kind. A new version becomes active only after
+    its artifacts are complete on disk, so a failed or killed training never changes what serves.
+    """
+
+    class Kind(models.TextChoices):
+        MF = "mf", "Matrix factorisation"
+        LM = "lm", "Language model"
+        HYBRID = "hybrid", "Hybrid ranker"
+        ENCODER = "encoder", "Text encoder"
+
+    class Status(models.TextChoices):
+        TRAINING = "training", "Training"
+        READY = "ready", "Ready"
+        ACTIVE = "active", "Active"
+        FAILED = "failed", "Failed"
+        RETIRED = "retired", "Retired"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MF)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING)
+    params = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    data_counts = models.JSONField(default=dict, blank=True)
+    # Relative to settings.RECSITE_ARTIFACT_DIR, so the shared volume may be mounted anywhere.
+    artifact_path = models.CharField(max_length=500, blank=True)
+    train_seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    activation_note = models.TextField(blank=True)
+    # The version that was active when this one was activated: what a rollback returns to.
+    previous_active = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(status="active"),
+                name="recommender_one_active_version_per_kind",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} v{self.pk} ({self.status})"

@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles import selectors, services
 from articles.models import Interaction
+from recommender.services.serving import recommendations_for_user
 
 from .forms import AccountDeleteForm, SignUpForm
 
 PAGE_SIZE = 20
 HOME_TRENDING = 5
 HOME_LATEST = 10
+HOME_FOR_YOU = 6
 MORE_IN_TOPIC = 5
 
 # The buttons a reader has on an article page: event -> (label, pressed label, feedback).
@@ -51,10 +53,14 @@ def _safe_next(request, default: str) -> str:
 
 @require_GET
 def home(request):
+    for_you = None
+    if request.user.is_authenticated:
+        for_you = recommendations_for_user(user=request.user, n=HOME_FOR_YOU)
     return render(
         request,
         "recsite/home.html",
         {
+            "for_you": for_you,
             "trending": selectors.articles_trending()[:HOME_TRENDING],
             "latest": selectors.articles_latest()[:HOME_LATEST],
         },

@@ -7,6 +7,8 @@ from tests.factories import UserFactory
 
 EDITORS_GROUP = "Editors"
 
+pytest_plugins = ["tests.recommender_fixtures"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_inline():

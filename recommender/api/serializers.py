@@ -1,0 +1,102 @@
+"""API shapes of recommendations and model versions. Results are plain dicts from the cache, so
+these serializers only validate queries and describe responses (and the OpenAPI schema)."""
+
+from rest_framework import serializers
+
+from ..models import ModelVersion
+from ..services import lists
+from ..services.serving import COLD_START, PERSONALIZED
+
+MAX_EXCLUDE = 500
+
+
+class RecommendationQuerySerializer(serializers.Serializer):
+    n = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    offset = serializers.IntegerField(min_value=0, max_value=10_000, default=0)
+    topic = serializers.SlugField(
+        required=False, help_text="Only articles of the topic with this slug."
+    )
+    exclude = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Comma-separated article ids never to return, e.g. those already on screen.",
+    )
+
+    def validate_topic(self, value: str) -> str:
+        if value not in lists.topic_slugs():
+            raise serializers.ValidationError(f"No topic with slug {value!r}.")
+        return value
+
+    def validate_exclude(self, value: str) -> list[int]:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise serializers.ValidationError(
+                "Expected a comma-separated list of article ids, e.g. 12,40."
+            )
+        if len(parts) > MAX_EXCLUDE:
+            raise serializers.ValidationError(f"At most {MAX_EXCLUDE} ids.")
+        return [int(part) for part in parts]
+
+
+class TopicBriefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class RecommendedArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    slug = serializers.SlugField()
+    summary = serializers.CharField()
+    topics = TopicBriefSerializer(many=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text="The article's page on the site.")
+
+
+class RecommendedItemSerializer(serializers.Serializer):
+    article = RecommendedArticleSerializer()
+    score = serializers.FloatField(
+        help_text="Ranking score: the model's for personalized lists, falling with the rank "
+        "in (0, 1] for cold start."
+    )
+
+
+class RecommendationsSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField(
+        source="model_version_id", allow_null=True, help_text="null for cold start."
+    )
+    strategy = serializers.ChoiceField(choices=[PERSONALIZED, COLD_START])
+    results = RecommendedItemSerializer(source="items", many=True)
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "params",
+            "metrics",
+            "data_counts",
+            "train_seconds",
+            "created_at",
+            "activated_at",
+            "error",
+            "activation_note",
+            "previous_active",
+        ]
+        read_only_fields = fields
+
+
+class RollbackSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ModelVersion.Kind.choices, default=ModelVersion.Kind.MF)
+
+
+class RetrainQueuedSerializer(serializers.Serializer):
+    task_id = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

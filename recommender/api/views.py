@@ -1,0 +1,93 @@
+"""Recommendations for the signed-in reader, and the model registry for staff."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, tasks
+from ..services.registry import model_version_activate, model_version_rollback
+from ..services.serving import recommendations_for_user
+from ..services.training import retrain_running
+from .serializers import (
+    DetailSerializer,
+    ModelVersionSerializer,
+    RecommendationQuerySerializer,
+    RecommendationsSerializer,
+    RetrainQueuedSerializer,
+    RollbackSerializer,
+)
+
+
+class RecommendationsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="recommendations_list",
+        parameters=[RecommendationQuerySerializer],
+        responses={200: RecommendationsSerializer},
+        description="The signed-in reader's recommendations, best first. Readers without "
+        "history get trending and new articles (strategy `cold_start`).",
+    )
+    def get(self, request):
+        query = RecommendationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = recommendations_for_user(user=request.user, **query.validated_data)
+        return Response(RecommendationsSerializer(result).data)
+
+
+class ModelVersionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Model versions with their validation metrics (staff only)."""
+
+    permission_classes = [IsAdminUser]
+    serializer_class = ModelVersionSerializer
+
+    def get_queryset(self):
+        return selectors.model_versions()
+
+    @extend_schema(
+        request=None,
+        responses={202: RetrainQueuedSerializer, 409: DetailSerializer},
+        description="Queue a retraining of the MF model on the `ml` queue.",
+    )
+    @action(detail=False, methods=["post"])
+    def retrain(self, request):
+        if retrain_running():
+            return Response(
+                {"detail": "A retraining is already running."}, status=status.HTTP_409_CONFLICT
+            )
+        result = tasks.retrain.delay()
+        return Response(
+            {"task_id": result.id, "detail": "Retraining queued."}, status=status.HTTP_202_ACCEPTED
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: ModelVersionSerializer, 400: OpenApiResponse(description="Not ready.")},
+        description="Serve this (ready) version from now on.",
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        version = model_version_activate(
+            version=self.get_object(), note=f"Activated by {request.user.username} (API)."
+        )
+        return Response(ModelVersionSerializer(version).data)
+
+    @extend_schema(
+        request=RollbackSerializer,
+        responses={
+            200: ModelVersionSerializer,
+            400: OpenApiResponse(description="Nothing to roll back to."),
+        },
+        description="Serve again the version that was active before the current one.",
+    )
+    @action(detail=False, methods=["post"])
+    def rollback(self, request):
+        body = RollbackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = model_version_rollback(kind=body.validated_data["kind"])
+        return Response(ModelVersionSerializer(version).data)

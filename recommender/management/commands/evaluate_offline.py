@@ -1,0 +1,129 @@
+"""Offline evaluation from canonical CSV files (DESIGN §5); needs no database at all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from recommender.ml.csvio import CsvFormatError, read_articles_csv, read_id_list
+from recommender.ml.csvio import read_interactions_csv as read_interactions
+from recommender.ml.data import build_interaction_matrix, reindex_users
+from recommender.ml.metrics import evaluate
+from recommender.ml.mf import ImplicitALS
+from recommender.ml.popular import PopularityRecommender
+
+MF_OPTIONS = ("factors", "regularization", "alpha", "iterations", "threads")
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a model in memory on TRAIN, rank the whole catalogue (or --candidates) for every "
+        "user with TEST interactions, print Recall/NDCG/coverage and write them as JSON."
+    )
+    # The command works from files only; system checks are skipped so an unreachable database
+    # (or none at all) cannot get in the way.
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--articles", required=True, type=Path, help="articles.csv (catalogue)")
+        parser.add_argument("--train", required=True, type=Path, help="training interactions.csv")
+        parser.add_argument("--test", required=True, type=Path, help="test interactions.csv")
+        parser.add_argument("--model", required=True, choices=("popular", "mf"))
+        parser.add_argument("--k", nargs="+", type=int, default=[10, 20], help="cut-offs K")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--json", type=Path, help="write the results here")
+        parser.add_argument(
+            "--candidates", type=Path, help="rank only the article ids listed (one per line)"
+        )
+        parser.add_argument("--factors", type=int)
+        parser.add_argument("--regularization", type=float)
+        parser.add_argument("--alpha", type=float)
+        parser.add_argument("--iterations", type=int)
+        parser.add_argument("--threads", type=int)
+
+    def handle(self, *args, **options):
+        ks = sorted(set(options["k"]))
+        if ks[0] < 1:
+            raise CommandError("--k values must be positive")
+        weights = settings.RECSITE_EVENT_WEIGHTS
+        try:
+            item_ids = [article["article_id"] for article in read_articles_csv(options["articles"])]
+            train = build_interaction_matrix(
+                read_interactions(options["train"]), weights=weights, item_ids=item_ids
+            )
+            test_all = build_interaction_matrix(
+                read_interactions(options["test"]), weights=weights, item_ids=item_ids
+            )
+            candidates = self._candidates(options["candidates"], train)
+        except (CsvFormatError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        # Users unknown to the training data have no user vector to rank with; they are
+        # reported, not evaluated.
+        test = reindex_users(test_all, train.user_ids)
+        unknown_test_users = int(sum(train.user_index(uid) is None for uid in test_all.user_ids))
+
+        model = self._model(options)
+        model.fit(train)
+        metrics = evaluate(model, train, test, ks=ks, candidates=candidates)
+        result = {
+            "model": model.name,
+            **metrics,
+            "train_seconds": round(model.train_seconds, 3),
+            "params": model.params,
+            "seed": options["seed"],
+            "k": ks,
+            "data": {
+                "articles": len(item_ids),
+                "train_users": train.shape[0],
+                "train_interactions": int(train.positives.nnz),
+                "test_interactions": int(test_all.positives.nnz),
+                "test_users_not_in_train": unknown_test_users,
+                "candidates": None if candidates is None else len(candidates),
+            },
+        }
+        self._print_table(result, ks)
+        if options["json"]:
+            try:
+                options["json"].write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"cannot write {options['json']}: {exc.strerror}") from exc
+
+    def _candidates(self, path: Path | None, train) -> np.ndarray | None:
+        if path is None:
+            return None
+        ids = read_id_list(path)
+        indices = [train.item_index(article_id) for article_id in ids]
+        unknown = [
+            article_id for article_id, index in zip(ids, indices, strict=True) if index is None
+        ]
+        if unknown:
+            raise CommandError(
+                f"{path}: {len(unknown)} id(s) not in --articles, e.g. {', '.join(unknown[:5])}"
+            )
+        if not indices:
+            raise CommandError(f"{path}: no candidate ids")
+        return np.unique(np.asarray(indices, dtype=np.int64))
+
+    def _model(self, options):
+        if options["model"] == "popular":
+            return PopularityRecommender()
+        chosen = {name: options[name] for name in MF_OPTIONS if options[name] is not None}
+        for name, value in chosen.items():
+            if value < 0 or (value == 0 and name in ("factors", "iterations", "threads")):
+                raise CommandError(f"--{name} must be {'>= 0' if value < 0 else '> 0'}")
+        return ImplicitALS(seed=options["seed"], **chosen)
+
+    def _print_table(self, result: dict, ks: list[int]) -> None:
+        params = ", ".join(f"{key}={value}" for key, value in result["params"].items())
+        self.stdout.write(f"model {result['model']}" + (f" ({params})" if params else ""))
+        self.stdout.write(
+            f"users evaluated {result['users_evaluated']}, train {result['train_seconds']:.2f} s"
+        )
+        self.stdout.write("metric".ljust(16) + "".join(f"@{k}".rjust(10) for k in ks))
+        for metric in ("recall", "ndcg", "coverage", "long_tail_share"):
+            row = "".join(f"{result[f'{metric}@{k}']:10.4f}" for k in ks)
+            self.stdout.write(metric.ljust(16) + row)

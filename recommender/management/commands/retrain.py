@@ -1,0 +1,51 @@
+"""``manage.py retrain``: queue an MF retraining for the worker, or with ``--sync`` run it here
+(for people without a worker) with a progress bar."""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from recommender.models import ModelVersion
+from recommender.services.training import (
+    STAGES,
+    RetrainAlreadyRunning,
+    model_version_train_mf,
+)
+from recommender.tasks import retrain
+
+
+class Command(BaseCommand):
+    help = "Retrain the MF model: queue it on the ml queue, or run it in this process (--sync)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--sync", action="store_true", help="Train in this process instead of the worker."
+        )
+
+    def handle(self, *args, sync: bool, **options):
+        if not sync:
+            result = retrain.delay()
+            self.stdout.write(f"Retraining queued as task {result.id} (queue ml).")
+            return
+        with tqdm(total=len(STAGES), unit="stage", file=self.stderr) as bar:
+
+            def progress(stage: str) -> None:
+                bar.set_postfix_str(f"{stage}: done")
+                bar.update(1)
+
+            try:
+                version = model_version_train_mf(progress=progress)
+            except RetrainAlreadyRunning as error:
+                raise CommandError(str(error)) from error
+        if version.status == ModelVersion.Status.FAILED:
+            raise CommandError(f"Training of v{version.pk} failed:\n{version.error}")
+        metrics = ", ".join(
+            f"{name} {value:.4f}"
+            for name, value in version.metrics.items()
+            if name in ("ndcg@10", "recall@20")
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"v{version.pk} {version.status} ({metrics}) in "
+                f"{version.train_seconds:.1f} s. {version.activation_note}"
+            )
+        )

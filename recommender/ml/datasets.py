@@ -1,0 +1,68 @@
+"""Readers for the public research data sets under ../shared/data (see its README).
+
+Each reader returns the canonical shapes of csvio: article dicts and interaction tuples
+(user_id, article_id, event, value, timestamp), ids as strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class DatasetError(ValueError):
+    """The data set directory is missing files or they do not parse."""
+
+
+@dataclass
+class Dataset:
+    articles: list[dict]
+    interactions: list[tuple[str, str, str, float | None, float | None]]
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{path}: cannot read ({exc})") from exc
+    # Only "\n" ends a line: abstracts contain form feeds and other characters that
+    # str.splitlines() would also split on.
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def read_citeulike(directory: Path) -> Dataset:
+    """citeulike-a: users.dat libraries, titles.txt, abstracts.tsv (for 1,929 articles only).
+
+    Article ids are the 0-based line numbers of titles.txt, user ids those of users.dat. A
+    library entry carries no event type or time, so each is a "read" without timestamp. The
+    summary is the abstract where one exists; user-given tags are deliberately not used (they
+    do not exist for a new article, DESIGN §5).
+    """
+    directory = Path(directory)
+    titles = _read_lines(directory / "titles.txt")
+    abstracts: dict[int, str] = {}
+    for number, line in enumerate(_read_lines(directory / "abstracts.tsv")[1:], start=2):
+        fields = line.split("\t", 3)
+        if len(fields) != 4 or not fields[0].isdigit():
+            raise DatasetError(f"{directory / 'abstracts.tsv'}, line {number}: malformed")
+        abstracts[int(fields[0])] = fields[3].strip()
+    articles = [
+        {"article_id": str(index), "title": title.strip(), "summary": abstracts.get(index, "")}
+        for index, title in enumerate(titles)
+    ]
+    interactions = []
+    for user, line in enumerate(_read_lines(directory / "users.dat")):
+        fields = line.split()
+        try:
+            items = [int(field) for field in fields[1:]]
+            declared = int(fields[0])
+        except (ValueError, IndexError) as exc:
+            raise DatasetError(f"{directory / 'users.dat'}, line {user + 1}: malformed") from exc
+        if declared != len(items) or any(not 0 <= item < len(titles) for item in items):
+            raise DatasetError(f"{directory / 'users.dat'}, line {user + 1}: bad item list")
+        interactions.extend((str(user), str(item), "read", None, None) for item in items)
+    return Dataset(articles=articles, interactions=interactions)
+
+
+READERS = {"citeulike-a": read_citeulike}

@@ -1,0 +1,82 @@
+"""Reads for the recommendation domain: the model registry and the behaviour models learn from."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from articles.models import Article, Interaction, Topic
+
+from .models import ModelVersion
+
+# (user_id, article_id, event, value, unix seconds): recommender.ml.data's row format.
+InteractionRow = tuple[int, int, str, float | None, float]
+
+
+def model_versions(*, kind: str | None = None) -> QuerySet[ModelVersion]:
+    queryset = ModelVersion.objects.all()
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("-created_at", "-id")
+
+
+def model_version_active_ref(*, kind: str) -> tuple[int, str] | None:
+    """(id, artifact path) of the active version of ``kind``."""
+    return (
+        ModelVersion.objects.filter(kind=kind, status=ModelVersion.Status.ACTIVE)
+        .values_list("pk", "artifact_path")
+        .first()
+    )
+
+
+def training_rows() -> list[InteractionRow]:
+    """Every interaction of an active user with a published article (the training data)."""
+    rows = Interaction.objects.filter(
+        user__is_active=True, article__status=Article.Status.PUBLISHED
+    ).values_list("user_id", "article_id", "event", "value", "created_at")
+    return [
+        (user_id, article_id, event, value, created_at.timestamp())
+        for user_id, article_id, event, value, created_at in rows.iterator(chunk_size=10_000)
+    ]
+
+
+def published_article_ids() -> list[int]:
+    """The catalogue a model is trained over, in a stable order."""
+    return list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def interaction_events_of(*, user_id: int) -> list[tuple[int, str, float | None]]:
+    """(article_id, event, value) of everything ``user_id`` did, for fold-in and the seen-rule."""
+    return list(
+        Interaction.objects.filter(user_id=user_id).values_list("article_id", "event", "value")
+    )
+
+
+def active_reader_ids(*, days: int) -> list[int]:
+    """Active accounts that interacted in the last ``days`` days: whose lists are kept warm."""
+    since = timezone.now() - timedelta(days=days)
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, interactions__created_at__gte=since)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def active_user_ids_among(*, user_ids: list[int]) -> list[int]:
+    return list(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def topic_slugs() -> set[str]:
+    return set(Topic.objects.values_list("slug", flat=True))

@@ -1,0 +1,155 @@
+"""The cache layout of readers' lists (Redis in production, local memory in the embedded default).
+
+A cache hit must cost no SQL query (benchmark 2), so everything a response needs is cached:
+
+- ``rec:active:<kind>``: (id, artifact path) of the active version, (0, "") when none is;
+- ``rec:list:<version>:<user>``: the reader's ranked list, computed for that version (so an
+  activation switches every reader to a fresh key at once);
+- ``rec:article:<id>``: a published article as results show it, shared by every reader's list;
+  deleted when the article changes, so "not in the cache and not in the published queryset"
+  means "no longer published";
+- ``rec:topics``: the set of topic slugs, to validate the ``topic`` filter;
+- ``rec:cold_start``: trending then newest article ids, the base of every cold-start list
+  (counting recent interactions is too slow to repeat for each new reader).
+"""
+
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+
+from articles.models import Article
+from articles.selectors import articles_latest, articles_published, articles_trending
+
+from .. import selectors
+
+# Activation and rollback delete this key at once; the timeout is a safety net for a cache that
+# missed the delete (e.g. a local-memory cache of another process).
+ACTIVE_VERSION_TTL_SECONDS = 60
+ARTICLE_TTL_SECONDS = 60 * 60
+TOPICS_TTL_SECONDS = 60 * 60
+TOPICS_KEY = "rec:topics"
+COLD_START_TTL_SECONDS = 5 * 60
+COLD_START_KEY = "rec:cold_start"
+
+
+class ActiveVersion(NamedTuple):
+    id: int
+    artifact_path: str
+
+
+class ReaderList(NamedTuple):
+    """A reader's ranked candidates: (article id, score, topic slugs), best first."""
+
+    strategy: str
+    items: tuple[tuple[int, float, tuple[str, ...]], ...]
+
+
+def _active_key(kind: str) -> str:
+    return f"rec:active:{kind}"
+
+
+def _list_key(version_id: int, user_id: int) -> str:
+    return f"rec:list:{version_id}:{user_id}"
+
+
+def _article_key(article_id: int) -> str:
+    return f"rec:article:{article_id}"
+
+
+def active_version(*, kind: str) -> ActiveVersion | None:
+    cached = cache.get(_active_key(kind))
+    if cached is None:
+        cached = selectors.model_version_active_ref(kind=kind) or (0, "")
+        cache.set(_active_key(kind), tuple(cached), timeout=ACTIVE_VERSION_TTL_SECONDS)
+    return ActiveVersion(*cached) if cached[0] else None
+
+
+def active_version_forget(*, kind: str) -> None:
+    cache.delete(_active_key(kind))
+
+
+def reader_list_get(*, version_id: int, user_id: int) -> ReaderList | None:
+    """``version_id`` 0 is the list computed while no model was active."""
+    cached = cache.get(_list_key(version_id, user_id))
+    return ReaderList(*cached) if cached is not None else None
+
+
+def reader_list_set(*, version_id: int, user_id: int, reader_list: ReaderList) -> None:
+    # Stored as a plain tuple: the cached value does not depend on this module's classes.
+    cache.set(
+        _list_key(version_id, user_id),
+        tuple(reader_list),
+        timeout=settings.RECSITE_LIST_TTL_SECONDS,
+    )
+
+
+def reader_list_forget(*, user_id: int, kind: str) -> None:
+    """Drop the reader's list under the active version and the no-model fallback."""
+    active = active_version(kind=kind)
+    keys = [_list_key(0, user_id)]
+    if active is not None:
+        keys.append(_list_key(active.id, user_id))
+    cache.delete_many(keys)
+
+
+def article_dict(article: Article) -> dict:
+    """An article as recommendation results render it (JSON-ready)."""
+    return {
+        "id": article.pk,
+        "title": article.title,
+        "slug": article.slug,
+        "summary": article.summary,
+        "topics": [{"slug": topic.slug, "name": topic.name} for topic in article.topics.all()],
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "url": article.get_absolute_url(),
+    }
+
+
+def article_dicts(*, article_ids: list[int]) -> dict[int, dict]:
+    """Rendered published articles by id, from the cache where possible; ids of articles that are
+    not published are absent from the result."""
+    keys = {article_id: _article_key(article_id) for article_id in article_ids}
+    cached = cache.get_many(list(keys.values()))
+    found = {article_id: cached[key] for article_id, key in keys.items() if key in cached}
+    missing = [article_id for article_id in article_ids if article_id not in found]
+    if missing:
+        fresh = {
+            article.pk: article_dict(article)
+            for article in articles_published().filter(pk__in=missing)
+        }
+        cache.set_many(
+            {keys[article_id]: data for article_id, data in fresh.items()},
+            timeout=ARTICLE_TTL_SECONDS,
+        )
+        found.update(fresh)
+    return found
+
+
+def article_dicts_forget(*, article_ids: list[int]) -> None:
+    cache.delete_many([_article_key(article_id) for article_id in article_ids])
+
+
+def topic_slugs() -> set[str]:
+    cached = cache.get(TOPICS_KEY)
+    if cached is None:
+        cached = selectors.topic_slugs()
+        cache.set(TOPICS_KEY, cached, timeout=TOPICS_TTL_SECONDS)
+    return cached
+
+
+def topic_slugs_forget() -> None:
+    cache.delete(TOPICS_KEY)
+
+
+def cold_start_ids() -> list[int]:
+    """Trending, then newest published article ids: twice the list length, so that a reader's
+    own reads can be taken out and a full list remain."""
+    cached = cache.get(COLD_START_KEY)
+    if cached is None:
+        wanted = 2 * settings.RECSITE_LIST_LENGTH
+        candidates = list(articles_trending().values_list("pk", flat=True)[:wanted])
+        candidates += articles_latest().values_list("pk", flat=True)[:wanted]
+        cached = list(dict.fromkeys(candidates))[:wanted]
+        cache.set(COLD_START_KEY, cached, timeout=COLD_START_TTL_SECONDS)
+    return cached

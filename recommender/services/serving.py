@@ -1,0 +1,152 @@
+"""A reader's recommendations: the cached list, or on a miss fold-in + scoring + rules.
+
+The list is computed from the reader's *current* interactions (fold-in against the active MF
+model's item factors), so new behaviour counts at once, without retraining; each new
+interaction deletes the cached list (recommender.receivers). Readers the model cannot place
+(no usable history, or no active model) get trending then newest articles: "cold_start".
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+
+from recommender.ml.data import fold_in_weights
+
+from .. import selectors
+from ..models import ModelVersion
+from . import lists
+from .loading import LoadedModel, loaded_model
+
+PERSONALIZED = "personalized"
+COLD_START = "cold_start"
+MF = ModelVersion.Kind.MF
+# Candidates scored beyond the list length, to make up for unpublished ones dropped.
+CANDIDATE_MARGIN = 20
+
+
+@dataclass(frozen=True)
+class RecommendedItem:
+    article: dict  # lists.article_dict()
+    score: float
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    strategy: str
+    model_version_id: int | None  # None for cold start: no model ranked these
+    items: list[RecommendedItem]
+
+
+def recommendations_for_user(
+    *, user, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
+) -> Recommendations:
+    """Page ``offset:offset+n`` of ``user``'s list, optionally only articles of topic slug
+    ``topic`` and never the article ids in ``exclude``. A cache hit makes no SQL query."""
+    version = lists.active_version(kind=MF)
+    version_id = version.id if version is not None else 0
+    reader_list = lists.reader_list_get(version_id=version_id, user_id=user.pk)
+    if reader_list is None:
+        reader_list = _refresh(user.pk, version)
+    excluded = set(exclude)
+    result = _page(reader_list, version_id, excluded, topic, n, offset, allow_gaps=False)
+    if result is None:
+        # An article of the page was unpublished after the list was computed: the list is
+        # stale, so compute it again rather than serve a short page.
+        reader_list = _refresh(user.pk, version)
+        result = _page(reader_list, version_id, excluded, topic, n, offset, allow_gaps=True)
+    return result
+
+
+def _page(reader_list, version_id, excluded, topic, n, offset, *, allow_gaps):
+    page = [
+        (article_id, score)
+        for article_id, score, topics in reader_list.items
+        if article_id not in excluded and (topic is None or topic in topics)
+    ][offset : offset + n]
+    articles = lists.article_dicts(article_ids=[article_id for article_id, _ in page])
+    if len(articles) < len(page) and not allow_gaps:
+        return None
+    return Recommendations(
+        strategy=reader_list.strategy,
+        model_version_id=version_id if reader_list.strategy == PERSONALIZED else None,
+        items=[
+            RecommendedItem(articles[article_id], score)
+            for article_id, score in page
+            if article_id in articles
+        ],
+    )
+
+
+def reader_list_refresh(*, user_id: int) -> lists.ReaderList:
+    """Compute ``user_id``'s list for the active version and store it in the cache."""
+    return _refresh(user_id, lists.active_version(kind=MF))
+
+
+def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
+    reader_list = reader_list_compute(user_id=user_id, version=version)
+    lists.reader_list_set(
+        version_id=version.id if version is not None else 0,
+        user_id=user_id,
+        reader_list=reader_list,
+    )
+    return reader_list
+
+
+def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
+    events = selectors.interaction_events_of(user_id=user_id)
+    loaded = loaded_model(version=version) if version is not None else None
+    if loaded is not None:
+        ranked = _personalized(loaded, events)
+        if ranked is not None:
+            return ranked
+    return _cold_start({article_id for article_id, _, _ in events})
+
+
+def _ranked(article_ids: list[int], scores: list[float]) -> tuple:
+    """(id, score, topic slugs) of the published ones among ``article_ids``, in order."""
+    articles = lists.article_dicts(article_ids=article_ids)
+    return tuple(
+        (article_id, score, tuple(topic["slug"] for topic in articles[article_id]["topics"]))
+        for article_id, score in zip(article_ids, scores, strict=True)
+        if article_id in articles
+    )[: settings.RECSITE_LIST_LENGTH]
+
+
+def _personalized(loaded: LoadedModel, events) -> lists.ReaderList | None:
+    known = [
+        (loaded.column_of[article_id], event, value)
+        for article_id, event, value in events
+        if article_id in loaded.column_of
+    ]
+    if not known:
+        return None
+    columns, kinds, values = zip(*known, strict=True)
+    idx, weights, _disliked = fold_in_weights(
+        np.asarray(columns, dtype=np.int64),
+        kinds,
+        values,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+    )
+    if len(idx) == 0:  # only dislikes: nothing to place the reader by
+        return None
+    scores = np.array(loaded.model.scores_for_vector(loaded.model.fold_in(idx, weights)))
+    # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
+    scores[np.asarray(columns, dtype=np.int64)] = -np.inf
+    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    top = top[np.isfinite(scores[top])]
+    items = _ranked(loaded.item_ids[top].tolist(), scores[top].tolist())
+    return lists.ReaderList(PERSONALIZED, items)
+
+
+def _cold_start(seen: set[int]) -> lists.ReaderList:
+    """Trending, then newest, minus what the reader already saw; scores fall with the rank."""
+    ordered = [pk for pk in lists.cold_start_ids() if pk not in seen]
+    ordered = ordered[: settings.RECSITE_LIST_LENGTH]
+    return lists.ReaderList(
+        COLD_START, _ranked(ordered, [1.0 - rank / len(ordered) for rank in range(len(ordered))])
+    )

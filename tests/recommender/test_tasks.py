@@ -1,0 +1,49 @@
+import json
+from datetime import timedelta
+
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from articles.models import Interaction
+from recommender.services import lists
+from recommender.tasks import refresh_all_lists, refresh_user_lists
+from tests.factories import InteractionFactory, UserFactory
+
+
+def test_refresh_user_lists_stores_lists_and_skips_missing_users(mf_version, clusters, reader):
+    InteractionFactory(user=reader, article=clusters.a[0], event=Interaction.Event.READ)
+    inactive = UserFactory(is_active=False)
+
+    refreshed = refresh_user_lists.delay([reader.pk, inactive.pk, 987654]).get()
+
+    assert refreshed == 1
+    cached = lists.reader_list_get(version_id=mf_version.pk, user_id=reader.pk)
+    assert cached.strategy == "personalized"
+    assert len(cached.items) == 39
+    assert lists.reader_list_get(version_id=mf_version.pk, user_id=inactive.pk) is None
+
+
+def test_refresh_all_lists_fans_out_over_recently_active_readers(mf_version, clusters, settings):
+    settings.RECSITE_REFRESH_BATCH_SIZE = 7
+    dormant = UserFactory()
+    InteractionFactory(
+        user=dormant, article=clusters.a[0], created_at=timezone.now() - timedelta(days=90)
+    )
+
+    refreshed = refresh_all_lists.delay().get()
+
+    assert refreshed == 30
+    assert all(
+        lists.reader_list_get(version_id=mf_version.pk, user_id=user.pk) is not None
+        for user in clusters.readers
+    )
+    assert lists.reader_list_get(version_id=mf_version.pk, user_id=dormant.pk) is None
+
+
+def test_beat_schedules_are_stored_in_the_database(db):
+    retrain = PeriodicTask.objects.get(task="recommender.retrain")
+    refresh = PeriodicTask.objects.get(task="recommender.refresh_all_lists")
+
+    assert (retrain.crontab.minute, retrain.crontab.hour, retrain.queue) == ("0", "3", "ml")
+    assert (refresh.crontab.minute, refresh.crontab.hour) == ("0", "*")
+    assert (json.loads(retrain.kwargs), retrain.enabled, refresh.enabled) == ({}, True, True)
