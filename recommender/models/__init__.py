@@ -1,0 +1,22 @@
+"""The recommendation domain's rows (DESIGN §3), one module per concern."""
+
+from .content import ArticleEmbedding, EditorialBoost
+from .explanations import (
+    EvidencePenalty,
+    Explanation,
+    ExplanationFeedback,
+    HiddenInterest,
+    RecommendationImpression,
+)
+from .registry import ModelVersion
+
+__all__ = [
+    "ArticleEmbedding",
+    "EditorialBoost",
+    "EvidencePenalty",
+    "Explanation",
+    "ExplanationFeedback",
+    "HiddenInterest",
+    "ModelVersion",
+    "RecommendationImpression",
+]

@@ -1,0 +1,70 @@
+"""What the text models know about articles, and what editors impose on rankings."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article, Topic
+
+
+class ArticleEmbedding(models.Model):
+    """An article's text embedding (title + summary), kept until its text or the encoder changes:
+    ``text_hash`` digests both, so re-embedding an unchanged article is skipped."""
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+    )
+    encoder = models.CharField(max_length=200)
+    text_hash = models.CharField(max_length=64)
+    dim = models.PositiveSmallIntegerField()
+    # float32, little-endian, L2-normalised; ``dim`` values.
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"embedding of article {self.article_id}"
+
+
+class EditorialBoost(models.Model):
+    """An editor's thumb on the scale for a period: pin an article to the top of lists, or boost
+    an article or a whole topic by a factor."""
+
+    class Kind(models.TextChoices):
+        PIN = "pin", "Pin to the top"
+        BOOST = "boost", "Boost"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.BOOST)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
+    )
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
+    )
+    # Multiplies the ranking score of boosted articles (ignored for pins).
+    factor = models.FloatField(default=1.5)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(article__isnull=False) & Q(topic__isnull=True))
+                | (Q(article__isnull=True) & Q(topic__isnull=False)),
+                name="recommender_boost_targets_article_or_topic",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="recommender_boost_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        target = self.article or self.topic
+        return f"{self.get_kind_display()}: {target}"

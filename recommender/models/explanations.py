@@ -1,0 +1,154 @@
+"""Explanations shown with recommendations, what readers think of them, and what they ask us to
+stop assuming about them."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from articles.models import Article, Topic
+
+from .registry import ModelVersion
+
+
+class Explanation(models.Model):
+    """Why ``article`` was recommended to ``user`` by ``model_version``: a sentence in one
+    ``style`` and the evidence it names (article ids, topics, numbers), stored as shown."""
+
+    class Style(models.TextChoices):
+        BECAUSE_YOU_READ = "because_you_read", "Because you read"
+        SIMILAR_TEXT = "similar_text", "Similar to what you read"
+        TOPIC_MATCH = "topic_match", "Topic match"
+        CO_READERS = "co_readers", "Readers like you"
+        TRENDING = "trending", "Trending"
+        NEW = "new", "New"
+        EDITORIAL = "editorial", "Editors' pick"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="explanations")
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    style = models.CharField(max_length=20, choices=Style.choices)
+    text = models.CharField(max_length=500)
+    evidence = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "article", "model_version"])]
+
+    def __str__(self):
+        return self.text
+
+
+class ExplanationFeedback(models.Model):
+    """One reader's thumbs on one explanation; a second vote replaces the first."""
+
+    class Reason(models.TextChoices):
+        HELPFUL = "helpful", "Helpful"
+        WRONG_REASON = "wrong_reason", "Wrong reason"
+        NOT_RELEVANT = "not_relevant", "Not relevant"
+        ALREADY_READ = "already_read", "Already read"
+        OTHER = "other", "Other"
+
+    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanation_feedback"
+    )
+    vote = models.SmallIntegerField(choices=[(1, "Thumbs up"), (-1, "Thumbs down")])
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "explanation feedback"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["explanation", "user"], name="recommender_one_vote_per_explanation"
+            )
+        ]
+
+    def __str__(self):
+        return f"{'+1' if self.vote > 0 else '-1'} on explanation {self.explanation_id}"
+
+
+class EvidencePenalty(models.Model):
+    """Evidence a reader said was the wrong reason ("article:12", "topic:space",
+    "style:co_readers"): future explanations for that reader weigh it down by ``penalty``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence_penalties"
+    )
+    key = models.CharField(max_length=120)
+    penalty = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="recommender_one_penalty_per_key")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.key} -{self.penalty}"
+
+
+class HiddenInterest(models.Model):
+    """An inferred interest (a topic or a key phrase) the reader removed from their "me" page;
+    recommendations stop leaning on it."""
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        PHRASE = "phrase", "Key phrase"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_interests"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE)
+    phrase = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "topic", "phrase"], name="recommender_hidden_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} hides {self.topic or self.phrase}"
+
+
+class RecommendationImpression(models.Model):
+    """A recommended card shown to a reader (and, once they open it, when they clicked), so
+    click-through rates on the dashboard are measured, not guessed."""
+
+    class Surface(models.TextChoices):
+        HOME = "home", "Home page"
+        API = "api", "API"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impressions"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="impressions")
+    explanation = models.ForeignKey(
+        Explanation, null=True, blank=True, on_delete=models.SET_NULL, related_name="impressions"
+    )
+    model_version = models.ForeignKey(
+        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    surface = models.CharField(max_length=10, choices=Surface.choices)
+    position = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "article", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.user_id} saw {self.article_id} at {self.position}"
