@@ -16,6 +16,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py retrain --sync
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed
