@@ -28,6 +28,22 @@ ACTIVITY_DAYS = 60  # and read over the last 60
 ZIPF_EXPONENT = 1.1
 SECOND_TOPIC_SHARE = 0.2  # articles that belong to a second topic too
 EXPLORATION = 0.15  # sessions outside a reader's favourite topics
+# The second topic an article may have is a neighbour of its first, as on a real site (a
+# climate piece may be about economics, rarely about cooking).
+NEIGHBOUR_TOPICS = {
+    "Machine learning": ("Programming", "Health", "Economics"),
+    "Programming": ("Machine learning", "Design"),
+    "Climate": ("Economics", "Travel", "Health", "Space"),
+    "Space": ("Climate", "History", "Machine learning"),
+    "Health": ("Cooking", "Sports", "Machine learning"),
+    "Economics": ("Climate", "History", "Travel"),
+    "History": ("Music", "Economics", "Travel", "Space"),
+    "Music": ("History", "Design"),
+    "Cooking": ("Health", "Travel", "History"),
+    "Travel": ("Cooking", "History", "Climate"),
+    "Design": ("Programming", "Music"),
+    "Sports": ("Health", "Economics"),
+}
 
 FIRST_NAMES = (
     "ada", "ben", "chloe", "dan", "elena", "farid", "grace", "hugo", "ines", "jonas", "kira",
@@ -99,7 +115,7 @@ def _articles(rng: random.Random) -> tuple[DemoArticle, ...]:
             titles.add(title)
             topics = (topic.name,)
             if rng.random() < SECOND_TOPIC_SHARE:
-                topics += (rng.choice([t for t in TOPICS if t is not topic]).name,)
+                topics += (rng.choice(NEIGHBOUR_TOPICS[topic.name]),)
             facts = rng.sample(topic.facts, 7)
             summary = f"{_fill(rng.choice(SUMMARY_OPENERS), subject, context)} {facts[0]}"
             articles.append(
