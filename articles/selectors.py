@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -130,3 +130,43 @@ def topic_get(*, slug: str) -> Topic:
 def articles_in_topic(*, topic: Topic) -> QuerySet[Article]:
     """Published articles of ``topic``, newest first."""
     return articles_latest().filter(topics=topic)
+
+
+def published_titles() -> list[tuple[int, str]]:
+    """(id, title) of every published article, by id: the catalogue as text."""
+    return list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", "title")
+    )
+
+
+def published_catalogue_stamp() -> tuple[int, int, str]:
+    """(count, largest id, latest update) of the published articles: changes whenever an
+    article is published, withdrawn or edited, so a cache built from the catalogue can tell
+    that it is stale with one cheap query."""
+    row = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
+        count=Count("pk"), last_id=Max("pk"), updated=Max("updated_at")
+    )
+    updated = row["updated"].isoformat() if row["updated"] else ""
+    return row["count"], row["last_id"] or 0, updated
+
+
+def reading_orders(*, events: list[str], user_id: int | None = None) -> dict[int, list[int]]:
+    """Per active reader (or only ``user_id``), the published articles they interacted with by
+    one of ``events``, in the order of their first such interaction; articles the reader
+    dismissed ("not interested") are left out."""
+    rows = Interaction.objects.filter(
+        user__is_active=True, article__status=Article.Status.PUBLISHED, event__in=events
+    )
+    dismissed = Interaction.objects.filter(event=Interaction.Event.DISLIKE)
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+        dismissed = dismissed.filter(user_id=user_id)
+    dismissed_pairs = set(dismissed.values_list("user_id", "article_id"))
+    orders: dict[int, dict[int, None]] = {}
+    ordered = rows.order_by("user_id", "created_at", "pk").values_list("user_id", "article_id")
+    for reader, article in ordered.iterator(chunk_size=10_000):
+        if (reader, article) not in dismissed_pairs:
+            orders.setdefault(reader, {})[article] = None
+    return {reader: list(articles) for reader, articles in orders.items()}

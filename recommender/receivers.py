@@ -1,10 +1,37 @@
 """Signal receivers, connected in RecommenderConfig.ready(): keep cached lists and the article
 rows they show in step with what readers and editors do."""
 
+import logging
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from articles.models import SearchQuery
+from articles.signals import article_published
 
 from .models import ModelVersion
 from .services import lists
+
+logger = logging.getLogger(__name__)
+
+
+def dispatch_on_commit(task, *args) -> None:
+    """Queue ``task(*args)`` once the transaction commits, never failing the request.
+
+    The database is the source of truth: when the broker is down the write stands, the failure
+    is logged, and the periodic jobs (e.g. the hourly list refresh) do the work later. No
+    publish retries, so a request does not hang on a dead broker."""
+
+    def send():
+        try:
+            task.apply_async(args, retry=False)
+        except BrokerUnavailable:
+            logger.warning("Broker unavailable: %s%r not queued", task.name, args, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
@@ -14,8 +41,7 @@ def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
     # Imported here so that loading the app does not load the training stack (recommender.ml).
     from .tasks import refresh_user_lists
 
-    user_id = user.pk
-    transaction.on_commit(lambda: refresh_user_lists.delay([user_id]))
+    dispatch_on_commit(refresh_user_lists, [user.pk])
 
 
 def article_dict_on_change(sender, instance, **kwargs):
@@ -41,3 +67,34 @@ def topics_on_change(sender, instance, **kwargs):
         lists.article_dicts_forget(article_ids=article_ids)
 
     transaction.on_commit(forget)
+
+
+# Connected here rather than in RecommenderConfig.ready() because it needs no configuration:
+# a deleted account's cached lists go with it (privacy), whichever way it was deleted.
+@receiver(post_delete, sender=get_user_model(), dispatch_uid="recommender.user_lists")
+def reader_lists_on_user_delete(sender, instance, **kwargs):
+    user_id = instance.pk
+
+    def forget():
+        for kind in ModelVersion.Kind:
+            lists.reader_list_forget(user_id=user_id, kind=kind)
+
+    transaction.on_commit(forget)
+
+
+# Connected here like the receiver above. ``article_published`` is sent after the commit, for a
+# newly published article or a published article whose text changed: embed it on a worker.
+@receiver(article_published, dispatch_uid="recommender.embed_article")
+def article_embedding_on_publish(sender, *, article, **kwargs):
+    from .tasks import embed_articles
+
+    dispatch_on_commit(embed_articles, [article.pk])
+
+
+# A signed-in reader's search steers their content profile once a worker has embedded it.
+@receiver(post_save, sender=SearchQuery, dispatch_uid="recommender.embed_searches")
+def search_embedding_on_search(sender, instance, created, **kwargs):
+    if created and instance.user_id is not None:
+        from .tasks import embed_searches
+
+        dispatch_on_commit(embed_searches, instance.user_id)

@@ -1,28 +1,62 @@
 """Celery tasks: thin, named explicitly, idempotent and safe to retry (DESIGN §7)."""
 
 import logging
+import time
 
 from celery import group, shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.db import OperationalError
 
 from . import selectors
+from .models import ModelVersion
+from .services import lists
+from .services.embeddings import articles_embed, searches_embed
+from .services.impressions import impressions_record
+from .services.interests import reader_phrases_mine
+from .services.lm import LMTrainingAlreadyRunning, model_version_train_lm
+from .services.lm_inference import NoLanguageModel
+from .services.lm_inference import lm_recommend as lm_recommend_service
 from .services.serving import reader_list_refresh
 from .services.training import RetrainAlreadyRunning, model_version_train_mf
 
 logger = logging.getLogger(__name__)
 
 
-# Routed to the "ml" queue by settings.CELERY_TASK_ROUTES. The hard limit is below the retrain
-# lock's timeout, so a killed worker's lock has expired before anyone needs it again.
-@shared_task(name="recommender.retrain", soft_time_limit=55 * 60, time_limit=60 * 60)
-def retrain() -> dict:
+# How long a finished retrain task's id is remembered, so that a second delivery of the same
+# message (a redelivery after a lost acknowledgement) does not train again.
+RETRAIN_DONE_TTL_SECONDS = 7 * 24 * 60 * 60
+
+
+def _retrain_done_key(task_id: str) -> str:
+    return f"rec:task-done:retrain:{task_id}"
+
+
+def _retrain_progress(stage: str) -> None:
+    logger.info("Retraining: %s done", stage)
+    # Zero outside tests; tests use it to kill a worker in the middle of a training.
+    if settings.RECSITE_RETRAIN_STAGE_PAUSE_SECONDS:
+        time.sleep(settings.RECSITE_RETRAIN_STAGE_PAUSE_SECONDS)
+
+
+# Routed to the "ml" queue by settings.CELERY_TASK_ROUTES. A killed worker's retrain lock
+# expires within settings.RECSITE_RETRAIN_LOCK_SECONDS (recommender.services.locks), and its
+# half-trained row is marked failed by the next training.
+@shared_task(bind=True, name="recommender.retrain", soft_time_limit=55 * 60, time_limit=60 * 60)
+def retrain(self) -> dict:
+    done_key = _retrain_done_key(self.request.id) if self.request.id else None
+    if done_key is not None and (done := cache.get(done_key)) is not None:
+        logger.info("Retraining skipped: task %s already ran.", self.request.id)
+        return {**done, "duplicate": True}
     try:
-        version = model_version_train_mf()
+        version = model_version_train_mf(progress=_retrain_progress)
     except RetrainAlreadyRunning:
         logger.info("Retraining skipped: another one is running.")
         return {"status": "skipped"}
-    return {"version": version.pk, "status": version.status}
+    result = {"version": version.pk, "status": version.status}
+    if done_key is not None:
+        cache.set(done_key, result, timeout=RETRAIN_DONE_TTL_SECONDS)
+    return result
 
 
 @shared_task(
@@ -52,3 +86,91 @@ def refresh_all_lists() -> int:
     if batches:
         group(refresh_user_lists.s(batch) for batch in batches).apply_async()
     return len(user_ids)
+
+
+@shared_task(name="recommender.record_impressions", soft_time_limit=60, time_limit=90)
+def record_impressions(
+    user_id: int, surface: str, model_version_id: int | None, items: list, offset: int
+) -> int:
+    """Write the impressions of one page served by the API (queued so the request needs no
+    SQL). A deleted reader's page is skipped."""
+    if not selectors.active_user_ids_among(user_ids=[user_id]):
+        logger.info("Skipping impressions of missing or inactive user %s", user_id)
+        return 0
+    rows = impressions_record(
+        user_id=user_id,
+        surface=surface,
+        model_version_id=model_version_id,
+        items=[tuple(item) for item in items],
+        offset=offset,
+    )
+    return len(rows)
+
+
+# Routed to the "ml" queue (settings.CELERY_TASK_ROUTES): it loads the text encoder.
+@shared_task(
+    name="recommender.embed_articles",
+    soft_time_limit=20 * 60,
+    time_limit=25 * 60,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def embed_articles(article_ids: list[int] | None = None) -> dict:
+    """Embed the given published articles (all of them when None) whose text changed; a
+    missing, unpublished or unchanged article is skipped, so a retry is harmless."""
+    return articles_embed(article_ids=article_ids, rebuild_snapshot=article_ids is None)
+
+
+@shared_task(
+    name="recommender.embed_searches",
+    soft_time_limit=2 * 60,
+    time_limit=3 * 60,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def embed_searches(user_id: int) -> int:
+    """Embed the reader's recent searches for their content profile, then recompute their list
+    (it may now rank differently)."""
+    if not selectors.active_user_ids_among(user_ids=[user_id]):
+        logger.info("Skipping searches of missing or inactive user %s", user_id)
+        return 0
+    embedded = searches_embed(user_id=user_id)
+    if embedded:
+        lists.reader_list_forget(user_id=user_id, kind=ModelVersion.Kind.MF)
+        reader_list_refresh(user_id=user_id)
+    return embedded
+
+
+# Routed to the "ml" queue by settings.CELERY_TASK_ROUTES; the hard limit is below the lock's
+# timeout, so a killed worker's lock has expired before anyone needs it again.
+@shared_task(name="recommender.train_lm", soft_time_limit=55 * 60, time_limit=60 * 60)
+def train_lm() -> dict:
+    try:
+        version = model_version_train_lm()
+    except LMTrainingAlreadyRunning:
+        logger.info("LM training skipped: another one is running.")
+        return {"status": "skipped"}
+    return {"version": version.pk, "status": version.status}
+
+
+# Routed to the "inference" queue. A web request waits for the answer (POST /api/recommend/), so
+# the limits are short and there is no retry: the request has given up by then.
+@shared_task(name="recommender.lm_recommend", soft_time_limit=60, time_limit=90)
+def lm_recommend(user_id: int | None, user_input: str, top_n: int) -> dict:
+    """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
+    active); see recommender.services.lm_inference.lm_recommend."""
+    try:
+        return lm_recommend_service(user_id=user_id, user_input=user_input, top_n=top_n)
+    except NoLanguageModel as error:
+        return {"model_version": None, "results": [], "detail": str(error)}
+
+
+@shared_task(name="recommender.mine_reader_phrases", soft_time_limit=2 * 60, time_limit=3 * 60)
+def mine_reader_phrases(user_id: int) -> int:
+    """Mine and cache one reader's key phrases for their "me" page (loads the text encoder)."""
+    if not selectors.active_user_ids_among(user_ids=[user_id]):
+        logger.info("Skipping key phrases of missing or inactive user %s", user_id)
+        return 0
+    return len(reader_phrases_mine(user_id=user_id))

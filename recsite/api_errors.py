@@ -1,8 +1,26 @@
 """JSON error bodies for the API: field messages for bad input, never an HTML 500 page."""
 
+import logging
+
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "payload_too_large"
+
+
+class QueueUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The task queue is unavailable; nothing was queued. Try again later."
+    default_code = "queue_unavailable"
 
 
 def exception_handler(exc, context):
@@ -10,6 +28,13 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    # Raised while the parser reads a body beyond settings.DATA_UPLOAD_MAX_MEMORY_SIZE.
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    # An explicit request to queue work (e.g. retrain) cannot succeed without the broker.
+    elif isinstance(exc, BrokerUnavailable):
+        logger.warning("Broker unavailable: %s", exc)
+        exc = QueueUnavailable()
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.Throttled) and exc.wait:
         response["Retry-After"] = str(int(exc.wait) + 1)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feedback_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,15 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("articles/<slug:slug>/<str:event>/", views.article_event, name="article_event"),
     path("me/", views.me, name="me"),
+    path("me/interests/hide/", feedback_views.interest_hide, name="interest_hide"),
+    path(
+        "me/interests/<int:pk>/restore/", feedback_views.interest_restore, name="interest_restore"
+    ),
+    path(
+        "explanations/<int:pk>/feedback/",
+        feedback_views.explanation_feedback,
+        name="explanation_feedback",
+    ),
     path("me/export/", views.me_export, name="me_export"),
     path("me/delete/", views.me_delete, name="me_delete"),
     path("signup/", views.signup, name="signup"),

@@ -1,6 +1,7 @@
 """The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
 through articles.services, and every form works without JavaScript."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -15,8 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles import selectors, services
 from articles.models import Interaction
-from recommender.services.serving import recommendations_for_user
+from recommender.services.cards import explained_cards
+from recommender.services.content import similar_articles
+from recommender.services.impressions import impression_click
+from recommender.services.interests import reader_interests
 
+from . import login_throttle
 from .forms import AccountDeleteForm, SignUpForm
 
 PAGE_SIZE = 20
@@ -24,6 +29,8 @@ HOME_TRENDING = 5
 HOME_LATEST = 10
 HOME_FOR_YOU = 6
 MORE_IN_TOPIC = 5
+MORE_LIKE_THIS = 5
+LOGIN_LOCKED_MESSAGE = "Too many failed logins. Please wait a while before trying again."
 
 # The buttons a reader has on an article page: event -> (label, pressed label, feedback).
 ARTICLE_BUTTONS = {
@@ -53,14 +60,15 @@ def _safe_next(request, default: str) -> str:
 
 @require_GET
 def home(request):
-    for_you = None
+    for_you = for_you_cards = None
     if request.user.is_authenticated:
-        for_you = recommendations_for_user(user=request.user, n=HOME_FOR_YOU)
+        for_you, for_you_cards = explained_cards(user=request.user, n=HOME_FOR_YOU)
     return render(
         request,
         "recsite/home.html",
         {
             "for_you": for_you,
+            "for_you_cards": for_you_cards,
             "trending": selectors.articles_trending()[:HOME_TRENDING],
             "latest": selectors.articles_latest()[:HOME_LATEST],
         },
@@ -118,6 +126,12 @@ def article_detail(request, slug):
             event=Interaction.Event.VIEW,
             source=Interaction.Source.WEB,
         )
+        # Opened from a recommended card (?rec=<impression id>): the card's click-through.
+        impression = request.GET.get("rec", "")
+        if impression.isdigit():
+            impression_click(
+                user=request.user, impression_id=int(impression), article_id=article.pk
+            )
     first_topic = article.topics.first()
     more = []
     if first_topic is not None:
@@ -127,6 +141,12 @@ def article_detail(request, slug):
         "events": selectors.article_events_of(user=request.user, article=article),
         "first_topic": first_topic,
         "more_in_topic": more,
+        # Text similarity blended with co-reading; drafts have no neighbours to show.
+        "more_like_this": (
+            similar_articles(article_id=article.pk, n=MORE_LIKE_THIS)
+            if article.is_published
+            else []
+        ),
         "article_buttons": [
             (event, label, pressed) for event, (label, pressed, _) in ARTICLE_BUTTONS.items()
         ],
@@ -167,7 +187,8 @@ def article_event(request, slug, event):
 @login_required
 def me(request):
     page = _page(request, selectors.reading_history(user=request.user))
-    return render(request, "recsite/me.html", {"page": page})
+    interests = reader_interests(user=request.user)
+    return render(request, "recsite/me.html", {"page": page, "interests": interests})
 
 
 @require_GET
@@ -215,6 +236,18 @@ def signup(request):
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        # The backend already refuses a locked (username, address) pair; say so, with a 429.
+        username = form.data.get("username", "")
+        locked = login_throttle.login_locked(request=self.request, username=username)
+        if locked:
+            form.add_error(None, LOGIN_LOCKED_MESSAGE)
+        response = super().form_invalid(form)
+        if locked:
+            response.status_code = 429
+            response["Retry-After"] = str(settings.RECSITE_LOGIN_FAILURE_WINDOW_SECONDS)
+        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)

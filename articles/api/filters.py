@@ -1,10 +1,32 @@
 """Query-string filters of the articles API (django-filter). A malformed value is a 400 with the
 parameter's message, never a 500."""
 
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from .. import selectors
 from ..models import Article, Interaction
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 converted to UTC: ISO allows offsets PostgreSQL does not (up to ±23:59), which
+    would otherwise reach the query and fail there."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # e.g. year 1 with a positive offset is before year 1 in UTC
+            raise ValidationError("Out of the supported date range.", code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class ArticleFilter(django_filters.FilterSet):
@@ -13,10 +35,10 @@ class ArticleFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Article.Status.choices, help_text="Editors only; readers see published articles."
     )
-    published_after = django_filters.IsoDateTimeFilter(
+    published_after = UtcIsoDateTimeFilter(
         field_name="published_at", lookup_expr="gte", help_text="ISO 8601, inclusive."
     )
-    published_before = django_filters.IsoDateTimeFilter(
+    published_before = UtcIsoDateTimeFilter(
         field_name="published_at", lookup_expr="lte", help_text="ISO 8601, inclusive."
     )
     q = django_filters.CharFilter(

@@ -1,11 +1,13 @@
 """API shapes of recommendations and model versions. Results are plain dicts from the cache, so
 these serializers only validate queries and describe responses (and the OpenAPI schema)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import ModelVersion
 from ..services import lists
-from ..services.serving import COLD_START, PERSONALIZED
+from ..services.serving import COLD_START, CONTENT, PERSONALIZED
+from .explanations import CachedExplanationField
 
 MAX_EXCLUDE = 500
 
@@ -53,11 +55,27 @@ class RecommendedArticleSerializer(serializers.Serializer):
     url = serializers.CharField(help_text="The article's page on the site.")
 
 
+@extend_schema_field(RecommendedArticleSerializer)
+class CachedArticleField(serializers.Field):
+    """An article as lists.article_dict() cached it: already in the response's shape, so it is
+    passed through. Serializing it field by field again took a third of a cache hit's CPU time
+    (benchmarks/serving.py); RecommendedArticleSerializer still describes it in the schema."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: dict) -> dict:
+        return value
+
+
 class RecommendedItemSerializer(serializers.Serializer):
-    article = RecommendedArticleSerializer()
+    article = CachedArticleField()
     score = serializers.FloatField(
         help_text="Ranking score: the model's for personalized lists, falling with the rank "
         "in (0, 1] for cold start."
+    )
+    explanation = CachedExplanationField(
+        help_text="Why this article is recommended (null only if nothing true can be said)."
     )
 
 
@@ -65,7 +83,12 @@ class RecommendationsSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
         source="model_version_id", allow_null=True, help_text="null for cold start."
     )
-    strategy = serializers.ChoiceField(choices=[PERSONALIZED, COLD_START])
+    strategy = serializers.ChoiceField(
+        choices=[PERSONALIZED, CONTENT, COLD_START],
+        help_text="`personalized`: the MF model (new articles through their text); `content`: "
+        "text similarity to what a reader with little history read and searched; `cold_start`: "
+        "trending and new articles.",
+    )
     results = RecommendedItemSerializer(source="items", many=True)
 
 

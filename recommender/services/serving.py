@@ -2,8 +2,16 @@
 
 The list is computed from the reader's *current* interactions (fold-in against the active MF
 model's item factors), so new behaviour counts at once, without retraining; each new
-interaction deletes the cached list (recommender.receivers). Readers the model cannot place
-(no usable history, or no active model) get trending then newest articles: "cold_start".
+interaction deletes the cached list (recommender.receivers).
+
+Strategies (the ``strategy`` of a response):
+- "personalized": MF fold-in scores; articles the model has never seen (published since its
+  training) take part through the text adapter's factors (cold start from text);
+- "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
+  articles the model knows, or no active model) ranked by the cosine between article embeddings
+  and the mean embedding of what they read and searched;
+- "cold_start": readers nothing can place (no usable history, no model, no embeddings) get
+  trending then newest articles.
 """
 
 from collections.abc import Iterable
@@ -16,10 +24,12 @@ from recommender.ml.data import fold_in_weights
 
 from .. import selectors
 from ..models import ModelVersion
-from . import lists
+from . import content, interests, lists
+from .embeddings import embedding_index
 from .loading import LoadedModel, loaded_model
 
 PERSONALIZED = "personalized"
+CONTENT = "content"
 COLD_START = "cold_start"
 MF = ModelVersion.Kind.MF
 # Candidates scored beyond the list length, to make up for unpublished ones dropped.
@@ -97,11 +107,15 @@ def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderL
 def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
     events = selectors.interaction_events_of(user_id=user_id)
     loaded = loaded_model(version=version) if version is not None else None
-    if loaded is not None:
-        ranked = _personalized(loaded, events)
-        if ranked is not None:
-            return ranked
-    return _cold_start({article_id for article_id, _, _ in events})
+    ranked = None
+    if _little_history(loaded, events):
+        ranked = _content(user_id, events)
+    if ranked is None and loaded is not None:
+        ranked = _personalized(loaded, events, version.artifact_path)
+    if ranked is None:
+        ranked = _cold_start({article_id for article_id, _, _ in events})
+    # Interests the reader removed on their "me" page never come back through the list.
+    return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
 
 
 def _ranked(article_ids: list[int], scores: list[float]) -> tuple:
@@ -114,7 +128,29 @@ def _ranked(article_ids: list[int], scores: list[float]) -> tuple:
     )[: settings.RECSITE_LIST_LENGTH]
 
 
-def _personalized(loaded: LoadedModel, events) -> lists.ReaderList | None:
+def _little_history(loaded: LoadedModel | None, events) -> bool:
+    read = content.positive_article_ids(events)
+    known = [pk for pk in read if loaded is not None and pk in loaded.column_of]
+    return len(known) < settings.RECSITE_CONTENT_MIN_HISTORY
+
+
+def _content(user_id: int, events) -> lists.ReaderList | None:
+    index = embedding_index()
+    if index is None:
+        return None
+    profile = content.content_profile(index=index, user_id=user_id, events=events)
+    if profile is None:
+        return None
+    ids, scores = content.content_scores(
+        index=index,
+        profile=profile,
+        exclude={article_id for article_id, _, _ in events},
+        n=settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN,
+    )
+    return lists.ReaderList(CONTENT, _ranked(ids, scores))
+
+
+def _personalized(loaded: LoadedModel, events, artifact_path: str) -> lists.ReaderList | None:
     known = [
         (loaded.column_of[article_id], event, value)
         for article_id, event, value in events
@@ -132,14 +168,24 @@ def _personalized(loaded: LoadedModel, events) -> lists.ReaderList | None:
     )
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
-    scores = np.array(loaded.model.scores_for_vector(loaded.model.fold_in(idx, weights)))
+    vector = loaded.model.fold_in(idx, weights)
+    scores = np.array(loaded.model.scores_for_vector(vector))
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
     scores[np.asarray(columns, dtype=np.int64)] = -np.inf
+    item_ids = loaded.item_ids
+    cold = content.cold_items(loaded=loaded, artifact_path=artifact_path)
+    if cold is not None and len(cold.article_ids):
+        # New articles, scored through their text's adapted factors with the same user vector.
+        cold_scores = cold.factors @ vector
+        seen = np.isin(cold.article_ids, [article_id for article_id, _, _ in events])
+        cold_scores[seen] = -np.inf
+        scores = np.concatenate([scores, cold_scores])
+        item_ids = np.concatenate([item_ids, cold.article_ids])
     k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
     top = top[np.isfinite(scores[top])]
-    items = _ranked(loaded.item_ids[top].tolist(), scores[top].tolist())
+    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
     return lists.ReaderList(PERSONALIZED, items)
 
 

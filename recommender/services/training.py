@@ -9,17 +9,18 @@ row ``failed`` with the error and leaves the active version serving.
 """
 
 import logging
-import secrets
 import shutil
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from recommender.ml.adapter import NotEnoughItems, TextAdapter, adapter_training_set
 from recommender.ml.artifacts import save_json, write_artifact_dir
 from recommender.ml.data import build_interaction_matrix
 from recommender.ml.metrics import evaluate
@@ -28,7 +29,9 @@ from recommender.ml.splits import warm_split
 
 from .. import selectors
 from ..models import ModelVersion
+from .embeddings import article_vectors
 from .loading import artifact_directory
+from .locks import LockHeld, cache_lock
 from .registry import model_version_activate_if_not_worse
 
 logger = logging.getLogger(__name__)
@@ -55,19 +58,17 @@ def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> 
     """Train, validate, store and (maybe) activate a new MF version; returns its row, which is
     ``failed`` with ``error`` set if anything went wrong. Raises RetrainAlreadyRunning while
     another training holds the lock (workers, the admin and ``manage.py retrain`` share it)."""
-    token = secrets.token_hex(8)
-    if not cache.add(RETRAIN_LOCK_KEY, token, timeout=settings.RECSITE_RETRAIN_LOCK_SECONDS):
-        raise RetrainAlreadyRunning("Another retraining is running.")
     try:
-        _fail_interrupted()
-        version = _train(progress or (lambda stage: None))
-        if version.status != ModelVersion.Status.FAILED:
-            version = model_version_activate_if_not_worse(version=version)
-        model_versions_prune(kind=MF)
-        return version
-    finally:
-        if cache.get(RETRAIN_LOCK_KEY) == token:
-            cache.delete(RETRAIN_LOCK_KEY)
+        # The lock expires soon after its holder dies (a SIGKILLed worker), not hours later.
+        with cache_lock(RETRAIN_LOCK_KEY, timeout=settings.RECSITE_RETRAIN_LOCK_SECONDS):
+            _fail_interrupted()
+            version = _train(progress or (lambda stage: None))
+            if version.status != ModelVersion.Status.FAILED:
+                version = model_version_activate_if_not_worse(version=version)
+            model_versions_prune(kind=MF)
+            return version
+    except LockHeld:
+        raise RetrainAlreadyRunning("Another retraining is running.") from None
 
 
 def _fail_interrupted() -> None:
@@ -106,11 +107,14 @@ def _train(progress: Callable[[str], None]) -> ModelVersion:
         metrics = evaluate(validation_model, train, test, ks=(10, 20))
         progress(STAGES[2])
         model = ImplicitALS(**model_kwargs).fit(matrix)
+        # The text adapter maps into this model's item factors, so it is fitted with them.
+        adapter, adapter_metrics = _fit_adapter(model, matrix)
+        metrics = {**metrics, **adapter_metrics}
         progress(STAGES[3])
         directory = write_artifact_dir(
             Path(settings.RECSITE_ARTIFACT_DIR) / MF,
             f"v{version.pk}-{timezone.now():%Y%m%d%H%M%S}",
-            lambda tmp: _write(tmp, model, version, metrics),
+            lambda tmp: _write(tmp, model, adapter, version, metrics),
         )
         progress(STAGES[4])
     except Exception:
@@ -128,8 +132,32 @@ def _train(progress: Callable[[str], None]) -> ModelVersion:
     return version
 
 
-def _write(directory: Path, model: ImplicitALS, version: ModelVersion, metrics: dict) -> None:
+def _fit_adapter(model: ImplicitALS, matrix) -> tuple[TextAdapter | None, dict]:
+    """The text -> item-factor adapter for this model (cold start from text), with its
+    validation metrics; (None, {}) when too few items have text (new articles then wait for
+    the next training)."""
+    item_ids = np.asarray(matrix.item_ids).astype(np.int64)
+    has_text, vectors = article_vectors(article_ids=item_ids.tolist())
+    readers = np.diff(matrix.positives.tocsc().indptr)
+    x, y = adapter_training_set(model.item_factors, readers, vectors, has_text)
+    try:
+        adapter = TextAdapter().fit(x, y, seed=settings.RECSITE_VALIDATION_SEED)
+    except NotEnoughItems as exc:
+        logger.info("No text adapter with this MF version: %s", exc)
+        return None, {}
+    return adapter, adapter.metrics
+
+
+def _write(
+    directory: Path,
+    model: ImplicitALS,
+    adapter: TextAdapter | None,
+    version: ModelVersion,
+    metrics: dict,
+) -> None:
     model.save(directory)
+    if adapter is not None:
+        adapter.save(directory)
     save_json(
         directory / "version.json",
         {

@@ -247,11 +247,91 @@ RECSITE_VALIDATION_SEED = 0
 RECSITE_ACTIVATION_TOLERANCE = env.float("RECSITE_ACTIVATION_TOLERANCE", default=0.02)
 # Versions whose artifacts are kept on disk (per kind; the active one is always kept).
 RECSITE_KEEP_VERSIONS = env.int("RECSITE_KEEP_VERSIONS", default=5)
-# Longer than the retrain task's hard time limit, so a killed worker's lock expires by itself.
-RECSITE_RETRAIN_LOCK_SECONDS = 70 * 60
+# The retrain lock's timeout; its holder renews it every third of that while it trains, so a
+# killed worker's lock expires within this many seconds (recommender.services.locks).
+RECSITE_RETRAIN_LOCK_SECONDS = env.int("RECSITE_RETRAIN_LOCK_SECONDS", default=60)
 # A reader's cached list: how many candidates it holds and how long it lives without a refresh.
 RECSITE_LIST_LENGTH = 200
 RECSITE_LIST_TTL_SECONDS = env.int("RECSITE_LIST_TTL_SECONDS", default=2 * 60 * 60)
 # "Active" readers, whose lists the hourly refresh keeps warm, and the refresh batch size.
 RECSITE_ACTIVE_USER_DAYS = env.int("RECSITE_ACTIVE_USER_DAYS", default=30)
 RECSITE_REFRESH_BATCH_SIZE = 500
+
+# --- hardening (issue 6) --------------------------------------------------------------------
+# A dead Redis must degrade the site, not break it: cache reads miss and writes are dropped, each
+# failure logged by django_redis. The readiness check still reports the cache as down, because
+# what it writes cannot be read back.
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# Password guessing: after this many failed logins for one username from one address within the
+# window, that pair is refused (site, admin and token endpoint alike; counted in the cache).
+AUTHENTICATION_BACKENDS = ["recsite.login_throttle.ThrottledModelBackend"]
+RECSITE_LOGIN_FAILURE_LIMIT = env.int("RECSITE_LOGIN_FAILURE_LIMIT", default=5)
+RECSITE_LOGIN_FAILURE_WINDOW_SECONDS = env.int("RECSITE_LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+# Privacy: raw "view" events older than this many days are deleted by a daily periodic task.
+RECSITE_VIEW_RETENTION_DAYS = env.int("RECSITE_VIEW_RETENTION_DAYS", default=365)
+# A web request that dispatches a task must not hang on a dead broker: a publisher tries to
+# connect twice, at once, then gives up (recommender.receivers logs it; the periodic refresh
+# catches up). Workers' own connections keep Celery's patient retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+}
+# Test knob only: seconds each retraining stage sleeps, so a test can kill a worker mid-way.
+RECSITE_RETRAIN_STAGE_PAUSE_SECONDS = env.float("RECSITE_RETRAIN_STAGE_PAUSE_SECONDS", default=0)
+
+# --- explanations and feedback (issue 5) ------------------------------------------------------
+# The explanation-style bandit keeps separate thumbs counts for new and regular readers (fewer /
+# at least 5 articles in their history): what convinces a newcomer may not convince a regular.
+RECSITE_BANDIT_PER_SEGMENT = env.bool("RECSITE_BANDIT_PER_SEGMENT", default=True)
+
+# --- text encoder and content recommendations (issue 4) --------------------------------------
+# Torch threads of the text encoder in workers and commands (0: torch's default, all cores).
+RECSITE_ENCODER_THREADS = env.int("RECSITE_ENCODER_THREADS", default=0) or None
+# evaluate_offline and benchmarks keep computed embeddings here, keyed by text + encoder hash.
+RECSITE_EMBEDDING_CACHE_DIR = Path(
+    env("RECSITE_EMBEDDING_CACHE_DIR", default=str(VAR_DIR / "cache" / "embeddings"))
+)
+# Readers with fewer positive articles than this known to the MF model get the content profile
+# (mean embedding of what they read and searched) instead of a fold-in from too little data.
+RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=3)
+# How many of a reader's recent searches the content profile includes.
+RECSITE_CONTENT_SEARCHES = 5
+# "More like this": weight of co-reading against text similarity (0 = text only).
+RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
+# Embedding a reader's searches loads the encoder: a worker's job, like article embeddings.
+CELERY_TASK_ROUTES["recommender.embed_searches"] = {"queue": "ml"}
+
+# --- generative recommendation with the causal LM (issue 4) ----------------------------------
+# Training seconds of one LM version (on top come loading the data and validation). The default
+# suits a two-core machine; workers with more cores learn more in the same time.
+RECSITE_LM_TIME_BUDGET_SECONDS = env.float("RECSITE_LM_TIME_BUDGET_SECONDS", default=300.0)
+# recommender.ml.lm.LMRecommender keyword arguments (architecture, batch size, learning rate).
+RECSITE_LM_PARAMS: dict = {}
+# Readers whose held-out last read measures Recall/NDCG of a new version (generation is slow).
+RECSITE_LM_VALIDATION_USERS = env.int("RECSITE_LM_VALIDATION_USERS", default=200)
+# Beams of POST /api/recommend/ (never fewer than the top_n asked for).
+RECSITE_LM_NUM_BEAMS = env.int("RECSITE_LM_NUM_BEAMS", default=5)
+# Torch threads per generation in the inference worker (0: torch's default).
+RECSITE_LM_THREADS = env.int("RECSITE_LM_THREADS", default=1) or None
+# How long POST /api/recommend/ waits for the inference worker, and the Retry-After it sends
+# with 503 when none answered in time.
+RECSITE_LM_TIMEOUT_SECONDS = env.float("RECSITE_LM_TIMEOUT_SECONDS", default=10.0)
+RECSITE_LM_RETRY_AFTER_SECONDS = env.int("RECSITE_LM_RETRY_AFTER_SECONDS", default=30)
+CELERY_TASK_ROUTES["recommender.train_lm"] = {"queue": "ml"}
+# POST /api/recommend/ waits on the Redis result backend: when Redis is down, give up after about
+# a second instead of Celery's default 20 reconnection attempts (~20 s) per request.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Mining a reader's key phrases loads the text encoder: a job for the "ml" workers.
+CELERY_TASK_ROUTES["recommender.mine_reader_phrases"] = {"queue": "ml"}

@@ -50,7 +50,8 @@ def test_response_shape(client_for, mf_version, clusters, reader):
     assert body["model_version"] == mf_version.pk
     assert body["strategy"] == "personalized"
     assert len(body["results"]) == 2
-    assert set(body["results"][0]) == {"article", "score"}
+    assert set(body["results"][0]) == {"article", "score", "explanation"}
+    assert set(body["results"][0]["explanation"]) == {"id", "text", "style", "evidence"}
     assert set(body["results"][0]["article"]) == {
         "id",
         "title",

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
+from recommender.ml.adapter import ColdStartALS
+from recommender.ml.content import ContentRecommender
 from recommender.ml.csvio import CsvFormatError, read_articles_csv, read_id_list
 from recommender.ml.csvio import read_interactions_csv as read_interactions
 from recommender.ml.data import build_interaction_matrix, reindex_users
+from recommender.ml.explain_eval import evaluate_explanations
 from recommender.ml.metrics import evaluate
 from recommender.ml.mf import ImplicitALS
 from recommender.ml.popular import PopularityRecommender
+from recommender.ml.text import EmbeddingCache, article_text, get_encoder
+
+from ..lm_offline import evaluate_lm_command
 
 MF_OPTIONS = ("factors", "regularization", "alpha", "iterations", "threads")
 
@@ -32,7 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--articles", required=True, type=Path, help="articles.csv (catalogue)")
         parser.add_argument("--train", required=True, type=Path, help="training interactions.csv")
         parser.add_argument("--test", required=True, type=Path, help="test interactions.csv")
-        parser.add_argument("--model", required=True, choices=("popular", "mf"))
+        parser.add_argument(
+            "--model", required=True, choices=("popular", "mf", "lm", "content", "adapter")
+        )
         parser.add_argument("--k", nargs="+", type=int, default=[10, 20], help="cut-offs K")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", type=Path, help="write the results here")
@@ -44,14 +54,33 @@ class Command(BaseCommand):
         parser.add_argument("--alpha", type=float)
         parser.add_argument("--iterations", type=int)
         parser.add_argument("--threads", type=int)
+        parser.add_argument(
+            "--explain",
+            action="store_true",
+            help="explain every evaluated reader's top 10 and audit the explanations (mf only)",
+        )
+        parser.add_argument(
+            "--max-users",
+            type=int,
+            help="with --explain: explain a seeded random sample of this many evaluated readers; "
+            "with --model lm: evaluate only such a sample (generation is slow)",
+        )
+        parser.add_argument(
+            "--time-budget", type=float, help="--model lm: training seconds (default 240)"
+        )
 
     def handle(self, *args, **options):
         ks = sorted(set(options["k"]))
         if ks[0] < 1:
             raise CommandError("--k values must be positive")
         weights = settings.RECSITE_EVENT_WEIGHTS
+        if options["explain"] and options["model"] != "mf":
+            raise CommandError("--explain needs --model mf")
+        if options["max_users"] is not None and options["max_users"] < 1:
+            raise CommandError("--max-users must be > 0")
         try:
-            item_ids = [article["article_id"] for article in read_articles_csv(options["articles"])]
+            articles = read_articles_csv(options["articles"])
+            item_ids = [article["article_id"] for article in articles]
             train = build_interaction_matrix(
                 read_interactions(options["train"]), weights=weights, item_ids=item_ids
             )
@@ -66,9 +95,14 @@ class Command(BaseCommand):
         test = reindex_users(test_all, train.user_ids)
         unknown_test_users = int(sum(train.user_index(uid) is None for uid in test_all.user_ids))
 
-        model = self._model(options)
-        model.fit(train)
-        metrics = evaluate(model, train, test, ks=ks, candidates=candidates)
+        if options["model"] == "lm":
+            model, metrics = evaluate_lm_command(
+                self, options, train, test, articles, ks, candidates
+            )
+        else:
+            model = self._model(options, articles)
+            model.fit(train)
+            metrics = evaluate(model, train, test, ks=ks, candidates=candidates)
         result = {
             "model": model.name,
             **metrics,
@@ -85,6 +119,8 @@ class Command(BaseCommand):
                 "candidates": None if candidates is None else len(candidates),
             },
         }
+        if options["explain"]:
+            result.update(self._explain(model, train, test, articles, options))
         self._print_table(result, ks)
         if options["json"]:
             try:
@@ -108,14 +144,66 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no candidate ids")
         return np.unique(np.asarray(indices, dtype=np.int64))
 
-    def _model(self, options):
+    def _model(self, options, articles):
         if options["model"] == "popular":
             return PopularityRecommender()
+        if options["model"] == "content":
+            return ContentRecommender(self._embeddings(articles))
         chosen = {name: options[name] for name in MF_OPTIONS if options[name] is not None}
         for name, value in chosen.items():
             if value < 0 or (value == 0 and name in ("factors", "iterations", "threads")):
                 raise CommandError(f"--{name} must be {'>= 0' if value < 0 else '> 0'}")
+        if options["model"] == "adapter":
+            return ColdStartALS(self._embeddings(articles), seed=options["seed"], **chosen)
         return ImplicitALS(seed=options["seed"], **chosen)
+
+    def _embeddings(self, articles) -> np.ndarray:
+        """float32 (n_articles, d): title + summary embeddings, cached on disk by text hash
+        (settings.RECSITE_EMBEDDING_CACHE_DIR), so a rerun encodes nothing."""
+        encoder = get_encoder(
+            settings.RECSITE_TEXT_ENCODER or None, threads=settings.RECSITE_ENCODER_THREADS
+        )
+        texts = [
+            article_text(article["title"], article.get("summary") or "") for article in articles
+        ]
+        cache = EmbeddingCache(settings.RECSITE_EMBEDDING_CACHE_DIR, encoder.id)
+        with tqdm(total=0, unit="text", desc="embedding", file=self.stderr) as bar:
+
+            def encode(missing: list[str]) -> np.ndarray:
+                bar.total = len(missing)
+                return encoder.encode(missing, progress=bar.update)
+
+            vectors, encoded = cache.embed(texts, encode)
+        self.stderr.write(f"{encoded} of {len(texts)} texts encoded, the rest from the cache")
+        return vectors
+
+    def _explain(self, model, train, test, articles, options) -> dict:
+        users = np.flatnonzero(np.diff(test.positives.indptr) > 0)
+        if options["max_users"] is not None and options["max_users"] < len(users):
+            rng = np.random.default_rng(options["seed"])
+            users = np.sort(rng.choice(users, size=options["max_users"], replace=False))
+        item_topics = None
+        if any(article.get("topics") for article in articles):
+            item_topics = [
+                [topic for topic in (article.get("topics") or "").split("|") if topic]
+                for article in articles
+            ]
+        # Thousands of small solves: multi-threaded BLAS only adds overhead (and the ablations
+        # dominate); threadpoolctl comes with the dev requirements.
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            threadpool_limits = None
+        with threadpool_limits(1, "blas") if threadpool_limits else contextlib.nullcontext():
+            return evaluate_explanations(
+                model,
+                train,
+                users,
+                k=10,
+                titles={article["article_id"]: article["title"] for article in articles},
+                item_topics=item_topics,
+                seed=options["seed"],
+            )
 
     def _print_table(self, result: dict, ks: list[int]) -> None:
         params = ", ".join(f"{key}={value}" for key, value in result["params"].items())
@@ -127,3 +215,10 @@ class Command(BaseCommand):
         for metric in ("recall", "ndcg", "coverage", "long_tail_share"):
             row = "".join(f"{result[f'{metric}@{k}']:10.4f}" for k in ks)
             self.stdout.write(metric.ljust(16) + row)
+        if "explanation_fidelity" in result:
+            self.stdout.write(
+                f"explanations {result['explanations']} for {result['explain_users']} readers: "
+                f"fidelity {result['explanation_fidelity']}, invalid citations "
+                f"{result['invalid_citations']}, unique {result['unique_explanation_ratio']}, "
+                f"styles {result['style_counts']}"
+            )

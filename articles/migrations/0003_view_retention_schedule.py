@@ -1,0 +1,48 @@
+"""The daily purge of old raw view events (privacy), in django-celery-beat's tables so that
+editors can change or pause it in the admin."""
+
+import json
+
+from django.db import migrations
+from django.utils import timezone
+
+NAME = "articles: purge view events past their retention daily"
+
+
+def create_schedule(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute="30",
+        hour="4",
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone="UTC",
+    )
+    PeriodicTask.objects.get_or_create(
+        name=NAME,
+        defaults={
+            "task": "articles.purge_old_views",
+            "crontab": crontab,
+            "args": json.dumps([]),
+            "kwargs": json.dumps({}),
+            "description": "Delete raw view events older than RECSITE_VIEW_RETENTION_DAYS.",
+        },
+    )
+    # A running beat re-reads its schedule when this timestamp changes.
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def delete_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("articles", "0002_editors_group"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create_schedule, delete_schedule)]

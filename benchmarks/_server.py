@@ -1,0 +1,388 @@
+"""Shared helpers of the service benchmarks (serving.py, load.py).
+
+A production-shaped deployment on this machine, 127.0.0.1 only: PostgreSQL database
+``recsite_bench`` and Redis db 15 (both overridable), citeulike-a imported and an MF version
+trained once and reused by later runs; gunicorn and a Celery worker run as subprocesses in their
+own process groups, always stopped (SIGTERM, then SIGKILL) when the benchmark ends or fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
+RESULTS = ROOT / "benchmarks" / "results"
+VAR = ROOT / "var" / "bench"
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+CITEULIKE_ARTICLES = 16_980
+# Imported readers are "citeulike-a.u<line>" (articles.importers.datasets).
+CITEULIKE_READER_PREFIX = "citeulike-a.u"
+HOST = "127.0.0.1"
+
+
+def deployment_env(*, database: str, redis_db: int) -> dict[str, str]:
+    """The environment of every process of the deployment (and of this one, for the ORM)."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="recsite.settings.base",
+        DATABASE_URL=f"postgres://postgres@{HOST}:5432/{database}",
+        REDIS_URL=f"redis://{HOST}:6379/{redis_db}",
+        RECSITE_ARTIFACT_DIR=str(VAR / "artifacts"),
+        DJANGO_DEBUG="0",
+        DJANGO_LOG_LEVEL="WARNING",
+        # As recommended for web processes: numpy scoring on one thread per process.
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+    )
+    return env
+
+
+def setup_django(env: dict[str, str]) -> None:
+    """Point this process's ORM at the benchmark deployment."""
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def database_create(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@{HOST}:5432/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}", flush=True)
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    print(f"$ manage.py {' '.join(args)}", flush=True)
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def deployment_prepare(env: dict[str, str]) -> dict:
+    """Migrate, import citeulike-a and train an MF version, each only if not done yet. Returns
+    what the database holds. Must run after setup_django(env)."""
+    from articles.models import Article, Interaction
+    from recommender.models import ModelVersion
+    from recommender.services.loading import artifact_directory
+
+    manage(env, "migrate", "--noinput", "-v", "0")
+    if Article.objects.filter(external_id__startswith="citeulike-a:").count() < CITEULIKE_ARTICLES:
+        manage(env, "import_dataset", "citeulike-a", str(DATA), "--no-progress")
+    active = ModelVersion.objects.filter(
+        kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE
+    ).first()
+    if active is None or not artifact_directory(active.artifact_path).is_dir():
+        manage(env, "retrain", "--sync")
+        active = ModelVersion.objects.get(
+            kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE
+        )
+    return {
+        "articles": Article.objects.count(),
+        "interactions": Interaction.objects.count(),
+        "model_version": active.pk,
+        "model_params": active.params,
+    }
+
+
+def reader_ids(count: int, *, skip: int = 0) -> list[int]:
+    """Ids of imported citeulike-a readers, a stable selection."""
+    from django.contrib.auth import get_user_model
+
+    ids = list(
+        get_user_model()
+        .objects.filter(username__startswith=CITEULIKE_READER_PREFIX, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[skip : skip + count]
+    )
+    if len(ids) < count:
+        raise SystemExit(f"only {len(ids)} imported readers after skipping {skip}, need {count}")
+    return ids
+
+
+def tokens_for(user_ids: list[int]) -> dict[int, str]:
+    """API token keys by user id, created where missing (imported readers have no usable
+    password, so POST /api/auth/token/ cannot be used for them)."""
+    from rest_framework.authtoken.models import Token
+
+    keys = dict(Token.objects.filter(user_id__in=user_ids).values_list("user_id", "key"))
+    missing = [Token(user_id=pk, key=Token.generate_key()) for pk in user_ids if pk not in keys]
+    Token.objects.bulk_create(missing)
+    keys.update((token.user_id, token.key) for token in missing)
+    return keys
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str, *, token: str | None = None, timeout: float = 10.0):
+    """(status, body bytes) of one GET."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def _stop_group(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM the process group, SIGKILL whatever is left after ``grace`` seconds."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    # Children (gunicorn workers, Celery pool processes) may outlive their parent.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
+
+
+def children_of(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def memory_mib(pid: int) -> dict[str, float]:
+    """Resident memory of a process: total (VmRSS), private (RssAnon) and file-backed pages
+    (RssFile: code, and the memory-mapped model factors, shared between processes)."""
+    wanted = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file"}
+    result = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in wanted:
+            result[wanted[name]] = round(int(value.split()[0]) / 1024, 1)
+    return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process."""
+    # Field 2 (comm) may contain spaces: split after its closing parenthesis.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Gunicorn:
+    """``gunicorn recsite.wsgi`` with sync workers, as the Dockerfile runs it, and an access log
+    of method, path, status and the time the worker spent on each request (microseconds)."""
+
+    ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+    def __init__(self, env: dict[str, str], *, workers: int = 2, wsgi="recsite.wsgi:application"):
+        self.env = env
+        self.workers = workers
+        self.wsgi = wsgi
+        self.port = free_port()
+        VAR.mkdir(parents=True, exist_ok=True)
+        self.access_log = VAR / f"access-{self.port}.log"
+        self.error_log = VAR / f"gunicorn-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        self.access_log.unlink(missing_ok=True)
+        command = [
+            str(BIN / "gunicorn"),
+            self.wsgi,
+            f"--bind={HOST}:{self.port}",
+            f"--workers={self.workers}",
+            f"--access-logfile={self.access_log}",
+            f"--access-logformat={self.ACCESS_FORMAT}",
+            f"--error-logfile={self.error_log}",
+            "--timeout=60",
+        ]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, start_new_session=True, stdin=subprocess.DEVNULL
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.error_log}")
+            with contextlib.suppress(OSError):
+                live = http_get(self.port, "/api/health/live", timeout=2)[0] == 200
+                if live and len(self.worker_pids()) == self.workers:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn not ready after {timeout} s; see {self.error_log}")
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if self.process is not None:
+            _stop_group(self.process, grace=10)
+        self.access_log.unlink(missing_ok=True)
+        if exc_type is None:  # the error log is kept only to explain a failure
+            self.error_log.unlink(missing_ok=True)
+
+    def worker_pids(self) -> list[int]:
+        return children_of(self.process.pid)
+
+    def access_offset(self) -> int:
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def access_entries(self, since: int) -> list[tuple[str, str, int, float]]:
+        """(method, path, status, worker milliseconds) logged after byte offset ``since``."""
+        entries = []
+        with self.access_log.open() as handle:
+            handle.seek(since)
+            for line in handle:
+                method, path, status, micros = line.split()
+                entries.append((method, path, int(status), int(micros) / 1000))
+        return entries
+
+
+class CeleryWorker:
+    """One Celery worker on every queue, concurrency 1, as docker-compose runs it."""
+
+    def __init__(self, env: dict[str, str], *, queues: str = "default,ml,inference"):
+        self.env = env
+        self.queues = queues
+        VAR.mkdir(parents=True, exist_ok=True)
+        self.log = VAR / "celery-worker.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> CeleryWorker:
+        self.log.unlink(missing_ok=True)
+        command = [
+            str(BIN / "celery"),
+            "-A",
+            "recsite",
+            "worker",
+            "-Q",
+            self.queues,
+            "-c",
+            "1",
+            "-l",
+            "info",
+            f"--logfile={self.log}",
+            f"--hostname=bench-{os.getpid()}@%h",
+        ]
+        with (VAR / "celery-worker.out").open("wb") as output:  # the banner goes to stdout
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited; see {self.log}")
+            if self.log.exists() and " ready." in self.log.read_text(errors="replace"):
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"the Celery worker was not ready after {timeout} s; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            _stop_group(self.process, grace=15)
+
+
+# --- Redis ----------------------------------------------------------------------------------
+
+
+def redis_client(redis_db: int):
+    import redis
+
+    return redis.Redis(host=HOST, port=6379, db=redis_db)
+
+
+QUEUES = ("default", "ml", "inference")
+
+
+def queues_purge(client) -> int:
+    """Drop Celery messages of this benchmark deployment (its own Redis db): those left by an
+    interrupted run, or queued by web requests while no worker ran. Returns how many."""
+    stale = queue_backlog(client)
+    client.delete(*QUEUES, "unacked", "unacked_index")
+    return stale
+
+
+def queue_backlog(client, queues=QUEUES) -> int:
+    """Celery messages waiting in the broker plus those delivered but not yet acknowledged
+    (acks_late: a task being executed stays in kombu's ``unacked`` hash until it finished)."""
+    return sum(client.llen(queue) for queue in queues) + client.hlen("unacked")
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest-rank; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n q / 100), at least 1
+    return ordered[int(rank) - 1]
+
+
+def machine() -> dict:
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+        "load_average_before": os.getloadavg(),
+        "note": "2 cores shared with other engineers' tests and trainings; "
+        "client and server on the same machine",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def git_revision() -> str:
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        return (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=True
+            )
+            .stdout.decode()
+            .strip()
+        )
+    return "unknown"
+
+
+def iter_chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

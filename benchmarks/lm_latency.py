@@ -1,0 +1,140 @@
+"""LM figures of issue 4: generation latency for POST /api/recommend/ (top_n=5) on this machine,
+and the LM alone's Recall@20 / NDCG@10 on the citeulike-a warm split.
+
+What is timed is the inference worker's work per request, in-process: the reader's prompt from
+their history, the candidate view of the trie (all 16,980 citeulike-a titles minus the reader's
+articles) and the constrained beam search (num_beams = top_n = 5, one torch thread, as
+settings.RECSITE_LM_NUM_BEAMS / RECSITE_LM_THREADS configure the worker). The HTTP path adds
+the Celery round trip through Redis and two small SQL queries (history, seen articles), a few
+milliseconds; the first request of a worker also loads the model and builds the trie (reported
+as ``first_request_ms``).
+
+The model is trained on the warm split (seed 0) of citeulike-a within ``--time-budget`` seconds
+and kept in ``--model-dir`` for later runs. The same model is then evaluated exactly as
+``evaluate_offline --model lm --max-users N`` does (generated top 20 among all unread articles,
+``metrics.evaluate``) on a seeded sample of ``--evaluate-users`` test users. Results of other
+evaluate_offline runs (e.g. the cold split) can be attached with ``--attach NAME=FILE.json``.
+
+    .venv/bin/python benchmarks/lm_latency.py [--time-budget 300] [--requests 100]
+        [--evaluate-users 100] [--attach cold=C.json]
+
+Writes benchmarks/results/lm.json; exits 1 when p50 > 500 ms, 2 when the data is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from recommender.ml.data import build_interaction_matrix  # noqa: E402
+from recommender.ml.datasets import read_citeulike  # noqa: E402
+from recommender.ml.lm.evaluation import GenerativeRanking  # noqa: E402
+from recommender.ml.lm.offline import users_sample  # noqa: E402
+from recommender.ml.lm.recommender import LMRecommender  # noqa: E402
+from recommender.ml.metrics import evaluate  # noqa: E402
+from recommender.ml.splits import warm_split  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
+RESULT = ROOT / "benchmarks" / "results" / "lm.json"
+P50_BAR_MS = 500.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--time-budget", type=float, default=300.0)
+    parser.add_argument("--model-dir", type=Path, default=ROOT / "var" / "bench" / "lm-citeulike")
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--top-n", type=int, default=5)
+    parser.add_argument("--num-beams", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--evaluate-users", type=int, default=100)
+    parser.add_argument("--attach", action="append", default=[], metavar="NAME=FILE")
+    parser.add_argument("--out", type=Path, default=RESULT)
+    args = parser.parse_args()
+    if not (args.data / "users.dat").is_file():
+        print(f"citeulike-a not found at {args.data}: nothing measured", file=sys.stderr)
+        return 2
+
+    dataset = read_citeulike(args.data)
+    item_ids = [article["article_id"] for article in dataset.articles]
+    titles = [article["title"] for article in dataset.articles]
+    matrix = build_interaction_matrix(dataset.interactions, item_ids=item_ids)
+    train, test = warm_split(matrix, seed=0)
+
+    if (args.model_dir / "params.json").is_file():
+        model = LMRecommender.load(args.model_dir, threads=args.threads)
+        print(f"model loaded from {args.model_dir}")
+    else:
+        print(f"training for {args.time_budget:.0f} s ...", flush=True)
+        model = LMRecommender(time_budget_s=args.time_budget, seed=0).fit(train, titles=titles)
+        args.model_dir.parent.mkdir(parents=True, exist_ok=True)
+        args.model_dir.mkdir()
+        model.save(args.model_dir)
+        model.threads = args.threads
+
+    started = time.perf_counter()
+    _ = model.trie  # built once per worker process (and again when the catalogue changes)
+    trie_ms = 1000 * (time.perf_counter() - started)
+    rng = np.random.default_rng(0)
+    users = rng.choice(train.shape[0], args.requests + 1, replace=False)
+    latencies = []
+    for number, user in enumerate(users):
+        started = time.perf_counter()
+        prompt = model.history_prompt(model.user_history(int(user), train))
+        unread = np.setdiff1d(np.arange(train.shape[1]), train.seen(int(user)))
+        [found] = model.generate([prompt], [unread], n=args.top_n, num_beams=args.num_beams)
+        elapsed = 1000 * (time.perf_counter() - started)
+        assert sum(len(generated.keys) for generated in found) == args.top_n
+        if number:  # the first request warms torch up; reported separately
+            latencies.append(elapsed)
+        else:
+            first_ms = elapsed + trie_ms
+
+    result = {
+        "machine": f"{os.cpu_count()} cores",
+        "model": model.params,
+        "train_stats": None if model.train_stats is None else model.train_stats.__dict__,
+        "latency": {
+            "what": "in-process generation per request: prompt + candidate trie view + "
+            f"beam search, top_n={args.top_n}, num_beams={args.num_beams}, "
+            f"torch threads={args.threads}, 16,980 candidate titles minus the reader's",
+            "requests": len(latencies),
+            "p50_ms": round(float(np.percentile(latencies, 50)), 1),
+            "p99_ms": round(float(np.percentile(latencies, 99)), 1),
+            "mean_ms": round(float(np.mean(latencies)), 1),
+            "first_request_ms": round(first_ms, 1),
+            "bar_p50_ms": P50_BAR_MS,
+        },
+    }
+    if args.evaluate_users:
+        started = time.perf_counter()
+        sample = users_sample(test, max_users=args.evaluate_users, seed=0)
+        ranking = GenerativeRanking(model, k=20)
+        result["offline_warm"] = {
+            "model": "lm",
+            **evaluate(ranking, train, sample, ks=(10, 20)),
+            "evaluate_seconds": round(time.perf_counter() - started, 1),
+            "note": "citeulike-a warm split (seed 0); users_evaluated is a seeded sample",
+        }
+        print(json.dumps(result["offline_warm"], indent=2))
+    for attached in args.attach:
+        name, _, path = attached.partition("=")
+        result[f"offline_{name}"] = json.loads(Path(path).read_text(encoding="utf-8"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result["latency"], indent=2))
+    return 0 if result["latency"]["p50_ms"] <= P50_BAR_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

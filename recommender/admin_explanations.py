@@ -1,0 +1,203 @@
+"""Explanations for editors: what readers were told and what they thought of it, the style
+bandit's state, and a dashboard of charts (recommender.dashboard). Everything is read-only:
+these rows are made by the site and by readers."""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from . import dashboard
+from .models import (
+    EvidencePenalty,
+    Explanation,
+    ExplanationFeedback,
+    HiddenInterest,
+    RecommendationImpression,
+)
+from .services.styles import bandit_state
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FeedbackInline(admin.TabularInline):
+    model = ExplanationFeedback
+    fields = ["user", "vote", "reason", "comment", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class VoteFilter(admin.SimpleListFilter):
+    title = "vote"
+    parameter_name = "vote"
+
+    def lookups(self, request, model_admin):
+        return [("up", "Thumbs up"), ("down", "Thumbs down"), ("none", "No vote")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "up":
+            return queryset.filter(feedback__vote=1).distinct()
+        if self.value() == "down":
+            return queryset.filter(feedback__vote=-1).distinct()
+        if self.value() == "none":
+            return queryset.filter(feedback__isnull=True)
+        return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    title = "reason"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return ExplanationFeedback.Reason.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(feedback__reason=self.value()).distinct()
+        return queryset
+
+
+@admin.register(Explanation)
+class ExplanationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "text",
+        "style",
+        "user",
+        "article",
+        "model_version",
+        "ups",
+        "downs",
+        "created_at",
+    ]
+    list_filter = ["style", VoteFilter, ReasonFilter, "created_at"]
+    search_fields = ["text", "user__username", "article__title"]
+    list_select_related = ["user", "article", "model_version"]
+    fields = ["user", "article", "model_version", "style", "text", "evidence", "created_at"]
+    readonly_fields = fields
+    inlines = [FeedbackInline]
+    date_hierarchy = "created_at"
+    change_list_template = "admin/recommender/explanation/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                up_count=Count("feedback", filter=Q(feedback__vote=1)),
+                down_count=Count("feedback", filter=Q(feedback__vote=-1)),
+            )
+        )
+
+    @admin.display(description="👍", ordering="up_count")
+    def ups(self, explanation):
+        return explanation.up_count
+
+    @admin.display(description="👎", ordering="down_count")
+    def downs(self, explanation):
+        return explanation.down_count
+
+    def changelist_view(self, request, extra_context=None):
+        context = {
+            "approval": dashboard.approval_by_style(),
+            "bandit": bandit_state(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+    def get_urls(self):
+        dashboard_view = self.admin_site.admin_view(self.dashboard_view)
+        return [
+            path("dashboard/", dashboard_view, name="recommender_dashboard"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        days, events = dashboard.interactions_per_day()
+        ctr_days, ctr = dashboard.click_through_per_day()
+        weeks, approval = dashboard.approval_per_week()
+        versions, metrics = dashboard.metrics_across_versions()
+        charts = [
+            dashboard.chart_svg(
+                title="Interactions per day", x=days, series=events, ylabel="events"
+            ),
+            dashboard.chart_svg(
+                title="Click-through rate of recommended cards",
+                x=ctr_days,
+                series=ctr,
+                ylabel="clicked / shown",
+                percent=True,
+            ),
+            dashboard.chart_svg(
+                title="Thumbs-up rate per explanation style (weekly)",
+                x=weeks,
+                series=approval,
+                ylabel="up / votes",
+                percent=True,
+            ),
+            dashboard.chart_svg(
+                title="Offline metrics across model versions",
+                x=versions,
+                series=metrics,
+                ylabel="metric",
+            ),
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Recommendations dashboard",
+            "opts": self.model._meta,
+            "charts": charts,
+            "approval": dashboard.approval_by_style(),
+            "bandit": bandit_state(),
+        }
+        return TemplateResponse(request, "admin/recommender/dashboard.html", context)
+
+
+@admin.register(ExplanationFeedback)
+class ExplanationFeedbackAdmin(ReadOnlyAdmin):
+    list_display = ["explanation", "style", "user", "vote", "reason", "comment", "created_at"]
+    list_filter = ["explanation__style", "vote", "reason", "created_at"]
+    search_fields = ["comment", "user__username", "explanation__text"]
+    list_select_related = ["explanation", "user"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="style", ordering="explanation__style")
+    def style(self, feedback):
+        return feedback.explanation.get_style_display()
+
+
+@admin.register(RecommendationImpression)
+class RecommendationImpressionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "article", "surface", "position", "created_at", "clicked_at"]
+    list_filter = ["surface", "created_at"]
+    list_select_related = ["user", "article"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(EvidencePenalty)
+class EvidencePenaltyAdmin(ReadOnlyAdmin):
+    list_display = ["user", "key", "penalty", "updated_at"]
+    search_fields = ["user__username", "key"]
+    list_select_related = ["user"]
+
+
+@admin.register(HiddenInterest)
+class HiddenInterestAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "topic", "phrase", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "topic"]

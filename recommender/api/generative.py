@@ -1,0 +1,117 @@
+"""``POST /api/recommend/``: generative recommendations from the causal LM.
+
+The view only dispatches ``recommender.lm_recommend`` to the ``inference`` queue and waits for
+its result a bounded time (the LM and torch live in the worker, never in the web process). A
+missing answer -- no worker, a dead broker or result backend -- is a 503 with ``Retry-After``,
+never a hanging request; in the embedded default the task runs in-process.
+"""
+
+import logging
+
+from celery.exceptions import TimeoutError as ResultTimeout
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import RedisError
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import tasks
+from ..models import ModelVersion
+from ..services import lists
+from .serializers import CachedArticleField, DetailSerializer
+
+logger = logging.getLogger(__name__)
+
+NO_MODEL = "no language model trained yet"
+NO_WORKER = "No inference worker answered in time; try again later."
+
+
+class GenerativeRequestSerializer(serializers.Serializer):
+    user_input = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="Free text or titles (one per line). Empty: your reading history is the prompt.",
+    )
+    top_n = serializers.IntegerField(min_value=1, max_value=20, default=5)
+
+
+class GeneratedItemSerializer(serializers.Serializer):
+    article = CachedArticleField()
+    score = serializers.FloatField(
+        help_text="Log-likelihood of the article's title given the prompt (<= 0, higher is better)."
+    )
+
+
+class GeneratedSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField()
+    results = GeneratedItemSerializer(many=True)
+
+
+def _unavailable(detail: str, *, retry: bool) -> Response:
+    response = Response({"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    if retry:
+        response["Retry-After"] = str(settings.RECSITE_LM_RETRY_AFTER_SECONDS)
+    return response
+
+
+class GenerativeRecommendView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="recommend_generate",
+        request=GenerativeRequestSerializer,
+        responses={
+            200: GeneratedSerializer,
+            # Field messages, e.g. {"top_n": [...]}: not a {"detail"} body (found by the fuzzer).
+            400: OpenApiResponse(description="Bad user_input or top_n, with field messages."),
+            503: DetailSerializer,
+        },
+        description="Articles the language model generates after your free text or, without "
+        "it, after your reading history: real, published articles you have not read, best "
+        "first. 503 (with Retry-After) when no inference worker answers in time, or when no "
+        "language model has been trained yet.",
+    )
+    def post(self, request):
+        body = GenerativeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if lists.active_version(kind=ModelVersion.Kind.LM) is None:
+            return _unavailable(NO_MODEL, retry=False)
+        timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
+        try:
+            # expires: a worker that comes back later drops the request instead of answering
+            # nobody; retry=False: a dead broker fails now rather than after the request.
+            result = tasks.lm_recommend.apply_async(
+                kwargs={"user_id": request.user.pk, **body.validated_data},
+                expires=timeout,
+                retry=False,
+            )
+            payload = result.get(timeout=timeout)
+        # RuntimeError: Celery's Redis result consumer gave up reconnecting (Redis is down).
+        except (
+            ResultTimeout,
+            BrokerUnavailable,
+            RedisError,
+            ConnectionError,
+            RuntimeError,
+        ) as error:
+            logger.warning("Generative recommendation unanswered: %r", error)
+            return _unavailable(NO_WORKER, retry=True)
+        if payload["model_version"] is None:
+            return _unavailable(NO_MODEL, retry=False)
+        ids = [item["article_id"] for item in payload["results"]]
+        articles = lists.article_dicts(article_ids=ids)
+        return Response(
+            {
+                "model_version": payload["model_version"],
+                "results": [
+                    {"article": articles[item["article_id"]], "score": item["score"]}
+                    for item in payload["results"]
+                    if item["article_id"] in articles
+                ],
+            }
+        )

@@ -1,0 +1,53 @@
+"""``GET /api/articles/{id}/similar/``: "more like this" for anyone, published articles only."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from articles.selectors import articles_published
+
+from ..services.content import similar_articles
+from .serializers import CachedArticleField
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    n = serializers.IntegerField(min_value=1, max_value=50, default=10)
+
+
+class SimilarArticleSerializer(serializers.Serializer):
+    article = CachedArticleField()
+    score = serializers.FloatField(help_text="Blend of text and co-reading similarity.")
+    text_score = serializers.FloatField(
+        allow_null=True, help_text="Cosine of the two articles' text embeddings."
+    )
+    coread_score = serializers.FloatField(
+        allow_null=True,
+        help_text="Co-reading: cosine of the MF item factors, or of the two readerships.",
+    )
+
+
+class SimilarArticlesSerializer(serializers.Serializer):
+    article = serializers.IntegerField(help_text="The id the neighbours are similar to.")
+    results = SimilarArticleSerializer(many=True)
+
+
+class SimilarArticlesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="articles_similar",
+        parameters=[SimilarQuerySerializer],
+        responses={200: SimilarArticlesSerializer},
+        description="Published articles like this one, best first, never itself: text "
+        "similarity blended with co-reading. 404 unless the article is published.",
+    )
+    def get(self, request, pk: int):
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if not articles_published().filter(pk=pk).exists():
+            raise Http404("No such article.")
+        results = similar_articles(article_id=pk, n=query.validated_data["n"])
+        return Response(SimilarArticlesSerializer({"article": pk, "results": results}).data)

@@ -1,0 +1,37 @@
+"""``manage.py embed_articles``: embed every published article whose text (or the encoder)
+changed since it was last embedded, then write a new embedding snapshot for the web processes."""
+
+import time
+
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from recommender.services.embeddings import articles_embed
+
+
+class Command(BaseCommand):
+    help = (
+        "Embed the title + summary of published articles with the text encoder (unchanged "
+        "articles are skipped) and publish a new embedding snapshot."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--ids", nargs="+", type=int, help="only these article ids (default: all published)"
+        )
+
+    def handle(self, *args, ids, **options):
+        started = time.perf_counter()
+        with tqdm(total=0, unit="article", file=self.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            counts = articles_embed(article_ids=ids, progress=progress)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{counts['embedded']} embedded, {counts['unchanged']} unchanged of "
+                f"{counts['articles']} published articles in {time.perf_counter() - started:.1f} s."
+            )
+        )

@@ -1,0 +1,48 @@
+"""``evaluate_offline --model lm``: fit the LM within ``--time-budget`` and evaluate it by
+generation, with progress bars (torch is imported here, never by the web process)."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.core.management.base import CommandError
+from tqdm import tqdm
+
+DEFAULT_TIME_BUDGET_SECONDS = 240.0
+
+
+def evaluate_lm_command(command, options: dict, train, test, articles: list[dict], ks, candidates):
+    """(fitted LMRecommender, metrics) for evaluate_offline's LM branch."""
+    from recommender.ml.lm.offline import evaluate_lm, users_sample
+
+    budget = options["time_budget"]
+    if budget is None:
+        budget = DEFAULT_TIME_BUDGET_SECONDS
+    if budget <= 0:
+        raise CommandError("--time-budget must be > 0")
+    model_params = {"time_budget_s": budget}
+    if options["threads"] is not None:
+        model_params["threads"] = options["threads"]
+    titles = [article["title"] for article in articles]
+    sample = users_sample(test, max_users=options["max_users"], seed=options["seed"])
+    evaluated = int((np.diff(sample.positives.indptr) > 0).sum())
+    with (
+        tqdm(total=round(budget), unit="s", desc="train", file=command.stderr) as training,
+        tqdm(total=evaluated, unit="user", desc="generate", file=command.stderr) as users,
+    ):
+
+        def on_train(progress) -> None:
+            training.update(round(progress.elapsed_s) - training.n)
+            training.set_postfix(step=progress.step, loss=f"{progress.loss:.3f}")
+
+        return evaluate_lm(
+            train,
+            test,
+            titles,
+            ks=ks,
+            candidates=candidates,
+            max_users=options["max_users"],
+            seed=options["seed"],
+            model_params=model_params,
+            on_train=on_train,
+            on_users=users.update,
+        )

@@ -1,0 +1,47 @@
+"""Editors watch how explanations are received: they may view explanations, the feedback on
+them, recommendation impressions (click-through), evidence penalties and hidden interests, and
+open the dashboard (it needs "view explanation"). These rows are made by the site and readers,
+so editors get no add/change/delete permission on them."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+PERMISSIONS = [
+    "view_explanation",
+    "view_explanationfeedback",
+    "view_recommendationimpression",
+    "view_evidencepenalty",
+    "view_hiddeninterest",
+]
+
+
+def grant(apps, schema_editor):
+    # Permissions are normally created after all migrations ran; create them now.
+    app_config = apps.get_app_config("recommender")
+    app_config.models_module = True
+    create_permissions(app_config, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Editors")
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label="recommender", codename__in=PERMISSIONS)
+    )
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name="Editors").first()
+    if group is not None:
+        group.permissions.remove(
+            *Permission.objects.filter(
+                content_type__app_label="recommender", codename__in=PERMISSIONS
+            )
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("recommender", "0004_content_and_explanations")]
+
+    operations = [migrations.RunPython(grant, revoke)]

@@ -1,0 +1,62 @@
+"""The causal LM: GPT-2 architecture through ``transformers``, small and trained from scratch by
+default, or a local Hugging Face checkpoint (``RECSITE_LM_BASE``) fine-tuned instead.
+
+Weights are stored with ``save_pretrained`` (safetensors), never pickles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .tokenizer import SpecialIds
+
+# Small enough to train for a few minutes on two CPU cores and to answer a request in well under
+# half a second, large enough to learn which titles follow which.
+DEFAULT_ARCHITECTURE = {"n_layer": 2, "n_head": 4, "n_embd": 128, "n_positions": 256}
+
+
+def build_model(vocab_size: int, ids: SpecialIds, *, seed: int = 0, **architecture):
+    """A freshly initialised ``GPT2LMHeadModel`` (seeded) with ``vocab_size`` tokens;
+    ``architecture`` overrides ``DEFAULT_ARCHITECTURE`` (n_layer, n_head, n_embd, n_positions)."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    config = GPT2Config(
+        vocab_size=vocab_size,
+        bos_token_id=ids.bos,
+        eos_token_id=ids.sep,  # generation stops once a title is complete
+        pad_token_id=ids.pad,
+        **{**DEFAULT_ARCHITECTURE, **architecture},
+    )
+    torch.manual_seed(seed)
+    return GPT2LMHeadModel(config)
+
+
+def load_base(directory: Path, vocab_size: int, ids: SpecialIds):
+    """A local checkpoint (any ``AutoModelForCausalLM``) to fine-tune, its embeddings resized to
+    hold our special tokens. Never downloads: ``directory`` must hold the weights."""
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True)
+    model.resize_token_embeddings(vocab_size)
+    model.config.bos_token_id, model.config.eos_token_id = ids.bos, ids.sep
+    model.config.pad_token_id = ids.pad
+    return model
+
+
+def save_model(model, directory: Path) -> None:
+    model.save_pretrained(str(directory), safe_serialization=True)
+
+
+def load_model(directory: Path):
+    """The model ``save_model`` wrote, in evaluation mode."""
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(str(directory), local_files_only=True)
+    model.eval()
+    return model
+
+
+def max_positions(model) -> int:
+    config = model.config
+    return int(getattr(config, "n_positions", None) or config.max_position_embeddings)

@@ -1,0 +1,40 @@
+"""Recommended cards as the site shows them: article, explanation, the reader's vote on it, and
+the impression the card was recorded as (its id goes into the article link, so opening the
+article from the card counts as a click)."""
+
+from ..models import RecommendationImpression
+from . import feedback, impressions
+from .explanations import ExplainedRecommendations, recommendations_with_explanations
+
+
+def explained_cards(*, user, n: int) -> tuple[ExplainedRecommendations, list[dict]]:
+    result = recommendations_with_explanations(user=user, n=n)
+    shown = impressions.impressions_record(
+        user_id=user.pk,
+        surface=RecommendationImpression.Surface.HOME,
+        model_version_id=result.model_version_id,
+        items=[
+            (item.article["id"], item.explanation["id"] if item.explanation else None)
+            for item in result.items
+        ],
+    )
+    votes = feedback.feedback_of(
+        user=user,
+        explanation_ids=[item.explanation["id"] for item in result.items if item.explanation],
+    )
+    cards = []
+    for item, impression in zip(result.items, shown, strict=True):
+        given = votes.get(item.explanation["id"]) if item.explanation else None
+        cards.append(
+            {
+                "article": item.article,
+                "explanation": item.explanation,
+                "impression": impression.pk,
+                "vote": None if given is None else ("up" if given.vote > 0 else "down"),
+                "reason": "" if given is None else given.reason,
+                "message": ""
+                if given is None
+                else feedback.feedback_message(given.vote, given.reason),
+            }
+        )
+    return result, cards

@@ -1,0 +1,234 @@
+"""Recommendations from article text, for web processes (numpy only, no encoder):
+
+- ``content_profile``: a reader as the weighted mean embedding of what they read and searched —
+  the ranking of readers with too little history for the MF model (strategy "content");
+- ``cold_items``: factors from the text adapter for articles the active MF model has never seen,
+  so a new article competes in personalized lists as soon as its embedding exists;
+- ``similar_articles``: "more like this", text similarity blended with co-reading.
+"""
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count
+
+from articles.models import Interaction
+from recommender.ml.adapter import TextAdapter
+from recommender.ml.base import top_n
+from recommender.ml.content import mean_profile, normalize_rows
+from recommender.ml.data import fold_in_weights
+
+from ..models import ModelVersion
+from . import lists
+from .embeddings import EmbeddingIndex, embedding_index, search_vectors
+from .loading import LoadedModel, artifact_directory, loaded_model
+
+# A search counts like a view: a sign of interest, weaker than reading.
+SEARCH_WEIGHT = 1.0
+# Co-reading uses the most recent readers of an article only, to bound the query.
+COREAD_READERS = 500
+POSITIVE_EVENTS = [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]
+
+
+def positive_article_ids(events) -> list[int]:
+    """The articles a reader's (article_id, event, value) events count as read, in first-seen
+    order (the fold-in rules of recommender.ml.data: a dislike cancels the article)."""
+    ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
+    if not ids:
+        return []
+    column = {article_id: col for col, article_id in enumerate(ids)}
+    idx, _weights, _disliked = _fold(events, column)
+    return [ids[col] for col in idx.tolist()]
+
+
+def _fold(events, column):
+    _ids, kinds, values = zip(*events, strict=True)
+    return fold_in_weights(
+        np.asarray([column[article_id] for article_id, _, _ in events], dtype=np.int64),
+        kinds,
+        values,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+    )
+
+
+def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarray | None:
+    """float32 (d,) unit vector: the mean of the embeddings of the reader's read articles
+    (weighted by their event weights) and recent searches (SEARCH_WEIGHT each); None when
+    nothing of it has an embedding."""
+    parts, weights = [], []
+    ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
+    if ids:
+        column = {article_id: col for col, article_id in enumerate(ids)}
+        idx, event_weights, _ = _fold(events, column)
+        read = [ids[col] for col in idx.tolist()]
+        weight_of = dict(zip(read, event_weights.tolist(), strict=True))
+        found, vectors = index.vectors_of(weight_of)
+        parts.append(vectors)
+        weights.extend(weight_of[article_id] for article_id in found)
+    searched = search_vectors(index=index, user_id=user_id)
+    parts.append(searched)
+    weights.extend([SEARCH_WEIGHT] * len(searched))
+    if not weights:
+        return None
+    return mean_profile(np.concatenate(parts), np.asarray(weights, dtype=np.float32))
+
+
+def content_scores(*, index: EmbeddingIndex, profile: np.ndarray, exclude, n: int):
+    """(article ids, cosines) of the ``n`` best articles for ``profile``, ``exclude`` left out."""
+    scores = index.scores(profile)
+    for article_id in exclude:
+        row = index.row_of.get(article_id)
+        if row is not None:
+            scores[row] = -np.inf
+    top = top_n(scores, n)
+    return index.article_ids[top].tolist(), scores[top].tolist()
+
+
+# ---------------------------------------------------------------------------- cold start
+
+
+@dataclass(frozen=True)
+class ColdItems:
+    """Articles with an embedding that the MF model does not know, with adapted factors."""
+
+    article_ids: np.ndarray  # int64 (m,)
+    factors: np.ndarray  # float32 (m, f)
+
+
+_lock = threading.Lock()
+_cold: dict[tuple, ColdItems] = {}
+_adapters: dict[tuple, TextAdapter | None] = {}
+
+
+def adapter_of(loaded: LoadedModel, artifact_path: str) -> TextAdapter | None:
+    """The text adapter trained with an MF version (None if it has none), loaded once."""
+    directory = artifact_directory(artifact_path)
+    key = (loaded.version_id, str(directory))
+    with _lock:
+        if key not in _adapters:
+            _adapters.clear()
+            _adapters[key] = (
+                TextAdapter.load(directory, mmap=True) if TextAdapter.exists(directory) else None
+            )
+        return _adapters[key]
+
+
+def cold_items(*, loaded: LoadedModel, artifact_path: str) -> ColdItems | None:
+    """The adapted factors of every embedded article outside ``loaded``'s catalogue (unpublished
+    ones included: lists filter those when they are rendered); computed once per change of the
+    model or of the embeddings."""
+    adapter = adapter_of(loaded, artifact_path)
+    index = embedding_index()
+    if adapter is None or index is None:
+        return None
+    key = (loaded.version_id, artifact_path, index.stamp)
+    with _lock:
+        if key not in _cold:
+            unknown = [aid for aid in index.row_of if aid not in loaded.column_of]
+            found, vectors = index.vectors_of(unknown)
+            _cold.clear()
+            _cold[key] = ColdItems(
+                np.asarray(found, dtype=np.int64),
+                adapter.predict(vectors) if found else np.zeros((0, len(adapter.y_mean)), "f4"),
+            )
+        return _cold[key]
+
+
+# ------------------------------------------------------------------------- more like this
+
+
+@dataclass(frozen=True)
+class SimilarArticle:
+    article: dict  # lists.article_dict()
+    score: float
+    text_score: float | None
+    coread_score: float | None
+
+
+def similar_articles(*, article_id: int, n: int) -> list[SimilarArticle]:
+    """Up to ``n`` published articles like ``article_id``, best first, never itself.
+
+    score = (1 - w) * text cosine + w * co-reading cosine, w = settings.RECSITE_SIMILAR_COREAD_
+    WEIGHT; co-reading is the cosine of MF item factors when a model is active and knows both
+    articles, else the co-occurrence cosine readers / sqrt(readers_a * readers_b). A missing part
+    counts 0, so an article nobody has read yet is found by its text alone.
+    """
+    wanted = 3 * n + 10  # room for unpublished ones and for the other signal's candidates
+    text = _text_neighbours(article_id, wanted)
+    coread = _mf_neighbours(article_id, wanted)
+    if coread is None:
+        coread = _cooccurrence_neighbours(article_id, wanted)
+    weight = settings.RECSITE_SIMILAR_COREAD_WEIGHT
+    candidates = (set(text) | set(coread)) - {article_id}
+    blended = sorted(
+        (
+            ((1 - weight) * text.get(pk, 0.0) + weight * coread.get(pk, 0.0), pk)
+            for pk in candidates
+        ),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    articles = lists.article_dicts(article_ids=[pk for _, pk in blended])
+    return [
+        SimilarArticle(articles[pk], float(score), text.get(pk), coread.get(pk))
+        for score, pk in blended
+        if pk in articles
+    ][:n]
+
+
+def _text_neighbours(article_id: int, n: int) -> dict[int, float]:
+    index = embedding_index()
+    if index is None or article_id not in index.row_of:
+        return {}
+    _, vector = index.vectors_of([article_id])
+    ids, scores = content_scores(index=index, profile=vector[0], exclude=[article_id], n=n)
+    return dict(zip(ids, scores, strict=True))
+
+
+_normalized: dict[int, np.ndarray] = {}
+
+
+def _mf_neighbours(article_id: int, n: int) -> dict[int, float] | None:
+    version = lists.active_version(kind=ModelVersion.Kind.MF)
+    loaded = loaded_model(version=version) if version is not None else None
+    if loaded is None or article_id not in loaded.column_of:
+        return None
+    with _lock:
+        if loaded.version_id not in _normalized:
+            _normalized.clear()
+            _normalized[loaded.version_id] = normalize_rows(loaded.model.item_factors)
+        factors = _normalized[loaded.version_id]
+    column = loaded.column_of[article_id]
+    scores = factors @ factors[column]
+    scores[column] = -np.inf
+    top = top_n(scores, n)
+    return dict(zip(loaded.item_ids[top].tolist(), scores[top].tolist(), strict=True))
+
+
+def _cooccurrence_neighbours(article_id: int, n: int) -> dict[int, float]:
+    positive = Interaction.objects.filter(event__in=POSITIVE_EVENTS)
+    recent = (
+        positive.filter(article_id=article_id)
+        .order_by("-created_at")
+        .values_list("user_id", flat=True)[: 4 * COREAD_READERS]
+    )
+    readers = list(dict.fromkeys(recent))[:COREAD_READERS]
+    if not readers:
+        return {}
+    shared = (
+        positive.filter(user_id__in=readers)
+        .exclude(article_id=article_id)
+        .values("article_id")
+        .annotate(readers=Count("user_id", distinct=True))
+        .order_by("-readers", "article_id")[:n]
+    )
+    shared = {row["article_id"]: row["readers"] for row in shared}
+    totals = dict(
+        positive.filter(article_id__in=shared)
+        .values("article_id")
+        .annotate(readers=Count("user_id", distinct=True))
+        .values_list("article_id", "readers")
+    )
+    return {pk: count / float(np.sqrt(len(readers) * totals[pk])) for pk, count in shared.items()}

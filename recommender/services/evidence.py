@@ -1,0 +1,348 @@
+"""The evidence behind one reader's recommendations, per explanation style, read from the data.
+
+Every fact an explanation may state is established here, at the moment it is shown: cited
+articles are in the reader's current positive history and (for MF) lower the score when removed
+(recommender.ml.explain); topics are the recommended article's own; counts are counted.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from articles.models import Article, Interaction
+from recommender.ml import explain, sentences
+from recommender.ml.data import fold_in_weights
+
+from .. import selectors
+from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
+from .embeddings import EmbeddingIndex
+from .loading import LoadedModel
+
+# "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
+# this (unrelated scientific abstracts sit around 0.1-0.3, same-subject ones above 0.5).
+SIMILAR_TEXT_MIN = 0.5
+# Readers with fewer positive articles than this form the "new" bandit segment.
+NEW_READER_HISTORY = 5
+# "One of the N newest articles": N is the smallest of these that is true.
+NEWEST_BOUNDS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+
+
+@dataclass
+class Reader:
+    """What explanations may cite about one reader, read once per page."""
+
+    user_id: int
+    events: list[tuple[int, str, float | None]]
+    strongest: dict[int, str]  # positive history: article id -> its most telling event
+    trust: dict[str, float]  # evidence key -> 1 - the reader's penalty on it
+    penalized_at: dict[str, datetime]
+    hidden_topics: set[str]
+    topics_of: dict[int, set[str]] = field(default_factory=dict)  # history article -> slugs
+
+    @property
+    def segment(self) -> str:
+        return "new" if len(self.strongest) < NEW_READER_HISTORY else "regular"
+
+    def trust_of(self, key: str) -> float:
+        return self.trust.get(key, 1.0)
+
+
+def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
+    """(article ids int64, weights float32) of the reader's positive history, by the rules of
+    training and fold-in (a dislike takes an article out of it)."""
+    if not events:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    article_ids, kinds, values = zip(*events, strict=True)
+    ids, weights, _disliked = fold_in_weights(
+        np.asarray(article_ids, dtype=np.int64),
+        kinds,
+        values,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+    )
+    return ids, weights
+
+
+def reader_read(*, user_id: int) -> Reader:
+    events = selectors.interaction_events_of(user_id=user_id)
+    positive, _ = positive_weights(events)
+    kept = set(positive.tolist())
+    by_article = defaultdict(list)
+    for article_id, event, _value in events:
+        if article_id in kept:
+            by_article[article_id].append(event)
+    penalties = EvidencePenalty.objects.filter(user_id=user_id, penalty__gt=0)
+    hidden = HiddenInterest.objects.filter(user_id=user_id, kind=HiddenInterest.Kind.TOPIC)
+    reader = Reader(
+        user_id=user_id,
+        events=events,
+        strongest={pk: sentences.strongest_event(kinds) for pk, kinds in by_article.items()},
+        trust={p.key: max(0.0, 1.0 - p.penalty) for p in penalties},
+        penalized_at={p.key: p.updated_at for p in penalties},
+        hidden_topics=set(hidden.values_list("topic__slug", flat=True)),
+    )
+    reader.topics_of = topics_of(article_ids=list(reader.strongest))
+    return reader
+
+
+def topics_of(*, article_ids) -> dict[int, set[str]]:
+    rows = Article.topics.through.objects.filter(article_id__in=article_ids).values_list(
+        "article_id", "topic__slug"
+    )
+    found: dict[int, set[str]] = {pk: set() for pk in article_ids}
+    for article_id, slug in rows:
+        found[article_id].add(slug)
+    return found
+
+
+def mf_options(
+    reader: Reader, loaded: LoadedModel, targets: list[int], index: EmbeddingIndex | None = None
+) -> dict[int, dict]:
+    """because_you_read, co_readers and (with the text ``index``) similar_text evidence for
+    ``targets`` from the MF item-item contributions of the reader's fold-in (exactly the one
+    serving scored with): every cited article is a positive contributor whose removal lowers
+    the score."""
+    known = [
+        (loaded.column_of[article_id], event, value)
+        for article_id, event, value in reader.events
+        if article_id in loaded.column_of
+    ]
+    targets = [pk for pk in targets if pk in loaded.column_of]
+    if not known or not targets:
+        return {}
+    columns, kinds, values = zip(*known, strict=True)
+    idx, weights, _ = fold_in_weights(
+        np.asarray(columns, dtype=np.int64),
+        kinds,
+        values,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+    )
+    if len(idx) == 0:
+        return {}
+    model = loaded.model
+    history = loaded.item_ids[idx].tolist()
+    trust = np.array([reader.trust_of(f"article:{pk}") for pk in history])
+    target_columns = np.array([loaded.column_of[pk] for pk in targets], dtype=np.int64)
+    contributions = explain.mf_contributions(model, idx, weights, target_columns)
+    target_topics = topics_of(article_ids=targets)
+    co_counts = _co_reader_counts(reader.user_id, targets, history, contributions)
+    similarity = _similarities(index, targets, history)
+    options: dict[int, dict] = {}
+    for row, (target, column) in enumerate(zip(targets, target_columns.tolist(), strict=True)):
+        baseline = explain.ablated_score(model, idx, weights, column, ())
+        found = options.setdefault(target, {})
+        citation = explain.faithful_citation(
+            model,
+            idx,
+            weights,
+            column,
+            contributions[row],
+            trust=trust,
+            topics_of=lambda position: reader.topics_of.get(history[position], ()),
+            target_topics=target_topics[target] - reader.hidden_topics,
+            baseline=baseline,
+        )
+        if citation is not None:
+            cited = [history[position] for position in citation.positions]
+            found[sentences.BECAUSE_YOU_READ] = {
+                "articles": cited,
+                "topic": citation.topic,
+                "event": reader.strongest.get(cited[0], "read"),
+                "contributions": [
+                    round(float(contributions[row, p]), 6) for p in citation.positions
+                ],
+                "score": round(baseline, 6),
+            }
+        counts = np.array([co_counts[target].get(pk, 0) for pk in history])
+        position = explain.supported_citation(
+            model,
+            idx,
+            weights,
+            column,
+            contributions[row],
+            counts,
+            minimum=1,
+            trust=trust,
+            baseline=baseline,
+        )
+        if position is not None:
+            found[sentences.CO_READERS] = {
+                "articles": [history[position]],
+                "count": int(counts[position]),
+            }
+        if similarity is None:
+            continue
+        position = explain.supported_citation(
+            model,
+            idx,
+            weights,
+            column,
+            contributions[row],
+            similarity[row],
+            minimum=SIMILAR_TEXT_MIN,
+            trust=trust,
+            baseline=baseline,
+        )
+        if position is not None:
+            found[sentences.SIMILAR_TEXT] = {
+                "articles": [history[position]],
+                "similarity": round(float(similarity[row, position]), 3),
+            }
+    return options
+
+
+def content_options(reader: Reader, targets: list[int], index: EmbeddingIndex | None) -> dict:
+    """similar_text evidence for text-ranked articles (a content list, or an article the MF
+    model ranks through its text): the history article contributing most to the text score —
+    the score is the cosine with the weighted mean of the history's embeddings, so history
+    article j adds w_j cos(j, target) — among those close in subject to it."""
+    history, weights = positive_weights(reader.events)
+    history = history.tolist()
+    similarity = _similarities(index, targets, history)
+    if similarity is None:
+        return {}
+    trust = np.array([reader.trust_of(f"article:{pk}") for pk in history])
+    support = np.nan_to_num(similarity, nan=-np.inf) * weights * trust
+    options = {}
+    for row, target in enumerate(targets):
+        eligible = np.flatnonzero(similarity[row] >= SIMILAR_TEXT_MIN)  # NaN compares False
+        eligible = eligible[trust[eligible] > 0]
+        if len(eligible):
+            best = int(eligible[np.argmax(support[row, eligible])])
+            options[target] = {
+                sentences.SIMILAR_TEXT: {
+                    "articles": [history[best]],
+                    "similarity": round(float(similarity[row, best]), 3),
+                }
+            }
+    return options
+
+
+def _similarities(index: EmbeddingIndex | None, targets, history) -> np.ndarray | None:
+    """Cosines float (targets, history) of the text embeddings; NaN where one is missing."""
+    if index is None:
+        return None
+    found_targets, target_vectors = index.vectors_of(targets)
+    found_history, history_vectors = index.vectors_of(history)
+    if not found_targets or not found_history:
+        return None
+    cosines = np.full((len(targets), len(history)), np.nan)
+    rows = [targets.index(pk) for pk in found_targets]
+    position_of = {pk: position for position, pk in enumerate(history)}
+    columns = [position_of[pk] for pk in found_history]
+    cosines[np.ix_(rows, columns)] = target_vectors @ history_vectors.T
+    return cosines
+
+
+def _positive_events() -> list[str]:
+    return [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]
+
+
+def _co_reader_counts(user_id, targets, history, contributions) -> dict[int, dict[int, int]]:
+    """target -> {history article -> number of other readers with a positive event on both},
+    counted only for the history articles that could be cited (strong positive contributors)."""
+    pool = set()
+    for row in contributions:
+        positive = np.flatnonzero(row > 0)
+        pool.update(positive[np.argsort(-row[positive])][: explain.EXTRA_POOL].tolist())
+    pool_ids = [history[position] for position in pool]
+    positive_events = _positive_events()
+    readers = defaultdict(set)
+    rows = (
+        Interaction.objects.filter(article_id__in=[*targets, *pool_ids], event__in=positive_events)
+        .exclude(user_id=user_id)
+        .values_list("article_id", "user_id")
+        .distinct()
+    )
+    for article_id, other in rows:
+        readers[article_id].add(other)
+    return {
+        target: {pk: len(readers[target] & readers[pk]) for pk in pool_ids} for target in targets
+    }
+
+
+def topic_options(reader: Reader, targets: list[int]) -> dict[int, dict]:
+    """topic_match: the article's topic most present in the reader's positive history."""
+    counts = Counter(slug for slugs in reader.topics_of.values() for slug in slugs)
+    options = {}
+    for target, slugs in topics_of(article_ids=targets).items():
+        shared = [slug for slug in sorted(slugs - reader.hidden_topics) if counts[slug]]
+        ranked = sorted(shared, key=lambda s: -counts[s] * reader.trust_of(f"topic:{s}"))
+        if ranked and reader.trust_of(f"topic:{ranked[0]}") > 0:
+            options[target] = {
+                sentences.TOPIC_MATCH: {"topic": ranked[0], "count": counts[ranked[0]]}
+            }
+    return options
+
+
+def cold_start_options(targets: list[int]) -> dict[int, dict]:
+    """trending (readers in the trending window) and new (rank among the newest articles)."""
+    days = settings.RECSITE_TRENDING_DAYS
+    since = timezone.now() - timedelta(days=days)
+    trending = dict(
+        Interaction.objects.filter(article_id__in=targets, created_at__gte=since)
+        .exclude(event=Interaction.Event.DISLIKE)
+        .values("article_id")
+        .annotate(readers=Count("user_id", distinct=True))
+        .values_list("article_id", "readers")
+    )
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    options: dict[int, dict] = {}
+    for article in published.filter(pk__in=targets):
+        found = options.setdefault(article.pk, {})
+        if trending.get(article.pk):
+            found[sentences.TRENDING] = {"count": trending[article.pk], "days": days}
+        newer = published.filter(
+            Q(published_at__gt=article.published_at)
+            | Q(published_at=article.published_at, pk__gt=article.pk)
+        )
+        rank = newer.count() + 1
+        within = next((bound for bound in NEWEST_BOUNDS if bound >= rank), None)
+        if within is not None:
+            found[sentences.NEW] = {
+                "within": within,
+                "published_at": article.published_at.isoformat(),
+            }
+    return options
+
+
+def editorial_options(targets: list[int]) -> dict[int, dict]:
+    """editorial: an editor's boost or pin in force on the article or one of its topics."""
+    now = timezone.now()
+    target_topics = topics_of(article_ids=targets)
+    all_topics = set().union(*target_topics.values()) if target_topics else set()
+    boosts = list(
+        EditorialBoost.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .filter(Q(article_id__in=targets) | Q(topic__slug__in=all_topics))
+        .select_related("topic")
+        .order_by("-starts_at")
+    )
+    options = {}
+    for target in targets:
+        applying = [
+            boost
+            for boost in boosts
+            if boost.article_id == target
+            or (boost.topic and boost.topic.slug in target_topics[target])
+        ]
+        if applying:
+            # A pin says more than a boost, a boost of this article more than one of its topic.
+            boost = max(
+                applying,
+                key=lambda b: (b.kind == EditorialBoost.Kind.PIN, b.article_id is not None),
+            )
+            options[target] = {
+                sentences.EDITORIAL: {
+                    "boost": boost.pk,
+                    "kind": boost.kind,
+                    "topic": boost.topic.slug if boost.topic else None,
+                    "note": boost.note,
+                }
+            }
+    return options

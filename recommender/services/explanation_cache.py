@@ -1,0 +1,34 @@
+"""Rendered explanations per reader and list version, cached next to the reader's list so that a
+cached page of recommendations (explanations included) costs no SQL query.
+
+``rec:expl:<version>:<user>`` maps "<article id>:<score>" to the explanation's API dict. The score
+is part of the key: a reader's scores change whenever their history does, and a changed history
+may change the reasons.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+
+# Entries kept per reader: a few pages of a list, the oldest dropped first.
+MAX_ENTRIES = 400
+
+
+def _key(version_id: int, user_id: int) -> str:
+    return f"rec:expl:{version_id}:{user_id}"
+
+
+def entry_key(article_id: int, score: float) -> str:
+    return f"{article_id}:{score!r}"
+
+
+def explanations_get(*, version_id: int, user_id: int) -> dict[str, dict]:
+    return cache.get(_key(version_id, user_id)) or {}
+
+
+def explanations_set(*, version_id: int, user_id: int, entries: dict[str, dict]) -> None:
+    trimmed = dict(list(entries.items())[-MAX_ENTRIES:])
+    cache.set(_key(version_id, user_id), trimmed, timeout=settings.RECSITE_LIST_TTL_SECONDS)
+
+
+def explanations_forget(*, user_id: int, version_ids: list[int]) -> None:
+    cache.delete_many([_key(version_id, user_id) for version_id in version_ids])

@@ -1,0 +1,194 @@
+"""Explanations of what a reader is shown: evidence -> style (bandit) -> sentence -> stored row.
+
+Explanations are made lazily, for the items of a page being shown, and reused while the same
+model version serves — unless what they cite is no longer true (the article left the reader's
+history, the reader penalised or hid the evidence since). Explanations of lists that no model
+version ranked (content, cold start: trending counts and the like age) are reused for a day.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from articles.models import Article, Topic
+from recommender.ml import sentences
+
+from ..models import Explanation, ModelVersion
+from . import evidence, explanation_cache, lists, styles
+from .embeddings import embedding_index
+from .loading import loaded_model
+from .serving import CONTENT, PERSONALIZED, Recommendations, recommendations_for_user
+
+COLD_START_REUSE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ExplainedItem:
+    article: dict
+    score: float
+    # explanation_dict(); None only when nothing true can be said (e.g. the reader marked every
+    # reason for this article wrong).
+    explanation: dict | None
+
+
+@dataclass(frozen=True)
+class ExplainedRecommendations:
+    strategy: str
+    model_version_id: int | None
+    items: list[ExplainedItem]
+
+
+def explanation_dict(explanation: Explanation) -> dict:
+    return {
+        "id": explanation.pk,
+        "text": explanation.text,
+        "style": explanation.style,
+        "evidence": explanation.evidence,
+    }
+
+
+def recommendations_with_explanations(
+    *, user, n: int, offset: int = 0, topic: str | None = None, exclude=()
+) -> ExplainedRecommendations:
+    """``recommendations_for_user`` with an explanation on every item. When the list and its
+    explanations are cached, no SQL query is made."""
+    result = recommendations_for_user(user=user, n=n, offset=offset, topic=topic, exclude=exclude)
+    version_id = result.model_version_id or 0
+    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user.pk)
+    keys = {
+        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score)
+        for item in result.items
+    }
+    missing = [article_id for article_id, key in keys.items() if key not in cached]
+    if missing:
+        made = explanations_for(user_id=user.pk, result=result, article_ids=missing)
+        cached = {
+            **cached,
+            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
+        }
+        explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
+    return ExplainedRecommendations(
+        strategy=result.strategy,
+        model_version_id=result.model_version_id,
+        items=[
+            ExplainedItem(item.article, item.score, cached.get(keys[item.article["id"]]))
+            for item in result.items
+        ],
+    )
+
+
+def explanations_forget(*, user_id: int) -> None:
+    """Drop the reader's cached explanations, so the next page re-checks them."""
+    active = lists.active_version(kind=ModelVersion.Kind.MF)
+    version_ids = [0] if active is None else [0, active.id]
+    explanation_cache.explanations_forget(user_id=user_id, version_ids=version_ids)
+
+
+def explanations_for(
+    *, user_id: int, result: Recommendations, article_ids: list[int]
+) -> dict[int, Explanation]:
+    """A valid explanation of each of ``article_ids`` (items of ``result``): stored ones reused,
+    the others made now."""
+    reader = evidence.reader_read(user_id=user_id)
+    version_id = result.model_version_id
+    stored = Explanation.objects.filter(
+        user_id=user_id, article_id__in=article_ids, model_version_id=version_id
+    ).order_by("article_id", "-created_at", "-id")
+    found: dict[int, Explanation] = {}
+    for explanation in stored:
+        if explanation.article_id not in found and _still_true(explanation, reader):
+            found[explanation.article_id] = explanation
+    missing = [article_id for article_id in article_ids if article_id not in found]
+    if missing:
+        found.update(_make(reader, result, missing))
+    return found
+
+
+def _evidence_keys(style: str, facts: dict) -> list[str]:
+    """What a reader's "wrong reason" vote on this evidence penalises."""
+    keys = [f"article:{article_id}" for article_id in facts.get("articles", [])]
+    if facts.get("topic"):
+        keys.append(f"topic:{facts['topic']}")
+    return keys or [f"style:{style}"]
+
+
+def evidence_keys(explanation: Explanation) -> list[str]:
+    return _evidence_keys(explanation.style, explanation.evidence)
+
+
+def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
+    facts = explanation.evidence
+    if any(article_id not in reader.strongest for article_id in facts.get("articles", [])):
+        return False
+    if facts.get("topic") in reader.hidden_topics:
+        return False
+    keys = [*evidence_keys(explanation), f"style:{explanation.style}"]
+    created = explanation.created_at
+    if any(reader.penalized_at.get(key, created) > created for key in keys):
+        return False
+    if explanation.model_version_id is None:
+        return timezone.now() - explanation.created_at < COLD_START_REUSE
+    return True
+
+
+def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) -> dict:
+    options: dict[int, dict] = {target: {} for target in targets}
+    sources = [evidence.topic_options(reader, targets), evidence.editorial_options(targets)]
+    if result.strategy == PERSONALIZED:
+        index = embedding_index()
+        active = lists.active_version(kind=ModelVersion.Kind.MF)
+        loaded = loaded_model(version=active) if active is not None else None
+        if loaded is not None and loaded.version_id == result.model_version_id:
+            sources.append(evidence.mf_options(reader, loaded, targets, index))
+            # Articles newer than the model are ranked through their text (the adapter).
+            unknown = [pk for pk in targets if pk not in loaded.column_of]
+            sources.append(evidence.content_options(reader, unknown, index))
+    elif result.strategy == CONTENT:
+        sources.append(evidence.content_options(reader, targets, embedding_index()))
+    else:
+        sources.append(evidence.cold_start_options(targets))
+    for source in sources:
+        for target, found in source.items():
+            options[target].update(found)
+    titles, topic_names = _names(options)
+    rows = []
+    for target in targets:
+        available = options[target]
+        if not available:
+            continue  # an unpublished or vanished article: nothing true to say, nothing shown
+        style = styles.style_choose(
+            styles=[style for style in Explanation.Style.values if style in available],
+            segment=reader.segment,
+            trust={style: reader.trust_of(f"style:{style}") for style in available},
+            seed=[reader.user_id, target, result.model_version_id or 0],
+        )
+        facts = {**available[style], "segment": reader.segment}
+        text = sentences.render(style, facts, titles=titles, topic_names=topic_names)
+        rows.append(
+            Explanation(
+                user_id=reader.user_id,
+                article_id=target,
+                model_version_id=result.model_version_id,
+                style=style,
+                text=text[:500],
+                evidence=facts,
+            )
+        )
+    with transaction.atomic():
+        created = Explanation.objects.bulk_create(rows)
+    return {explanation.article_id: explanation for explanation in created}
+
+
+def _names(options: dict[int, dict]) -> tuple[dict[str, str], dict[str, str]]:
+    """Titles of every cited article and names of every named topic, in two queries."""
+    article_ids, slugs = set(), set()
+    for available in options.values():
+        for facts in available.values():
+            article_ids.update(facts.get("articles", []))
+            if facts.get("topic"):
+                slugs.add(facts["topic"])
+    titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
+    names = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    return {str(pk): title for pk, title in titles.items()}, names

@@ -1,0 +1,88 @@
+"""Broker down: behaviour is still saved (the database is the source of truth), the failed
+dispatch is logged instead of failing the request, and the list refresh it would have triggered
+happens when the periodic job next runs."""
+
+import logging
+import time
+
+import pytest
+
+from articles.models import Interaction
+from recommender.models import Explanation, ExplanationFeedback
+from recommender.services import lists
+from recommender.tasks import refresh_all_lists
+from recsite.celery import app as celery_app
+
+from .conftest import free_spare_port
+
+
+def _reset_broker_connections():
+    # The app caches its connection and producer pools; rebuild them from the new URL.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def dead_broker():
+    """Celery publishing for real (not eagerly) to a port where nothing listens."""
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_spare_port()}/0"
+    celery_app.conf.task_always_eager = False
+    _reset_broker_connections()
+    yield
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+    _reset_broker_connections()
+
+
+def _list_of(reader, version_id):
+    return lists.reader_list_get(version_id=version_id, user_id=reader.pk)
+
+
+@pytest.mark.django_db(transaction=True)  # on_commit dispatches run inside the request
+def test_writes_are_saved_and_the_refresh_catches_up_later(
+    dead_broker, mf_version, clusters, client, client_for, caplog
+):
+    # given: a reader with a cached list, and an explanation they were shown
+    reader = clusters.readers[0]
+    client.force_login(reader)
+    client.get("/")
+    assert _list_of(reader, mf_version.pk) is not None
+    explanation = Explanation.objects.create(
+        user=reader, article=clusters.a[-2], style=Explanation.Style.TRENDING, text="Trending"
+    )
+    before = Interaction.objects.filter(user=reader).count()
+
+    # when: they act, through the API and the site, while the broker is unreachable
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="recommender.receivers"):
+        api = client_for(reader).post(
+            "/api/interactions/", {"article": clusters.a[-1].pk, "event": "like"}, format="json"
+        )
+        site = client.post(f"/articles/{clusters.b[0].slug}/bookmark/")
+        # "not relevant" also records a dislike, which dispatches a refresh too
+        vote = client_for(reader).post(
+            f"/api/explanations/{explanation.pk}/feedback/",
+            {"vote": "down", "reason": "not_relevant"},
+            format="json",
+        )
+    elapsed = time.monotonic() - started
+
+    # then: both acknowledged and saved, quickly, with the failed dispatches logged
+    assert (api.status_code, site.status_code, vote.status_code) == (201, 302, 201)
+    assert Interaction.objects.filter(user=reader).count() == before + 3
+    assert ExplanationFeedback.objects.filter(user=reader, explanation=explanation).count() == 1
+    assert elapsed < 3
+    warnings = [r for r in caplog.records if "not queued" in r.getMessage()]
+    assert len(warnings) == 3
+    # the stale list is gone, so the next page view recomputes it from the database
+    assert _list_of(reader, mf_version.pk) is None
+
+    # when: the broker is back and the hourly refresh runs
+    celery_app.conf.task_always_eager = True
+    refreshed = refresh_all_lists.delay().get()
+
+    # then: the reader's list is warm again and reflects the new behaviour
+    assert refreshed >= 1
+    cached = _list_of(reader, mf_version.pk)
+    assert cached is not None
+    assert clusters.b[0].pk not in [article_id for article_id, _, _ in cached.items]
