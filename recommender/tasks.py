@@ -12,7 +12,6 @@ from . import selectors
 from .models import ModelVersion
 from .services import lists
 from .services.embeddings import articles_embed, searches_embed
-from .services.impressions import impressions_record
 from .services.interests import reader_phrases_mine
 from .services.lm import LMTrainingAlreadyRunning, model_version_train_lm
 from .services.lm_inference import NoLanguageModel
@@ -86,25 +85,6 @@ def refresh_all_lists() -> int:
     if batches:
         group(refresh_user_lists.s(batch) for batch in batches).apply_async()
     return len(user_ids)
-
-
-@shared_task(name="recommender.record_impressions", soft_time_limit=60, time_limit=90)
-def record_impressions(
-    user_id: int, surface: str, model_version_id: int | None, items: list, offset: int
-) -> int:
-    """Write the impressions of one page served by the API (queued so the request needs no
-    SQL). A deleted reader's page is skipped."""
-    if not selectors.active_user_ids_among(user_ids=[user_id]):
-        logger.info("Skipping impressions of missing or inactive user %s", user_id)
-        return 0
-    rows = impressions_record(
-        user_id=user_id,
-        surface=surface,
-        model_version_id=model_version_id,
-        items=[tuple(item) for item in items],
-        offset=offset,
-    )
-    return len(rows)
 
 
 # Routed to the "ml" queue (settings.CELERY_TASK_ROUTES): it loads the text encoder.

@@ -8,9 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, tasks
-from ..models import RecommendationImpression
 from ..services.explanations import recommendations_with_explanations
-from ..services.impressions import impressions_record_later
 from ..services.registry import model_version_activate, model_version_rollback
 from ..services.training import retrain_running
 from .serializers import (
@@ -36,14 +34,9 @@ class RecommendationsView(APIView):
     def get(self, request):
         query = RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        # No impressions are recorded here: API clients have no way to report which card was
+        # opened, so their impressions would only drag the dashboard's click-through rate to 0.
         result = recommendations_with_explanations(user=request.user, **query.validated_data)
-        # Queued, not written here: a cached page must cost no SQL query (benchmark 2).
-        impressions_record_later(
-            user_id=request.user.pk,
-            surface=RecommendationImpression.Surface.API,
-            result=result,
-            offset=query.validated_data["offset"],
-        )
         return Response(RecommendationsSerializer(result).data)
 
 

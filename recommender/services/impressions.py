@@ -26,22 +26,6 @@ def impressions_record(
     )
 
 
-def impressions_record_later(*, user_id: int, surface: str, result, offset: int = 0) -> None:
-    """Queue ``impressions_record`` for a page of ``ExplainedRecommendations``: the API's cached
-    pages make no SQL query in the request (the worker writes the rows)."""
-    items = [
-        (item.article["id"], item.explanation["id"] if item.explanation else None)
-        for item in result.items
-    ]
-    if not items:
-        return
-    # Imported here: recommender.tasks and receivers import the services, this one included.
-    from ..receivers import dispatch_on_commit
-    from ..tasks import record_impressions
-
-    dispatch_on_commit(record_impressions, user_id, surface, result.model_version_id, items, offset)
-
-
 def impression_click(*, user, impression_id: int, article_id: int) -> bool:
     """Mark the reader's own impression of ``article_id`` as clicked (the first click counts).
     Returns whether a row changed; someone else's or a mismatched impression changes nothing."""

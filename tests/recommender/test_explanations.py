@@ -11,7 +11,6 @@ from recommender.models import (
     EditorialBoost,
     EvidencePenalty,
     Explanation,
-    RecommendationImpression,
 )
 from recommender.services import evidence, lists, loading
 from recommender.services.explanations import recommendations_with_explanations
@@ -236,19 +235,3 @@ def test_an_editorial_boost_is_evidence_for_its_articles(clusters, editor):
             }
         }
     }
-
-
-def test_api_impressions_are_written_by_a_task_after_the_response(
-    client_for, mf_version, clusters, reader, django_capture_on_commit_callbacks
-):
-    read(reader, clusters.a[:2])
-
-    with django_capture_on_commit_callbacks(execute=True):
-        body = client_for(reader).get(URL, {"n": 3, "offset": 2}).json()
-
-    rows = list(RecommendationImpression.objects.order_by("position"))
-    assert [(r.article_id, r.explanation_id, r.position, r.surface) for r in rows] == [
-        (i["article"]["id"], i["explanation"]["id"], 2 + n, "api")
-        for n, i in enumerate(body["results"])
-    ]
-    assert {r.model_version_id for r in rows} == {mf_version.pk}
