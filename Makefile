@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The demo's language model trains for this long (the production default is 300 s).
+DEMO_LM_SECONDS ?= 45
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -16,7 +18,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py embed_articles
 	$(PY) manage.py retrain --sync
+	RECSITE_LM_TIME_BUDGET_SECONDS=$(DEMO_LM_SECONDS) $(PY) manage.py train_lm --sync
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/.installed
