@@ -116,5 +116,6 @@ def _metric(version: ModelVersion, name: str) -> str:
     value = version.metrics.get(name)
     return "-" if value is None else f"{value:.4f}"
 
-# Explanations, feedback, impressions and the dashboard live in their own module.
-from . import admin_explanations  # noqa: E402, F401
+
+# Editors' pins and boosts; explanations, feedback, impressions and the dashboard: own modules.
+from . import admin_boosts, admin_explanations  # noqa: E402, F401

@@ -12,8 +12,8 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from articles.models import SearchQuery
 from articles.signals import article_published
 
-from .models import ModelVersion
-from .services import lists
+from .models import EditorialBoost, ModelVersion
+from .services import editorial, lists
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +98,10 @@ def search_embedding_on_search(sender, instance, created, **kwargs):
         from .tasks import embed_searches
 
         dispatch_on_commit(embed_searches, instance.user_id)
+
+
+@receiver(post_save, sender=EditorialBoost, dispatch_uid="recommender.boosts")
+@receiver(post_delete, sender=EditorialBoost, dispatch_uid="recommender.boosts_d")
+def editorial_boosts_on_change(**kwargs) -> None:
+    """A boost saved or deleted (admin, shell or cascade) applies to the next page served."""
+    editorial.boosts_forget()

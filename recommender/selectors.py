@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, Interaction, Topic
 
-from .models import ModelVersion
+from .models import EditorialBoost, ModelVersion
 
 # (user_id, article_id, event, value, unix seconds): recommender.ml.data's row format.
 InteractionRow = tuple[int, int, str, float | None, float]
@@ -80,3 +80,13 @@ def active_user_ids_among(*, user_ids: list[int]) -> list[int]:
 
 def topic_slugs() -> set[str]:
     return set(Topic.objects.values_list("slug", flat=True))
+
+
+def editorial_boosts_not_ended(*, now) -> QuerySet[EditorialBoost]:
+    """Editorial boosts that have not ended by ``now`` (current and scheduled), newest start
+    first, with their topic."""
+    return (
+        EditorialBoost.objects.filter(ends_at__gt=now)
+        .select_related("topic")
+        .order_by("-starts_at", "-id")
+    )

@@ -3,16 +3,16 @@
 ``BaseModels`` bundles what the hybrid blends: implicit ALS (with the text adapter giving
 factors to items nobody has read, so they are scored in the same space), the reader's content
 profile (mean history embedding, cosine), co-reading neighbours (item-item cosine over readers),
-popularity and recency. ``features`` returns, per feature, a float32 (users, items) block
-standardised per reader over the whole catalogue: raw MF scores and cosines have scales that
-vary from reader to reader, and a linear ranker can only blend comparable numbers.
+text neighbours (item kNN in embedding space), popularity and recency. ``features`` returns,
+per feature, a float32 (users, items) block standardised per reader over the whole catalogue:
+raw MF scores and cosines have scales that vary from reader to reader, and a linear ranker can
+only blend comparable numbers.
 
 Pure numpy/scipy except ``fit`` (ALS trains in torch, imported lazily by ImplicitALS.fit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
@@ -31,14 +31,18 @@ FEATURES = (
     "mf",
     "content",
     "neighbours",
+    "text_neighbours",
     "popularity",
     "recency",
     "cold",
     "cold_mf",
     "cold_content",
+    "cold_text_neighbours",
     "lm",
 )
 NEIGHBOURS_PER_ITEM = 50  # co-reading neighbours kept per item (sparsifies the item-item matrix)
+TEXT_NEIGHBOURS_PER_ITEM = 100  # nearest texts kept per item
+TEXT_BLOCK = 1024  # items per block of the dense text-similarity computation
 RECENCY_HALF_LIFE_DAYS = 30.0
 
 
@@ -75,6 +79,38 @@ def co_reading_neighbours(positives: sp.csr_matrix, keep: int = NEIGHBOURS_PER_I
     return sp.csr_matrix((values.astype(np.float32), (rows, cols)), shape=shape)
 
 
+def text_neighbours(embeddings: np.ndarray, keep: int = TEXT_NEIGHBOURS_PER_ITEM):
+    """csr float32 (items, items): row j holds the cosines of the ``keep`` items whose text is
+    nearest to item j's (itself excluded). A reader's score for j then sums the similarities of
+    j's neighbours they read: item-based kNN in text space, which works for unread items."""
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    n = len(embeddings)
+    keep = min(keep, n - 1)
+    rows, cols, values = [], [], []
+    for start in range(0, n, TEXT_BLOCK):
+        block = embeddings[start : start + TEXT_BLOCK] @ embeddings.T
+        block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf
+        top = np.argpartition(-block, keep - 1, axis=1)[:, :keep]
+        rows.append(np.repeat(np.arange(start, start + len(block)), keep))
+        cols.append(top.ravel())
+        values.append(np.maximum(np.take_along_axis(block, top, axis=1).ravel(), 0))
+    data = (np.concatenate(values), (np.concatenate(rows), np.concatenate(cols)))
+    return sp.csr_matrix(data, shape=(n, n), dtype=np.float32)
+
+
+def save_csr(directory: Path, name: str, matrix: sp.csr_matrix) -> None:
+    """A csr matrix as three plain .npy arrays (no pickles, memory-mappable)."""
+    for part in ("data", "indices", "indptr"):
+        save_array(directory / f"{name}_{part}.npy", getattr(matrix, part))
+
+
+def load_csr(directory: Path, name: str, mmap: bool) -> sp.csr_matrix:
+    data, indices, indptr = (
+        load_array(directory / f"{name}_{part}.npy", mmap) for part in ("data", "indices", "indptr")
+    )
+    return sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1,) * 2, copy=False)
+
+
 class BaseModels:
     """The fitted base models over one catalogue; see the module docstring."""
 
@@ -93,6 +129,7 @@ class BaseModels:
         self.cold: np.ndarray | None = None  # bool (n_items,): no training reader
         self.popularity: np.ndarray | None = None  # float32 (n_items,) standardised log counts
         self.neighbours: sp.csr_matrix | None = None
+        self.text_neighbours: sp.csr_matrix | None = None
 
     def fit(self, matrix: InteractionMatrix) -> Self:
         self.mf.fit(matrix)
@@ -111,32 +148,34 @@ class BaseModels:
             self.item_factors[unread] = adapter.predict(self.item_embeddings[unread])
         self.popularity = standardize(np.log1p(counts.astype(np.float32))[None, :])[0]
         self.neighbours = co_reading_neighbours(matrix.positives)
+        if self.text_neighbours is None:  # depends on the text only: computed once
+            self.text_neighbours = text_neighbours(self.item_embeddings)
         return self
 
-    def features(
-        self, user_indices: np.ndarray, matrix: InteractionMatrix
-    ) -> Iterator[tuple[str, np.ndarray]]:
-        """(name, float32 (users, items)) for every feature of FEATURES but "lm" (computed by
-        the ranker on a shortlist only), one block at a time to bound memory."""
+    def features(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> dict:
+        """{name: float32 (users, items)} for every feature of FEATURES but "lm" (computed by
+        the ranker on a shortlist only); the constant-per-item ones are broadcast views."""
         users = np.asarray(user_indices, dtype=np.int64)
-        rows = matrix.positives[users]
+        binary = matrix.positives[users]
+        binary.data = np.ones_like(binary.data)
         cold = self.cold.astype(np.float32)[None, :]
         mf = standardize(np.asarray(self.mf.user_factors[users]) @ self.item_factors.T)
-        yield "mf", mf
-        yield "cold_mf", mf * cold
-        del mf
-        binary = rows.copy()
-        binary.data = np.ones_like(binary.data)
         profiles = normalize_rows(binary @ self.item_embeddings)
         content = standardize(profiles @ self.item_embeddings.T)
-        yield "content", content
-        yield "cold_content", content * cold
-        del content
-        yield "neighbours", standardize((binary @ self.neighbours).toarray())
+        texts = standardize((binary @ self.text_neighbours.T).toarray())
         shape = (len(users), len(self.cold))
-        yield "popularity", np.broadcast_to(self.popularity[None, :], shape)
-        yield "recency", np.broadcast_to(self.recency()[None, :], shape)
-        yield "cold", np.broadcast_to(cold, shape)
+        return {
+            "text_neighbours": texts,
+            "cold_text_neighbours": texts * cold,
+            "mf": mf,
+            "content": content,
+            "neighbours": standardize((binary @ self.neighbours).toarray()),
+            "popularity": np.broadcast_to(self.popularity[None, :], shape),
+            "recency": np.broadcast_to(self.recency()[None, :], shape),
+            "cold": np.broadcast_to(cold, shape),
+            "cold_mf": mf * cold,
+            "cold_content": content * cold,
+        }
 
     def recency(self) -> np.ndarray:
         """float32 (n_items,): 2^(-age / half-life), standardised; zeros without ages."""
@@ -154,7 +193,8 @@ class BaseModels:
         save_array(directory / "popularity.npy", self.popularity)
         if self.item_ages_days is not None:
             save_array(directory / "item_ages_days.npy", self.item_ages_days)
-        sp.save_npz(directory / "neighbours.npz", self.neighbours, compressed=False)
+        save_csr(directory, "neighbours", self.neighbours)
+        save_csr(directory, "text_neighbours", self.text_neighbours)
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> Self:
@@ -170,5 +210,6 @@ class BaseModels:
         base.item_factors = load_array(directory / "hybrid_item_factors.npy", mmap)
         base.cold = load_array(directory / "cold.npy", mmap)
         base.popularity = load_array(directory / "popularity.npy", mmap)
-        base.neighbours = sp.load_npz(directory / "neighbours.npz").tocsr()
+        base.neighbours = load_csr(directory, "neighbours", mmap)
+        base.text_neighbours = load_csr(directory, "text_neighbours", mmap)
         return base

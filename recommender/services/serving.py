@@ -24,7 +24,7 @@ from recommender.ml.data import fold_in_weights
 
 from .. import selectors
 from ..models import ModelVersion
-from . import content, interests, lists
+from . import content, editorial, interests, lists
 from .embeddings import embedding_index
 from .loading import LoadedModel, loaded_model
 
@@ -60,12 +60,15 @@ def recommendations_for_user(
     if reader_list is None:
         reader_list = _refresh(user.pk, version)
     excluded = set(exclude)
-    result = _page(reader_list, version_id, excluded, topic, n, offset, allow_gaps=False)
+    # Editors' pins and boosts apply at serving time: they must show before the lists expire.
+    boosted = editorial.reader_list_with_boosts(user_id=user.pk, reader_list=reader_list)
+    result = _page(boosted, version_id, excluded, topic, n, offset, allow_gaps=False)
     if result is None:
         # An article of the page was unpublished after the list was computed: the list is
         # stale, so compute it again rather than serve a short page.
         reader_list = _refresh(user.pk, version)
-        result = _page(reader_list, version_id, excluded, topic, n, offset, allow_gaps=True)
+        boosted = editorial.reader_list_with_boosts(user_id=user.pk, reader_list=reader_list)
+        result = _page(boosted, version_id, excluded, topic, n, offset, allow_gaps=True)
     return result
 
 
@@ -115,6 +118,7 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
     # Interests the reader removed on their "me" page never come back through the list.
+    ranked = lists.ReaderList(ranked.strategy, editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
 
 

@@ -298,6 +298,12 @@ RECSITE_EMBEDDING_CACHE_DIR = Path(
 # Readers with fewer positive articles than this known to the MF model get the content profile
 # (mean embedding of what they read and searched) instead of a fold-in from too little data.
 RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=3)
+
+# --- diversity re-rank (issue 4, "hybrid") ----------------------------------------------------
+# Strength of the topic-diversity re-rank of a reader's list (maximal marginal relevance):
+# 0 keeps the model's order, 1 spreads topics regardless of score; at 0.1 another topic's
+# article moves up only past articles scoring about as high.
+RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
 # How many of a reader's recent searches the content profile includes.
 RECSITE_CONTENT_SEARCHES = 5
 # "More like this": weight of co-reading against text similarity (0 = text only).

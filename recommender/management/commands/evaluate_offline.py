@@ -17,6 +17,7 @@ from recommender.ml.csvio import CsvFormatError, read_articles_csv, read_id_list
 from recommender.ml.csvio import read_interactions_csv as read_interactions
 from recommender.ml.data import build_interaction_matrix, reindex_users
 from recommender.ml.explain_eval import evaluate_explanations
+from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.metrics import evaluate
 from recommender.ml.mf import ImplicitALS
 from recommender.ml.popular import PopularityRecommender
@@ -41,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--train", required=True, type=Path, help="training interactions.csv")
         parser.add_argument("--test", required=True, type=Path, help="test interactions.csv")
         parser.add_argument(
-            "--model", required=True, choices=("popular", "mf", "lm", "content", "adapter")
+            "--model",
+            required=True,
+            choices=("popular", "mf", "lm", "content", "adapter", "hybrid"),
         )
         parser.add_argument("--k", nargs="+", type=int, default=[10, 20], help="cut-offs K")
         parser.add_argument("--seed", type=int, default=0)
@@ -155,6 +158,8 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be {'>= 0' if value < 0 else '> 0'}")
         if options["model"] == "adapter":
             return ColdStartALS(self._embeddings(articles), seed=options["seed"], **chosen)
+        if options["model"] == "hybrid":
+            return HybridRecommender(self._embeddings(articles), seed=options["seed"], **chosen)
         return ImplicitALS(seed=options["seed"], **chosen)
 
     def _embeddings(self, articles) -> np.ndarray:

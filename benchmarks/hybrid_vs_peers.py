@@ -1,0 +1,216 @@
+"""Benchmark (issue 4): the hybrid ranker against the `implicit` library's ALS, our MF and the
+zero-shot content model on citeulike-a, warm and cold splits of DESIGN §5 (seed 0).
+
+Warm split: implicit ALS at 128 / 256 / 400 factors (same alpha, regularisation, iterations and
+threads as our MF), our MF, content, hybrid — all in this run, scored by the same full-ranking
+metrics. Bar: hybrid NDCG@10 >= 1.03x the best implicit of those three. The hybrid's MF base
+has --hybrid-factors (600); implicit and our MF at that size are reported too (starred, outside
+the bar), so the table separates what the blend adds from what the larger base adds.
+Cold split (10% of the articles unseen in training, ranked among themselves; text = title +
+abstract): content vs hybrid. Bar: hybrid Recall@20 >= 1.2x content.
+
+LM figures are read from benchmarks/results/lm.json (benchmarks/lm_latency.py trains and measures
+the LM; it is not re-run here). The retraining pipeline's per-stage timing is not measured here.
+
+    .venv/bin/python benchmarks/hybrid_vs_peers.py [--cache-dir DIR] [--hybrid-factors 600]
+
+Text embeddings come from the EmbeddingCache in --cache-dir (encoded first when missing: about
+9 minutes on 2 cores). Writes benchmarks/results/hybrid_vs_peers.json; exits 1 when a bar is
+missed, 0 otherwise (also when the data set is absent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
+RESULT = ROOT / "benchmarks" / "results" / "hybrid_vs_peers.json"
+LM_RESULT = ROOT / "benchmarks" / "results" / "lm.json"
+WARM_BAR, COLD_BAR = 1.03, 1.2
+sys.path.insert(0, str(ROOT))
+
+from recommender.ml.content import ContentRecommender  # noqa: E402
+from recommender.ml.data import build_interaction_matrix  # noqa: E402
+from recommender.ml.datasets import read_citeulike  # noqa: E402
+from recommender.ml.hybrid import HybridRecommender  # noqa: E402
+from recommender.ml.metrics import evaluate  # noqa: E402
+from recommender.ml.mf import ImplicitALS  # noqa: E402
+from recommender.ml.splits import cold_split, warm_split  # noqa: E402
+from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
+
+SHOWN = ("ndcg@10", "recall@10", "recall@20", "ndcg@20", "coverage@20")
+
+
+class _ImplicitScores:
+    """Adapter so metrics.evaluate can rank with implicit's factors."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def score_users(self, user_indices, matrix):
+        return self.model.user_factors[user_indices] @ self.model.item_factors.T
+
+
+def _implicit(train, factors: int, args) -> tuple[_ImplicitScores, float]:
+    from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, "blas"):
+        model = AlternatingLeastSquares(
+            factors=factors,
+            regularization=args.regularization,
+            alpha=args.alpha,
+            iterations=args.iterations,
+            num_threads=args.threads,
+            random_state=args.seed,
+        )
+        started = time.perf_counter()
+        model.fit(train.positives, show_progress=False)
+    return _ImplicitScores(model), time.perf_counter() - started
+
+
+def _embeddings(articles, cache_dir: Path) -> np.ndarray:
+    encoder = get_encoder(None)
+    texts = [article_text(article["title"], article["summary"]) for article in articles]
+    vectors, encoded = EmbeddingCache(cache_dir, encoder.id).embed(texts, encoder.encode)
+    print(f"embeddings: {encoded} of {len(texts)} texts encoded, the rest from the cache")
+    return vectors
+
+
+def _run(name, fit, train, test, candidates=None) -> dict:
+    started = time.perf_counter()
+    model, train_seconds = fit()
+    result = evaluate(model, train, test, candidates=candidates)
+    result["train_seconds"] = round(train_seconds, 2)
+    result["total_seconds"] = round(time.perf_counter() - started, 2)
+    if isinstance(model, HybridRecommender):
+        result["weights"] = model.params["weights"]
+    print(
+        f"  {name:14s}"
+        + "".join(f"{result[key]:10.4f}" for key in SHOWN)
+        + f"{result['train_seconds']:9.1f}",
+        flush=True,
+    )
+    return result
+
+
+def _header(title: str) -> None:
+    print(f"\n{title}\n  {'model':14s}" + "".join(f"{key:>10s}" for key in SHOWN) + "  train s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "embeddings")
+    parser.add_argument("--mf-factors", type=int, default=256)
+    parser.add_argument("--hybrid-factors", type=int, default=600)
+    parser.add_argument("--regularization", type=float, default=0.01)
+    parser.add_argument("--alpha", type=float, default=40.0)
+    parser.add_argument("--iterations", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not (DATA / "users.dat").exists():
+        print(f"citeulike-a not found at {DATA}: nothing to benchmark (see DESIGN §5).")
+        return 0
+    load_before = os.getloadavg()
+    dataset = read_citeulike(DATA)
+    embeddings = _embeddings(dataset.articles, args.cache_dir)
+    matrix = build_interaction_matrix(
+        dataset.interactions, item_ids=[article["article_id"] for article in dataset.articles]
+    )
+    mf = {
+        "regularization": args.regularization,
+        "alpha": args.alpha,
+        "iterations": args.iterations,
+        "threads": args.threads,
+        "seed": args.seed,
+    }
+
+    def ours(model):
+        return lambda: (model.fit(train), model.train_seconds)
+
+    warm, cold = {}, {}
+    train, test = warm_split(matrix, seed=args.seed)
+    _header(f"warm split (seed {args.seed}): {train.positives.nnz} train interactions")
+    for factors in (128, 256, 400):
+        warm[f"implicit_als_{factors}"] = _run(
+            f"implicit {factors}", lambda f=factors: _implicit(train, f, args), train, test
+        )
+    # Not part of the bar: ALS at the hybrid's own factor count, both libraries, so the table
+    # shows how much of the gain is the blend and how much the larger MF base.
+    extra = f"implicit_als_{args.hybrid_factors}_not_in_bar"
+    warm[extra] = _run(
+        f"implicit {args.hybrid_factors}*",
+        lambda: _implicit(train, args.hybrid_factors, args),
+        train,
+        test,
+    )
+    for factors in dict.fromkeys((args.mf_factors, args.hybrid_factors)):
+        warm[f"mf_{factors}"] = _run(
+            f"mf {factors}", ours(ImplicitALS(factors=factors, **mf)), train, test
+        )
+    warm["content"] = _run("content", ours(ContentRecommender(embeddings)), train, test)
+    hybrid_warm = HybridRecommender(embeddings, factors=args.hybrid_factors, **mf)
+    warm["hybrid"] = _run("hybrid", ours(hybrid_warm), train, test)
+
+    train, test, cold_items = cold_split(matrix, seed=args.seed)
+    _header(f"cold split (seed {args.seed}): {len(cold_items)} unseen articles as candidates")
+    cold["content"] = _run("content", ours(ContentRecommender(embeddings)), train, test, cold_items)
+    hybrid_cold = HybridRecommender(embeddings, factors=args.hybrid_factors, **mf)
+    cold["hybrid"] = _run("hybrid", ours(hybrid_cold), train, test, cold_items)
+
+    in_bar = [f"implicit_als_{factors}" for factors in (128, 256, 400)]
+    best_name = max(in_bar, key=lambda name: warm[name]["ndcg@10"])
+    warm_ratio = warm["hybrid"]["ndcg@10"] / warm[best_name]["ndcg@10"]
+    cold_ratio = cold["hybrid"]["recall@20"] / cold["content"]["recall@20"]
+    bars = {
+        f"warm: hybrid ndcg@10 >= {WARM_BAR}x best implicit ({best_name})": warm_ratio >= WARM_BAR,
+        f"cold: hybrid recall@20 >= {COLD_BAR}x content": cold_ratio >= COLD_BAR,
+    }
+    print(f"\nwarm: hybrid / {best_name} NDCG@10 = x{warm_ratio:.4f} (bar x{WARM_BAR})")
+    print(f"cold: hybrid / content Recall@20 = x{cold_ratio:.4f} (bar x{COLD_BAR})")
+    for bar, met in bars.items():
+        print(f"  {'ok    ' if met else 'MISSED'} {bar}")
+    lm = json.loads(LM_RESULT.read_text()) if LM_RESULT.exists() else None
+
+    report = {
+        "benchmark": "hybrid_vs_peers",
+        "dataset": "citeulike-a",
+        "params": vars(args) | {"cache_dir": str(args.cache_dir)},
+        "warm": warm,
+        "cold": cold,
+        "ratios": {
+            "warm_ndcg@10_vs_best_implicit": warm_ratio,
+            "cold_recall@20_vs_content": cold_ratio,
+        },
+        "bars_met": bars,
+        "hybrid_params": {"warm": hybrid_warm.params, "cold": hybrid_cold.params},
+        "lm": (
+            {key: lm.get(key) for key in ("offline_warm", "offline_cold", "latency")}
+            | {"source": "benchmarks/results/lm.json (not re-run)"}
+            if lm
+            else None
+        ),
+        "pipeline_timing": "not measured by this benchmark",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": os.getloadavg(),
+        },
+    }
+    RESULT.parent.mkdir(parents=True, exist_ok=True)
+    RESULT.write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"wrote {RESULT.relative_to(ROOT)}")
+    return 0 if all(bars.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

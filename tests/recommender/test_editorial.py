@@ -1,0 +1,176 @@
+"""Editorial pins and boosts in served lists, the diversity re-rank, and the boosts' admin."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from articles.models import Interaction
+from recommender.models import EditorialBoost
+from recommender.services.editorial import diversified
+from recommender.services.evidence import editorial_options
+from recommender.services.serving import recommendations_for_user
+from tests.factories import InteractionFactory
+
+EVERYTHING = 100
+
+
+def ids(result) -> list[int]:
+    return [item.article["id"] for item in result.items]
+
+
+def _read_astronomy(reader, clusters):
+    for article in clusters.a[:3]:
+        InteractionFactory(user=reader, article=article, event=Interaction.Event.READ)
+
+
+def _boost(**fields):
+    now = timezone.now()
+    return EditorialBoost.objects.create(
+        **{"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1), **fields}
+    )
+
+
+def test_a_pinned_article_tops_the_readers_list_with_editorial_evidence(
+    mf_version, clusters, reader
+):
+    # given: an astronomy reader; an editor pins a biology article
+    _read_astronomy(reader, clusters)
+    before = recommendations_for_user(user=reader, n=EVERYTHING)
+    pinned = clusters.b[0]
+    _boost(kind=EditorialBoost.Kind.PIN, article=pinned)
+
+    # when
+    result = recommendations_for_user(user=reader, n=5)
+
+    # then
+    assert ids(before).index(pinned.pk) >= 17  # the model ranks it after every astronomy one
+    assert ids(result)[0] == pinned.pk
+    assert ids(result)[1:] == ids(before)[:4]
+    # The explanation service may cite it as an editors' pick (its bandit picks the style).
+    assert editorial_options([pinned.pk])[pinned.pk]["editorial"]["kind"] == "pin"
+
+
+def test_an_expired_boost_changes_nothing(mf_version, clusters, reader):
+    # given
+    _read_astronomy(reader, clusters)
+    before = recommendations_for_user(user=reader, n=EVERYTHING)
+    now = timezone.now()
+    EditorialBoost.objects.create(
+        kind=EditorialBoost.Kind.PIN,
+        article=clusters.b[0],
+        starts_at=now - timedelta(days=3),
+        ends_at=now - timedelta(days=1),
+    )
+
+    # when
+    after = recommendations_for_user(user=reader, n=EVERYTHING)
+
+    # then
+    assert ids(after) == ids(before)
+
+
+def test_a_topic_boost_lifts_that_topics_articles_above_the_rest(mf_version, clusters, reader):
+    # given: a reader of both topics, mostly astronomy; biology boosted 100x
+    _read_astronomy(reader, clusters)
+    InteractionFactory(user=reader, article=clusters.b[0], event=Interaction.Event.READ)
+    _boost(kind=EditorialBoost.Kind.BOOST, topic=clusters.biology, factor=100.0)
+
+    # when
+    result = recommendations_for_user(user=reader, n=EVERYTHING)
+
+    # then: every unread biology article comes before every astronomy one
+    topics = [item.article["topics"][0]["slug"] for item in result.items]
+    assert topics == ["biology"] * 19 + ["astronomy"] * 17
+
+
+def test_a_pin_on_an_article_the_reader_read_is_not_shown_again(mf_version, clusters, reader):
+    # given
+    _read_astronomy(reader, clusters)
+    _boost(kind=EditorialBoost.Kind.PIN, article=clusters.a[0])
+
+    # when
+    result = recommendations_for_user(user=reader, n=EVERYTHING)
+
+    # then
+    assert clusters.a[0].pk not in ids(result)
+
+
+def test_diversity_interleaves_a_topic_homogeneous_list():
+    # given: five astronomy articles outscore two biology ones
+    items = tuple((pk, 1.0 - pk / 10, ("astronomy",)) for pk in range(5)) + (
+        (5, 0.4, ("biology",)),
+        (6, 0.3, ("biology",)),
+    )
+
+    # when
+    plain = diversified(items, strength=0.0)
+    diverse = diversified(items, strength=0.5)
+
+    # then
+    assert [pk for pk, _, _ in plain] == [0, 1, 2, 3, 4, 5, 6]
+    assert [pk for pk, _, _ in diverse] == [0, 5, 1, 2, 3, 4, 6]
+    assert [score for _, score, _ in diverse] == [score for _, score, _ in items]
+
+
+def test_editors_may_manage_boosts_in_the_admin(client, editor, clusters):
+    # given
+    client.force_login(editor)
+    now = timezone.now()
+
+    # when
+    response = client.post(
+        "/admin/recommender/editorialboost/add/",
+        {
+            "kind": "pin",
+            "article": clusters.a[0].pk,
+            "factor": "1.5",
+            "starts_at_0": now.strftime("%Y-%m-%d"),
+            "starts_at_1": "00:00:00",
+            "ends_at_0": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
+            "ends_at_1": "00:00:00",
+            "note": "Launch week",
+        },
+    )
+
+    # then
+    assert response.status_code == 302
+    boost = EditorialBoost.objects.get()
+    assert (boost.kind, boost.article_id, boost.created_by_id) == (
+        "pin",
+        clusters.a[0].pk,
+        editor.pk,
+    )
+    codenames = set(
+        Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
+    )
+    assert {
+        "add_editorialboost",
+        "change_editorialboost",
+        "delete_editorialboost",
+        "view_editorialboost",
+    } <= codenames
+
+
+def test_a_boost_targeting_both_an_article_and_a_topic_is_refused_in_the_admin(
+    client, editor, clusters
+):
+    client.force_login(editor)
+    now = timezone.now()
+
+    response = client.post(
+        "/admin/recommender/editorialboost/add/",
+        {
+            "kind": "boost",
+            "article": clusters.a[0].pk,
+            "topic": clusters.astronomy.pk,
+            "factor": "2",
+            "starts_at_0": now.strftime("%Y-%m-%d"),
+            "starts_at_1": "00:00:00",
+            "ends_at_0": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
+            "ends_at_1": "00:00:00",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert not EditorialBoost.objects.exists()
