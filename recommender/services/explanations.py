@@ -15,7 +15,7 @@ from django.utils import timezone
 from articles.models import Article, Topic
 from recommender.ml import sentences
 
-from ..models import Explanation, ModelVersion
+from ..models import EditorialBoost, Explanation, ModelVersion
 from . import evidence, explanation_cache, lists, styles
 from .embeddings import embedding_index
 from .loading import loaded_model
@@ -158,12 +158,17 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
         available = options[target]
         if not available:
             continue  # an unpublished or vanished article: nothing true to say, nothing shown
-        style = styles.style_choose(
-            styles=[style for style in Explanation.Style.values if style in available],
-            segment=reader.segment,
-            trust={style: reader.trust_of(f"style:{style}") for style in available},
-            seed=[reader.user_id, target, result.model_version_id or 0],
-        )
+        if available.get(Explanation.Style.EDITORIAL, {}).get("kind") == EditorialBoost.Kind.PIN:
+            # A pinned article is in the list because an editor put it there: any other
+            # reason would not be the true one.
+            style = Explanation.Style.EDITORIAL
+        else:
+            style = styles.style_choose(
+                styles=[style for style in Explanation.Style.values if style in available],
+                segment=reader.segment,
+                trust={style: reader.trust_of(f"style:{style}") for style in available},
+                seed=[reader.user_id, target, result.model_version_id or 0],
+            )
         facts = {**available[style], "segment": reader.segment}
         text = sentences.render(style, facts, titles=titles, topic_names=topic_names)
         rows.append(

@@ -8,7 +8,7 @@ from django.utils import timezone
 from articles.models import Interaction
 from recommender.models import EditorialBoost
 from recommender.services.editorial import diversified
-from recommender.services.evidence import editorial_options
+from recommender.services.explanations import recommendations_with_explanations
 from recommender.services.serving import recommendations_for_user
 from tests.factories import InteractionFactory
 
@@ -41,14 +41,14 @@ def test_a_pinned_article_tops_the_readers_list_with_editorial_evidence(
     _boost(kind=EditorialBoost.Kind.PIN, article=pinned)
 
     # when
-    result = recommendations_for_user(user=reader, n=5)
+    result = recommendations_with_explanations(user=reader, n=5)
 
-    # then
+    # then: it comes first, and its explanation gives the true reason
     assert ids(before).index(pinned.pk) >= 17  # the model ranks it after every astronomy one
     assert ids(result)[0] == pinned.pk
     assert ids(result)[1:] == ids(before)[:4]
-    # The explanation service may cite it as an editors' pick (its bandit picks the style).
-    assert editorial_options([pinned.pk])[pinned.pk]["editorial"]["kind"] == "pin"
+    assert result.items[0].explanation["style"] == "editorial"
+    assert result.items[0].explanation["evidence"]["kind"] == "pin"
 
 
 def test_an_expired_boost_changes_nothing(mf_version, clusters, reader):
