@@ -85,11 +85,12 @@ def reader_list_set(*, version_id: int, user_id: int, reader_list: ReaderList) -
 
 
 def reader_list_forget(*, user_id: int, kind: str) -> None:
-    """Drop the reader's list under the active version and the no-model fallback."""
-    active = active_version(kind=kind)
+    """Drop the reader's list under the active version, the active hybrid (which ranks over
+    the active MF version) and the no-model fallback."""
     keys = [_list_key(0, user_id)]
-    if active is not None:
-        keys.append(_list_key(active.id, user_id))
+    for active in (active_version(kind=kind), active_version(kind="hybrid")):
+        if active is not None:
+            keys.append(_list_key(active.id, user_id))
     cache.delete_many(keys)
 
 

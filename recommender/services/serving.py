@@ -7,6 +7,11 @@ interaction deletes the cached list (recommender.receivers).
 Strategies (the ``strategy`` of a response):
 - "personalized": MF fold-in scores; articles the model has never seen (published since its
   training) take part through the text adapter's factors (cold start from text);
+  when an active hybrid version was trained over the active MF version, the hybrid's learned
+  blend of those MF scores, content similarity and popularity ranks instead
+  (recommender.services.hybrid_serving). The response's ``model_version_id`` stays the MF
+  version's: explanations cite MF evidence computed against it; the reader's cached list is
+  keyed by the hybrid's id, so activating or rolling back a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
   articles the model knows, or no active model) ranked by the cosine between article embeddings
   and the mean embedding of what they read and searched;
@@ -26,6 +31,7 @@ from .. import selectors
 from ..models import ModelVersion
 from . import content, editorial, interests, lists
 from .embeddings import embedding_index
+from .hybrid_serving import LoadedHybrid, hybrid_scores, serving_hybrid
 from .loading import LoadedModel, loaded_model
 
 PERSONALIZED = "personalized"
@@ -56,7 +62,7 @@ def recommendations_for_user(
     ``topic`` and never the article ids in ``exclude``. A cache hit makes no SQL query."""
     version = lists.active_version(kind=MF)
     version_id = version.id if version is not None else 0
-    reader_list = lists.reader_list_get(version_id=version_id, user_id=user.pk)
+    reader_list = lists.reader_list_get(version_id=_list_version_id(version), user_id=user.pk)
     if reader_list is None:
         reader_list = _refresh(user.pk, version)
     excluded = set(exclude)
@@ -97,10 +103,19 @@ def reader_list_refresh(*, user_id: int) -> lists.ReaderList:
     return _refresh(user_id, lists.active_version(kind=MF))
 
 
+def _list_version_id(version: lists.ActiveVersion | None) -> int:
+    """The id the reader's list is cached under: the serving hybrid's, else the MF version's
+    (0: no model)."""
+    hybrid = serving_hybrid(mf=version)
+    if hybrid is not None:
+        return hybrid.version_id
+    return version.id if version is not None else 0
+
+
 def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
     reader_list = reader_list_compute(user_id=user_id, version=version)
     lists.reader_list_set(
-        version_id=version.id if version is not None else 0,
+        version_id=_list_version_id(version),
         user_id=user_id,
         reader_list=reader_list,
     )
@@ -114,7 +129,8 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
-        ranked = _personalized(loaded, events, version.artifact_path)
+        hybrid = serving_hybrid(mf=version)
+        ranked = _personalized(loaded, events, version.artifact_path, hybrid)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
     # Interests the reader removed on their "me" page never come back through the list.
@@ -154,7 +170,9 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
     return lists.ReaderList(CONTENT, _ranked(ids, scores))
 
 
-def _personalized(loaded: LoadedModel, events, artifact_path: str) -> lists.ReaderList | None:
+def _personalized(
+    loaded: LoadedModel, events, artifact_path: str, hybrid: LoadedHybrid | None
+) -> lists.ReaderList | None:
     known = [
         (loaded.column_of[article_id], event, value)
         for article_id, event, value in events
@@ -173,18 +191,29 @@ def _personalized(loaded: LoadedModel, events, artifact_path: str) -> lists.Read
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
     vector = loaded.model.fold_in(idx, weights)
-    scores = np.array(loaded.model.scores_for_vector(vector))
+    scores = np.array(loaded.model.scores_for_vector(vector), dtype=np.float32)
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
-    scores[np.asarray(columns, dtype=np.int64)] = -np.inf
+    seen = np.zeros(len(scores), dtype=bool)
+    seen[np.asarray(columns, dtype=np.int64)] = True
     item_ids = loaded.item_ids
     cold = content.cold_items(loaded=loaded, artifact_path=artifact_path)
+    cold_ids = np.zeros(0, dtype=np.int64)
     if cold is not None and len(cold.article_ids):
         # New articles, scored through their text's adapted factors with the same user vector.
-        cold_scores = cold.factors @ vector
-        seen = np.isin(cold.article_ids, [article_id for article_id, _, _ in events])
-        cold_scores[seen] = -np.inf
-        scores = np.concatenate([scores, cold_scores])
-        item_ids = np.concatenate([item_ids, cold.article_ids])
+        cold_ids = cold.article_ids
+        scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
+        seen = np.concatenate([seen, np.isin(cold_ids, [pk for pk, _, _ in events])])
+        item_ids = np.concatenate([item_ids, cold_ids])
+    if hybrid is not None:
+        scores = hybrid_scores(
+            hybrid,
+            mf_scores=scores,
+            seen=seen,
+            positive_columns=idx,
+            cold_article_ids=cold_ids,
+            index=embedding_index(),
+        )
+    scores[seen] = -np.inf
     k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]

@@ -30,6 +30,7 @@ from recommender.ml.splits import warm_split
 from .. import selectors
 from ..models import ModelVersion
 from .embeddings import article_vectors
+from .hybrid_training import HYBRID, MFRun, model_version_train_hybrid
 from .loading import artifact_directory
 from .locks import LockHeld, cache_lock
 from .registry import model_version_activate_if_not_worse
@@ -38,7 +39,14 @@ logger = logging.getLogger(__name__)
 
 RETRAIN_LOCK_KEY = "rec:lock:retrain"
 VALIDATION_TEST_FRACTION = 0.2
-STAGES = ("load data", "fit on train split", "validate", "fit on all data", "write artifacts")
+STAGES = (
+    "load data",
+    "fit on train split",
+    "validate",
+    "fit on all data",
+    "write artifacts",
+    "hybrid",
+)
 MF = ModelVersion.Kind.MF
 
 
@@ -55,17 +63,22 @@ def retrain_running() -> bool:
 
 
 def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> ModelVersion:
-    """Train, validate, store and (maybe) activate a new MF version; returns its row, which is
-    ``failed`` with ``error`` set if anything went wrong. Raises RetrainAlreadyRunning while
+    """Train, validate, store and (maybe) activate a new MF version, then the hybrid over it
+    (recommender.services.hybrid_training); returns the MF row, which is ``failed`` with
+    ``error`` set if anything went wrong. Raises RetrainAlreadyRunning while
     another training holds the lock (workers, the admin and ``manage.py retrain`` share it)."""
     try:
         # The lock expires soon after its holder dies (a SIGKILLed worker), not hours later.
         with cache_lock(RETRAIN_LOCK_KEY, timeout=settings.RECSITE_RETRAIN_LOCK_SECONDS):
             _fail_interrupted()
-            version = _train(progress or (lambda stage: None))
+            progress = progress or (lambda stage: None)
+            version, run = _train(progress)
             if version.status != ModelVersion.Status.FAILED:
                 version = model_version_activate_if_not_worse(version=version)
+                model_version_train_hybrid(mf_version=version, run=run)
+            progress(STAGES[5])
             model_versions_prune(kind=MF)
+            model_versions_prune(kind=HYBRID)
             return version
     except LockHeld:
         raise RetrainAlreadyRunning("Another retraining is running.") from None
@@ -73,12 +86,12 @@ def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> 
 
 def _fail_interrupted() -> None:
     # Holding the lock, no other MF training runs: a row still "training" lost its worker.
-    ModelVersion.objects.filter(kind=MF, status=ModelVersion.Status.TRAINING).update(
+    ModelVersion.objects.filter(kind__in=[MF, HYBRID], status=ModelVersion.Status.TRAINING).update(
         status=ModelVersion.Status.FAILED, error="Interrupted: the training process stopped."
     )
 
 
-def _train(progress: Callable[[str], None]) -> ModelVersion:
+def _train(progress: Callable[[str], None]) -> tuple[ModelVersion, MFRun | None]:
     model_kwargs = dict(settings.RECSITE_MF_PARAMS)
     params = ImplicitALS(**model_kwargs).params  # recorded with the defaults filled in
     version = ModelVersion.objects.create(kind=MF, params=params)
@@ -123,13 +136,13 @@ def _train(progress: Callable[[str], None]) -> ModelVersion:
         version.error = traceback.format_exc(limit=-5)[-4000:]  # the innermost frames
         version.train_seconds = time.monotonic() - started
         version.save()
-        return version
+        return version, None
     version.metrics = metrics
     version.artifact_path = str(directory.relative_to(settings.RECSITE_ARTIFACT_DIR))
     version.train_seconds = time.monotonic() - started
     version.status = ModelVersion.Status.READY
     version.save()
-    return version
+    return version, MFRun(matrix, train, test, validation_model, model_kwargs)
 
 
 def _fit_adapter(model: ImplicitALS, matrix) -> tuple[TextAdapter | None, dict]:

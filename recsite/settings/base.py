@@ -245,6 +245,9 @@ RECSITE_VALIDATION_SEED = 0
 # A new version activates itself only if its validation NDCG@10 is at most this much (absolute)
 # below the active version's; otherwise it waits as "ready" for an editor to decide.
 RECSITE_ACTIVATION_TOLERANCE = env.float("RECSITE_ACTIVATION_TOLERANCE", default=0.02)
+# The hybrid trained after each MF version activates only if its validation NDCG@10 exceeds
+# that MF version's on the same split by more than this (recommender.services.hybrid_training).
+RECSITE_HYBRID_MIN_GAIN = env.float("RECSITE_HYBRID_MIN_GAIN", default=0.0)
 # Versions whose artifacts are kept on disk (per kind; the active one is always kept).
 RECSITE_KEEP_VERSIONS = env.int("RECSITE_KEEP_VERSIONS", default=5)
 # The retrain lock's timeout; its holder renews it every third of that while it trains, so a

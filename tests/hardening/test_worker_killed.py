@@ -142,4 +142,4 @@ def test_a_retrain_task_delivered_twice_trains_once(mf_settings, clusters):
     # then
     assert first["status"] == ModelVersion.Status.ACTIVE
     assert second == {**first, "duplicate": True}
-    assert ModelVersion.objects.count() == 1
+    assert ModelVersion.objects.filter(kind=ModelVersion.Kind.MF).count() == 1

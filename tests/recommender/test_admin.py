@@ -44,7 +44,7 @@ def test_admin_activate_and_roll_back_actions(editor, mf_version, settings):
     settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
     client = admin_client(editor)
     run_action(client, "retrain", [mf_version])
-    ready = ModelVersion.objects.get(status="ready")
+    ready = ModelVersion.objects.get(kind="mf", status="ready")
 
     activated = run_action(client, "activate", [ready])
     ready.refresh_from_db()

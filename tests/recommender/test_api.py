@@ -108,14 +108,14 @@ def test_like_through_the_api_changes_the_next_list_without_retraining(
     assert article_topics(after) == ["biology"] * 10
     assert clusters.b[0].pk not in [item["article"]["id"] for item in after.json()["results"]]
     assert after.json()["model_version"] == mf_version.pk
-    assert ModelVersion.objects.count() == 1  # no retraining happened
+    assert ModelVersion.objects.filter(kind="mf").count() == 1  # no retraining happened
 
 
 def test_staff_lists_model_versions_with_metrics(client_for, editor, mf_version):
     response = client_for(editor).get("/api/model-versions/")
 
     assert response.status_code == 200
-    [row] = response.json()["results"]
+    [row] = [row for row in response.json()["results"] if row["kind"] == "mf"]
     assert row["id"] == mf_version.pk
     assert row["status"] == "active"
     assert row["metrics"]["ndcg@10"] == mf_version.metrics["ndcg@10"]
@@ -127,14 +127,14 @@ def test_staff_retrain_dispatches_the_task(client_for, editor, mf_settings, clus
 
     assert response.status_code == 202
     assert response.json()["detail"] == "Retraining queued."
-    assert ModelVersion.objects.get().status == "active"  # tasks run eagerly in tests
+    assert ModelVersion.objects.get(kind="mf").status == "active"  # tasks run eagerly in tests
 
 
 def test_staff_activate_and_rollback(client_for, editor, mf_version, settings):
     settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
     client = client_for(editor)
     client.post("/api/model-versions/retrain/")
-    ready = ModelVersion.objects.get(status="ready")
+    ready = ModelVersion.objects.get(kind="mf", status="ready")
 
     activated = client.post(f"/api/model-versions/{ready.pk}/activate/")
     rolled_back = client.post("/api/model-versions/rollback/", {"kind": "mf"}, format="json")
@@ -144,7 +144,7 @@ def test_staff_activate_and_rollback(client_for, editor, mf_version, settings):
     assert activated.json()["activation_note"] == "Activated by eve_editor (API)."
     assert rolled_back.status_code == 200
     assert rolled_back.json()["id"] == mf_version.pk
-    assert ModelVersion.objects.get(status="active") == mf_version
+    assert ModelVersion.objects.get(kind="mf", status="active") == mf_version
 
 
 def test_activating_a_failed_version_is_a_400(client_for, editor, mf_version):
@@ -156,14 +156,14 @@ def test_activating_a_failed_version_is_a_400(client_for, editor, mf_version):
     assert response.json() == {
         "status": [f"Only a ready version can be activated; v{failed.pk} is failed."]
     }
-    assert ModelVersion.objects.get(status="active") == mf_version
+    assert ModelVersion.objects.get(kind="mf", status="active") == mf_version
 
 
 def test_rollback_with_nothing_to_return_to_is_a_400(client_for, editor, mf_version):
     response = client_for(editor).post("/api/model-versions/rollback/")
 
     assert response.status_code == 400
-    assert ModelVersion.objects.get(status="active") == mf_version
+    assert ModelVersion.objects.get(kind="mf", status="active") == mf_version
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_readers_cannot_touch_model_versions(
     response = getattr(client_for(reader), method)(path.format(pk=ready.pk))
 
     assert response.status_code == 403
-    assert list(ModelVersion.objects.values_list("pk", "status")) == [
+    assert list(ModelVersion.objects.filter(kind="mf").values_list("pk", "status")) == [
         (ready.pk, "ready"),
         (mf_version.pk, "active"),
     ]

@@ -1,5 +1,7 @@
-"""``manage.py retrain``: queue an MF retraining for the worker, or with ``--sync`` run it here
-(for people without a worker) with a progress bar."""
+"""``manage.py retrain``: queue an MF retraining (and the hybrid over it) for the worker, or with
+``--sync`` run it here (for people without a worker) with a progress bar and stage timings."""
+
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -26,9 +28,13 @@ class Command(BaseCommand):
             result = retrain.delay()
             self.stdout.write(f"Retraining queued as task {result.id} (queue ml).")
             return
+        timings, last = [], [time.monotonic()]
         with tqdm(total=len(STAGES), unit="stage", file=self.stderr) as bar:
 
             def progress(stage: str) -> None:
+                now = time.monotonic()
+                timings.append(f"{stage} {now - last[0]:.1f} s")
+                last[0] = now
                 bar.set_postfix_str(f"{stage}: done")
                 bar.update(1)
 
@@ -49,3 +55,9 @@ class Command(BaseCommand):
                 f"{version.train_seconds:.1f} s. {version.activation_note}"
             )
         )
+        hybrid = ModelVersion.objects.filter(
+            kind=ModelVersion.Kind.HYBRID, params__mf_version=version.pk
+        ).first()
+        if hybrid is not None:
+            self.stdout.write(f"Hybrid v{hybrid.pk} {hybrid.status}. {hybrid.activation_note}")
+        self.stdout.write(f"Stages: {', '.join(timings)}.")
