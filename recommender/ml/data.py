@@ -13,18 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-# Same values as settings.RECSITE_EVENT_WEIGHTS; recommender/ml cannot read Django settings, so
-# callers inside Django pass the settings dict and everything else gets these.
-EVENT_WEIGHTS_DEFAULT: dict[str, float] = {
-    "view": 1.0,
-    "click": 1.0,
-    "read": 2.0,
-    "like": 4.0,
-    "bookmark": 4.0,
-    "share": 4.0,
-    "rating": 1.0,  # multiplied by the rating value
-    "dislike": -4.0,
-}
+from .events import EVENT_WEIGHTS_DEFAULT
+
+# Re-exported: callers inside Django pass settings.RECSITE_EVENT_WEIGHTS (which defaults to
+# these), everything else gets them.
+EVENT_WEIGHTS_DEFAULT = EVENT_WEIGHTS_DEFAULT
 
 SECONDS_PER_DAY = 86400.0
 

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from articles.models import Article, Interaction
 from recommender.ml import explain, sentences
-from recommender.ml.data import fold_in_weights
 
 from .. import selectors
 from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
 from .embeddings import EmbeddingIndex
+from .history import positive_weights
 from .loading import LoadedModel
 
 # "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
@@ -50,22 +50,6 @@ class Reader:
 
     def trust_of(self, key: str) -> float:
         return self.trust.get(key, 1.0)
-
-
-def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
-    """(article ids int64, weights float32) of the reader's positive history, by the rules of
-    training and fold-in (a dislike takes an article out of it)."""
-    if not events:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    article_ids, kinds, values = zip(*events, strict=True)
-    ids, weights, _disliked = fold_in_weights(
-        np.asarray(article_ids, dtype=np.int64),
-        kinds,
-        values,
-        weights=settings.RECSITE_EVENT_WEIGHTS,
-        cap=settings.RECSITE_WEIGHT_CAP,
-    )
-    return ids, weights
 
 
 def reader_read(*, user_id: int) -> Reader:
@@ -115,14 +99,7 @@ def mf_options(
     targets = [pk for pk in targets if pk in loaded.column_of]
     if not known or not targets:
         return {}
-    columns, kinds, values = zip(*known, strict=True)
-    idx, weights, _ = fold_in_weights(
-        np.asarray(columns, dtype=np.int64),
-        kinds,
-        values,
-        weights=settings.RECSITE_EVENT_WEIGHTS,
-        cap=settings.RECSITE_WEIGHT_CAP,
-    )
+    idx, weights = positive_weights(known)
     if len(idx) == 0:
         return {}
     model = loaded.model

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
-from recommender.ml.data import fold_in_weights
-
 from .. import selectors
 from ..models import ModelVersion
 from . import content, editorial, interests, lists
 from .embeddings import embedding_index
+from .history import positive_weights
 from .hybrid_serving import LoadedHybrid, hybrid_scores, serving_hybrid
 from .loading import LoadedModel, loaded_model
 
@@ -180,21 +179,14 @@ def _personalized(
     ]
     if not known:
         return None
-    columns, kinds, values = zip(*known, strict=True)
-    idx, weights, _disliked = fold_in_weights(
-        np.asarray(columns, dtype=np.int64),
-        kinds,
-        values,
-        weights=settings.RECSITE_EVENT_WEIGHTS,
-        cap=settings.RECSITE_WEIGHT_CAP,
-    )
+    idx, weights = positive_weights(known)
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
     vector = loaded.model.fold_in(idx, weights)
     scores = np.array(loaded.model.scores_for_vector(vector), dtype=np.float32)
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
     seen = np.zeros(len(scores), dtype=bool)
-    seen[np.asarray(columns, dtype=np.int64)] = True
+    seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
     cold = content.cold_items(loaded=loaded, artifact_path=artifact_path)
     cold_ids = np.zeros(0, dtype=np.int64)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 
+from recommender.ml.events import EVENT_WEIGHTS_DEFAULT
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -205,18 +207,8 @@ RECSITE_TEXT_ENCODER = env("RECSITE_TEXT_ENCODER", default="")
 RECSITE_LM_BASE = env("RECSITE_LM_BASE", default="")
 RECSITE_DEMO_PASSWORD = env("RECSITE_DEMO_PASSWORD", default="recsite-demo-pass")
 
-# Training weight of each behaviour event. "dislike" is a negative signal: it never counts as a
-# positive, and it removes the article from that reader's lists.
-RECSITE_EVENT_WEIGHTS = {
-    "view": 1.0,
-    "click": 1.0,
-    "read": 2.0,
-    "like": 4.0,
-    "bookmark": 4.0,
-    "share": 4.0,
-    "rating": 1.0,  # multiplied by the rating value
-    "dislike": -4.0,
-}
+# Training weight of each behaviour event (recommender/ml/events.py says what they mean).
+RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 RECSITE_TRENDING_DAYS = env.int("RECSITE_TRENDING_DAYS", default=7)
 RECSITE_INTERACTION_BATCH_LIMIT = 1000
 

@@ -1,0 +1,23 @@
+"""A reader's behaviour as fold-in weights, by the same rules as training."""
+
+import numpy as np
+from django.conf import settings
+
+from recommender.ml.data import fold_in_weights
+
+
+def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
+    """(ids int64, weights float32) of the positive history in ``events``, a sequence of (id,
+    event, value) where the ids are article ids or model columns alike; a dislike takes an
+    article out of it, repeated events add up to settings.RECSITE_WEIGHT_CAP."""
+    if not events:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    ids, kinds, values = zip(*events, strict=True)
+    positive_ids, weights, _disliked = fold_in_weights(
+        np.asarray(ids, dtype=np.int64),
+        kinds,
+        values,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+    )
+    return positive_ids, weights
