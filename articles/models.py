@@ -84,13 +84,18 @@ class Interaction(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Set only by importers: a digest of the source row, so re-importing a file adds nothing.
-    import_key = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    import_key = models.CharField(max_length=40, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"]),
             models.Index(fields=["article", "event", "created_at"]),
+        ]
+        # A constraint rather than unique=True: on PostgreSQL a unique CharField also gets a
+        # varchar_pattern_ops index for LIKE queries, which nothing runs on this digest.
+        constraints = [
+            models.UniqueConstraint(fields=["import_key"], name="interaction_import_key_unique")
         ]
 
     def __str__(self):

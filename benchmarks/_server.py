@@ -75,28 +75,37 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 def deployment_prepare(env: dict[str, str]) -> dict:
-    """Migrate, import citeulike-a and train an MF version, each only if not done yet. Returns
-    what the database holds. Must run after setup_django(env)."""
+    """Migrate, import citeulike-a, embed the articles and train (MF, then the hybrid over it,
+    as served by default), each only if not done yet. Returns what the database holds. Must run
+    after setup_django(env)."""
     from articles.models import Article, Interaction
-    from recommender.models import ModelVersion
+    from recommender.models import ArticleEmbedding, ModelVersion
     from recommender.services.loading import artifact_directory
 
     manage(env, "migrate", "--noinput", "-v", "0")
     if Article.objects.filter(external_id__startswith="citeulike-a:").count() < CITEULIKE_ARTICLES:
         manage(env, "import_dataset", "citeulike-a", str(DATA), "--no-progress")
+    embedded = ArticleEmbedding.objects.count() >= CITEULIKE_ARTICLES
+    if not embedded:
+        manage(env, "embed_articles")
     active = ModelVersion.objects.filter(
         kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE
     ).first()
-    if active is None or not artifact_directory(active.artifact_path).is_dir():
+    if not embedded or active is None or not artifact_directory(active.artifact_path).is_dir():
         manage(env, "retrain", "--sync")
         active = ModelVersion.objects.get(
             kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE
         )
+    hybrid = ModelVersion.objects.filter(
+        kind=ModelVersion.Kind.HYBRID, status=ModelVersion.Status.ACTIVE
+    ).first()
     return {
         "articles": Article.objects.count(),
+        "embeddings": ArticleEmbedding.objects.count(),
         "interactions": Interaction.objects.count(),
         "model_version": active.pk,
         "model_params": active.params,
+        "hybrid_version": hybrid.pk if hybrid is not None else None,
     }
 
 

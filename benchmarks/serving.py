@@ -1,17 +1,20 @@
 """Benchmark 2 (issue 3): serving readers' lists from gunicorn over PostgreSQL + Redis.
 
 gunicorn (2 sync workers, OPENBLAS_NUM_THREADS=1) over PostgreSQL and Redis with citeulike-a
-loaded and an MF version active (the first run imports and trains, later runs reuse them). wrk
-drives 16 concurrent connections for 20 s at a time, in interleaved rounds, against
+loaded, embedded and an MF version active, with the hybrid over it when it beat MF (the first
+run imports, embeds and trains; later runs reuse them). wrk drives 16 concurrent connections
+for 20 s at a time, in interleaved rounds, against
 
 - the trivial endpoint ``GET /api/health/live`` (a view that touches neither the database nor
   the cache: no authentication, no throttle, a constant body), the baseline of the same run;
 - ``GET /api/recommendations/`` with cached lists, each request carrying the next of
   ``--readers`` imported readers' tokens (their lists were computed during the warm-up).
 
-Then cache misses: ``--miss-readers`` other readers, each requested once by 16 client threads
-after their lists were deleted from Redis (a first pass warms the article rows and the model's
-pages; the measured pass finds only the readers' lists missing).
+Then cache misses: ``--miss-readers`` other readers, each requested once by 16 client threads.
+The first pass is each reader's first request ever: their explanations are written then. The
+measured pass comes after the readers' lists, rendered pages and cached explanations were
+deleted from Redis, as after an interaction: the list is computed again and the stored
+explanations are read back and checked.
 
 Latency is reported twice. *Client* latency (wrk) includes the wait in gunicorn's accept queue:
 16 closed-loop clients on 2 single-threaded workers make it 16 / throughput by Little's law,
@@ -163,9 +166,14 @@ def fetch_all(port: int, tokens: list[str], *, concurrency: int) -> dict:
 
 
 def miss_pass(server, tokens: list[str], *, concurrency: int, redis) -> dict:
-    # Only readers' lists go: article rows, topics and the active version stay cached, as
-    # after an interaction invalidated a reader's list.
-    deleted = sum(redis.delete(*batch) for batch in _batched_keys(redis, "*:rec:list:*"))
+    # Readers' lists, rendered pages and cached explanations go (an interaction deletes the
+    # first two and changes the scores the third is keyed by); article rows, topics and the
+    # active versions stay cached.
+    deleted = sum(
+        redis.delete(*batch)
+        for pattern in ("*:rec:list:*", "*:rec:pages:[0-9]*", "*:rec:expl:*")
+        for batch in _batched_keys(redis, pattern)
+    )
     offset = server.access_offset()
     with CpuMeter(server) as cpu:
         fetched = fetch_all(server.port, tokens, concurrency=concurrency)
@@ -241,7 +249,8 @@ def main() -> int:
     _server.queues_purge(redis)
     print(
         f"citeulike-a: {data['articles']} articles, {data['interactions']} interactions, "
-        f"MF v{data['model_version']}; {args.workers} gunicorn workers, "
+        f"MF v{data['model_version']}, hybrid {data['hybrid_version'] or 'not active'}; "
+        f"{args.workers} gunicorn workers, "
         f"{args.connections} connections",
         flush=True,
     )

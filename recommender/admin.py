@@ -109,7 +109,10 @@ class ModelVersionAdmin(admin.ModelAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
-        self.message_user(request, f"Rolled back: {version} is serving again.")
+        if version.status == ModelVersion.Status.ACTIVE:
+            self.message_user(request, f"Rolled back: {version} is serving again.")
+        else:  # a hybrid with nothing earlier over the active MF version
+            self.message_user(request, f"Rolled back: {version} stopped serving; MF ranks alone.")
 
 
 def _metric(version: ModelVersion, name: str) -> str:

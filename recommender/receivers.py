@@ -105,3 +105,5 @@ def search_embedding_on_search(sender, instance, created, **kwargs):
 def editorial_boosts_on_change(**kwargs) -> None:
     """A boost saved or deleted (admin, shell or cascade) applies to the next page served."""
     editorial.boosts_forget()
+    # Again once committed: a page served meanwhile may have cached the boosts as they were.
+    transaction.on_commit(editorial.boosts_forget)

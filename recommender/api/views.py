@@ -1,14 +1,17 @@
 """Recommendations for the signed-in reader, and the model registry for staff."""
 
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, tasks
 from ..services.explanations import recommendations_with_explanations
+from ..services.pages import cached_page, cached_page_store
 from ..services.registry import model_version_activate, model_version_rollback
 from ..services.training import retrain_running
 from .serializers import (
@@ -19,6 +22,8 @@ from .serializers import (
     RetrainQueuedSerializer,
     RollbackSerializer,
 )
+
+JSON = "application/json"
 
 
 class RecommendationsView(APIView):
@@ -32,12 +37,24 @@ class RecommendationsView(APIView):
         "history get trending and new articles (strategy `cold_start`).",
     )
     def get(self, request):
+        # Rendered JSON pages are cached (recommender.services.pages); the browsable API's
+        # HTML is not.
+        body, slot = None, None
+        if request.accepted_renderer.format == "json":
+            body, slot = cached_page(user_id=request.user.pk, params=request.query_params)
+        if body is not None:
+            return HttpResponse(body, content_type=JSON)
         query = RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         # No impressions are recorded here: API clients have no way to report which card was
         # opened, so their impressions would only drag the dashboard's click-through rate to 0.
         result = recommendations_with_explanations(user=request.user, **query.validated_data)
-        return Response(RecommendationsSerializer(result).data)
+        data = RecommendationsSerializer(result).data
+        if slot is None:
+            return Response(data)
+        body = JSONRenderer().render(data)
+        cached_page_store(slot=slot, body=body)
+        return HttpResponse(body, content_type=JSON)
 
 
 class ModelVersionViewSet(

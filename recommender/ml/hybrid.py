@@ -1,5 +1,7 @@
-"""The hybrid ranker: a linear blend of MF, text, co-reading, popularity, recency (and the LM),
-with weights learned on held-out interactions.
+"""The hybrid ranker: a linear blend of MF, text, co-reading, popularity, recency (and,
+offline only, the LM), with weights learned on held-out interactions. It is the model of
+``evaluate_offline --model hybrid`` and the one the retraining pipeline trains and web
+processes serve (``train_over_mf``, recommender.services.hybrid_serving).
 
 Training (``fit``):
 
@@ -8,23 +10,31 @@ Training (``fit``):
    items. The base models (hybrid_features.BaseModels) are fitted on what is left.
 2. Each reader's candidate pool is the union of their top ``pool`` unseen items by MF,
    content similarity, co-reading, text neighbours and popularity, and the top cold items by
-   MF (adapter) and content. Every held-out (reader, item) pair inside the pool is a positive,
-   paired with ``negatives`` other pool items (a held-out cold item: half of them cold, which
-   is how a new article must win). Items nobody read are never negatives: unknown, not
-   disliked. A pairwise logistic (BPR-style) model, L2-regularised and solved by Newton's
-   method, learns one weight per feature from the differences (positive - negative).
+   MF (adapter), content and text neighbours. Every held-out (reader, item) pair inside the
+   pool is a positive, paired with ``negatives`` other pool items (a held-out cold item: half
+   of them cold, which is how a new article must win). Items nobody read are never negatives:
+   unknown, not disliked. A pairwise logistic (BPR-style) model, L2-regularised and solved by
+   Newton's method, learns one weight per feature from the differences (positive - negative).
    A small pool (30 per source) keeps the training close to the top of the list, which is
    what NDCG@10 sees: on citeulike-a (warm, 600 factors) pool 100 gave 0.2665, pool 30 0.2714.
-3. The base models are refitted on all the training interactions; the weights are kept.
+3. The base models are refitted on all the training interactions (reusing an MF model and
+   adapter already fitted on them, when given); the weights are kept.
 
-Scoring blends the features over the whole catalogue and lifts each reader's pool above the
-rest (the weights were learned to order the pool). With an LM, its log-likelihood
-(standardised over the shortlist) is added for each reader's top ``lm_shortlist`` items only,
-because the LM scores a title in milliseconds, not microseconds.
+Scoring (``reader_scores``, one reader from their history alone, the same function offline
+and in the web process): the features of hybrid_features.BaseModels.reader_features are
+blended over the whole catalogue, and the reader's pool is ranked above the rest (the weights
+were learned to order the pool).
+
+The LM is optional and offline only: with an ``lm_scorer``, its log-likelihood (standardised
+over the shortlist) is added for each reader's top ``lm_shortlist`` items, because the LM
+scores a title in milliseconds, not microseconds. Web processes never run the LM (no torch),
+so the pipeline trains without one and served lists never use it; the benchmark's headline
+hybrid figures are this served configuration.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,18 +42,21 @@ from typing import Self
 
 import numpy as np
 
+from recommender.ml.adapter import TextAdapter
 from recommender.ml.artifacts import load_json, save_json
 from recommender.ml.base import Recommender
 from recommender.ml.data import InteractionMatrix
-from recommender.ml.hybrid_features import FEATURES, BaseModels, standardize
+from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems, standardize
+from recommender.ml.metrics import evaluate
+from recommender.ml.mf import ImplicitALS
 from recommender.ml.splits import cold_split, warm_split
 
-ARTIFACT_FORMAT = 1
-BATCH_USERS = 512
+ARTIFACT_FORMAT = 2
 L2 = 1e-3
 NEWTON_STEPS = 25
-# Added to the scores of a reader's candidate pool: far above any blend of standardised features.
-POOL_LIFT = 1000.0
+POOL_GAP = 1.0  # between the worst score of a reader's candidate pool and the best of the rest
+SOURCES = ("mf", "content", "neighbours", "text_neighbours", "popularity")
+COLD_SOURCES = ("cold_mf", "cold_content", "cold_text_neighbours")  # cold items only
 
 # (history column indices, candidate column indices) -> float (len(candidates),) log-likelihoods
 LMScorer = Callable[[Sequence[int], np.ndarray], np.ndarray]
@@ -128,7 +141,16 @@ class HybridRecommender(Recommender):
         base.text_neighbours = text_neighbours
         return base
 
-    def fit(self, matrix: InteractionMatrix) -> Self:
+    def fit(
+        self,
+        matrix: InteractionMatrix,
+        *,
+        mf: ImplicitALS | None = None,
+        adapter: TextAdapter | None = None,
+    ) -> Self:
+        """Learn the weights (module docstring), then fit the base models on ``matrix``,
+        reusing ``mf`` (fitted on ``matrix``) and ``adapter`` (fitted on its factors) if given;
+        the weights are learned with base models of the same parameters fitted on a split."""
         started = time.perf_counter()
         seed = self.settings["seed"]
         outer, cold_held, cold_items = cold_split(
@@ -152,10 +174,69 @@ class HybridRecommender(Recommender):
                 4,
             ),
         }
-        self.base = self._base(base.text_neighbours).fit(matrix)
+        self.base = self._base(base.text_neighbours).fit(matrix, mf=mf, adapter=adapter)
         self.item_ids = np.asarray(matrix.item_ids, dtype=str)
         self.train_seconds = time.perf_counter() - started
         return self
+
+    def refitted(
+        self,
+        matrix: InteractionMatrix,
+        *,
+        mf: ImplicitALS | None = None,
+        adapter: TextAdapter | None = None,
+    ) -> HybridRecommender:
+        """A copy with the same weights whose base models are fitted on ``matrix`` (the same
+        catalogue, e.g. all the data after a validation fit on a split), reusing ``mf`` and
+        ``adapter`` as ``fit`` does."""
+        if not np.array_equal(np.asarray(matrix.item_ids, dtype=str), self.item_ids):
+            raise ValueError("refitted() needs the catalogue the hybrid was fitted on")
+        started = time.perf_counter()
+        model = copy.copy(self)
+        model.base = self._base(self.base.text_neighbours).fit(matrix, mf=mf, adapter=adapter)
+        model.train_seconds = self.train_seconds + time.perf_counter() - started
+        return model
+
+    def reader_scores(
+        self,
+        columns: np.ndarray,
+        weights: np.ndarray,
+        seen: np.ndarray,
+        new: NewItems | None = None,
+    ) -> np.ndarray:
+        """float32 (n_items + len(new),): one reader's ranking scores without the LM — what a
+        web process serves and what ``score_users`` ranks offline. ``columns`` int64 (k,) and
+        ``weights`` float32 (k,): their positive history in the catalogue (as
+        ``data.fold_in_weights`` gives it); ``seen`` int64: every column they interacted with
+        (dislikes too), left out of the candidate pool and left for the caller to mask.
+        The blend orders the reader's candidate pool; everything else is shifted below the
+        pool's worst, keeping scores on the blend's scale (editorial rules normalise them)."""
+        features = self.base.reader_features(columns, weights, new)
+        scores = np.zeros(len(features["mf"]), dtype=np.float32)
+        for name, values in features.items():
+            if self.weights.get(name):
+                scores += np.float32(self.weights[name]) * values
+        in_pool = np.zeros(len(scores), dtype=bool)
+        in_pool[self._pool(features, seen)] = True
+        rest = ~in_pool
+        rest[seen] = False
+        if in_pool.any() and rest.any():
+            scores[rest] += scores[in_pool].min() - POOL_GAP - scores[rest].max()
+        return scores
+
+    def _pool(self, features: dict, seen: np.ndarray) -> np.ndarray:
+        """Sorted candidate columns of one reader: the top ``pool`` unseen items by each of
+        SOURCES, and the top cold items by COLD_SOURCES."""
+        size = self.settings["pool"]
+        cold = features["cold"] > 0
+        picks = []
+        for name in SOURCES + COLD_SOURCES:
+            scores = np.array(features[name], dtype=np.float32)
+            if name in COLD_SOURCES:
+                scores[~cold] = -np.inf
+            scores[seen] = -np.inf
+            picks.append(_top(scores, size))
+        return np.unique(np.concatenate(picks))
 
     def _pairs(self, base, inner, warm_held, cold_held, cold_items) -> np.ndarray:
         """float32 (pairs, len(FEATURES)): positive minus negative features (see module doc)."""
@@ -172,97 +253,67 @@ class HybridRecommender(Recommender):
         unread = np.flatnonzero(unread == 0)
         half = self.settings["negatives"] // 2
         chunks = []
-        for start in range(0, len(users), BATCH_USERS):
-            batch = users[start : start + BATCH_USERS]
-            blocks = base.features(batch, inner)
-            for row, user in enumerate(batch):
-                pool = self._pool(base, blocks, row, inner.seen(user))
-                positives = np.intersect1d(
-                    held.indices[held.indptr[user] : held.indptr[user + 1]], pool
+        for user in users:
+            columns, weights = history(inner, user)
+            features = base.reader_features(columns, weights)
+            pool = self._pool(features, inner.seen(user))
+            positives = np.intersect1d(
+                held.indices[held.indptr[user] : held.indptr[user + 1]], pool
+            )
+            pool = np.setdiff1d(pool, np.union1d(positives, unread), assume_unique=True)
+            cold_pool = pool[is_cold[pool]]
+            for item in positives:
+                if is_cold[item] and len(cold_pool):
+                    # A new article must beat other new ones (cold_pool) and old ones.
+                    negatives = np.concatenate(
+                        [rng.choice(cold_pool, size=half), rng.choice(pool, size=half)]
+                    )
+                elif len(pool):
+                    negatives = rng.choice(pool, size=self.settings["negatives"])
+                else:
+                    continue
+                items = np.concatenate([[item], negatives])
+                rows = np.stack(
+                    [
+                        features[name][items]
+                        if name in features
+                        else np.zeros(len(items), dtype=np.float32)
+                        for name in FEATURES
+                    ],
+                    axis=1,
                 )
-                pool = np.setdiff1d(pool, np.union1d(positives, unread), assume_unique=True)
-                cold_pool = pool[is_cold[pool]]
-                for item in positives:
-                    if is_cold[item] and len(cold_pool):
-                        # A new article must beat other new ones (cold_pool) and old ones.
-                        negatives = np.concatenate(
-                            [rng.choice(cold_pool, size=half), rng.choice(pool, size=half)]
-                        )
-                    elif len(pool):
-                        negatives = rng.choice(pool, size=self.settings["negatives"])
-                    else:
-                        continue
-                    features = self._rows(blocks, row, np.concatenate([[item], negatives]))
-                    lm = self._lm(inner, user, np.concatenate([[item], negatives]))
-                    if lm is not None:
-                        features[:, FEATURES.index("lm")] = lm
-                    chunks.append(features[:1] - features[1:])
+                lm = self._lm(columns, items)
+                if lm is not None:
+                    rows[:, FEATURES.index("lm")] = lm
+                chunks.append(rows[:1] - rows[1:])
         if not chunks:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)
         return np.concatenate(chunks).astype(np.float32)
 
-    def _pool(self, base, blocks, row, seen) -> np.ndarray:
-        """Sorted candidate columns of one reader: the top ``pool`` unseen items by MF, content
-        and co-reading, the ``pool`` most popular, and the top cold items by MF (adapter) and
-        content."""
-        size = self.settings["pool"]
-        picks = []
-        sources = ("mf", "content", "neighbours", "text_neighbours", "popularity")
-        for name in sources + ("cold_mf", "cold_content", "cold_text_neighbours"):
-            scores = np.array(blocks[name][row], dtype=np.float32)
-            if name.startswith("cold_"):
-                scores[~base.cold] = -np.inf
-            scores[seen] = -np.inf
-            picks.append(_top(scores, size))
-        return np.unique(np.concatenate(picks))
-
-    @staticmethod
-    def _rows(blocks, row, items) -> np.ndarray:
-        """float32 (len(items), len(FEATURES)) features of one reader's ``items``."""
-        return np.stack(
-            [
-                blocks[name][row, items]
-                if name in blocks
-                else np.zeros(len(items), dtype=np.float32)
-                for name in FEATURES
-            ],
-            axis=1,
-        ).astype(np.float32)
-
-    def _lm(self, matrix, user, items) -> np.ndarray | None:
-        """float32 (len(items),) LM log-likelihoods standardised over ``items``; None without
-        an LM."""
+    def _lm(self, columns: np.ndarray, items: np.ndarray) -> np.ndarray | None:
+        """float32 (len(items),) LM log-likelihoods standardised over ``items`` for the reader
+        who read ``columns``; None without an LM."""
         if self.lm_scorer is None:
             return None
-        history = matrix.positives.indices[
-            matrix.positives.indptr[user] : matrix.positives.indptr[user + 1]
-        ]
-        likelihoods = np.asarray(self.lm_scorer(history.tolist(), items), dtype=np.float32)
+        likelihoods = np.asarray(self.lm_scorer(columns.tolist(), items), dtype=np.float32)
         return standardize(likelihoods[None])[0]
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
-        """Blend scores; each reader's candidate pool is lifted above every other item (the
-        weights were learned to order the pool, not the rest), and with an LM its
-        log-likelihood is added on the top ``lm_shortlist`` of the pool."""
+        """``reader_scores`` of each reader's row of ``matrix``; with an LM, its
+        log-likelihood is added on the top ``lm_shortlist`` (offline only: the web process
+        cannot run the LM)."""
         users = np.asarray(user_indices, dtype=np.int64)
         scores = np.zeros((len(users), matrix.shape[1]), dtype=np.float32)
-        for start in range(0, len(users), BATCH_USERS):
-            batch = users[start : start + BATCH_USERS]
-            blocks = self.base.features(batch, matrix)
-            part = scores[start : start + len(batch)]
-            for name, block in blocks.items():
-                if self.weights.get(name):
-                    part += np.float32(self.weights[name]) * block
-            for row, user in enumerate(batch):
-                seen = matrix.seen(user)
-                pool = self._pool(self.base, blocks, row, seen)
-                part[row, pool] += POOL_LIFT
-                if self.lm_scorer is not None and self.weights.get("lm"):
-                    ranked = part[row].copy()
-                    ranked[seen] = -np.inf
-                    shortlist = _top(ranked, self.settings["lm_shortlist"])
-                    lm = self._lm(matrix, user, shortlist)
-                    part[row, shortlist] += np.float32(self.weights["lm"]) * lm
+        for row, user in enumerate(users):
+            columns, weights = history(matrix, user)
+            seen = matrix.seen(user)
+            scores[row] = self.reader_scores(columns, weights, seen)
+            if self.lm_scorer is not None and self.weights.get("lm"):
+                ranked = scores[row].copy()
+                ranked[seen] = -np.inf
+                shortlist = _top(ranked, self.settings["lm_shortlist"])
+                lm = self._lm(columns, shortlist)
+                scores[row, shortlist] += np.float32(self.weights["lm"]) * lm
         return scores
 
     def save(self, directory: Path) -> None:
@@ -273,6 +324,7 @@ class HybridRecommender(Recommender):
             {
                 "model": self.name,
                 "format": ARTIFACT_FORMAT,
+                "features": list(FEATURES),
                 "settings": self.settings,
                 "weights": self.weights,
                 "validation": self.validation,
@@ -293,6 +345,36 @@ class HybridRecommender(Recommender):
         model.weights, model.validation = meta["weights"], meta["validation"]
         model.train_seconds = meta["train_seconds"]
         return model
+
+
+def history(matrix: InteractionMatrix, user: int) -> tuple[np.ndarray, np.ndarray]:
+    """(columns int64, event weights float32) of ``user``'s positive row of ``matrix``."""
+    start, end = matrix.positives.indptr[user], matrix.positives.indptr[user + 1]
+    return (
+        matrix.positives.indices[start:end].astype(np.int64),
+        matrix.positives.data[start:end].astype(np.float32),
+    )
+
+
+def train_over_mf(
+    item_embeddings: np.ndarray,
+    *,
+    train: InteractionMatrix,
+    test: InteractionMatrix,
+    validation_mf: ImplicitALS,
+    matrix: InteractionMatrix,
+    mf: ImplicitALS,
+    adapter: TextAdapter | None,
+    ks=(10, 20),
+    **params,
+) -> tuple[HybridRecommender, dict]:
+    """The retraining pipeline's hybrid over an MF version: fitted on MF's validation split
+    ``train`` (reusing ``validation_mf``, the MF model fitted on it) and measured on ``test``
+    like MF was, then refitted over the MF version's own full-data model ``mf`` and ``adapter``
+    on all of ``matrix``. Returns (the hybrid to serve, its validation metrics)."""
+    hybrid = HybridRecommender(item_embeddings, **params).fit(train, mf=validation_mf)
+    metrics = evaluate(hybrid, train, test, ks=ks)
+    return hybrid.refitted(matrix, mf=mf, adapter=adapter), metrics
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -42,6 +43,10 @@ class Boost:
 def boosts_in_force(now: datetime | None = None) -> list[Boost]:
     """Boosts in force at ``now`` (default: the present), newest start first."""
     now = now or timezone.now()
+    return [boost for boost in _boosts_not_ended(now) if boost.starts_at <= now < boost.ends_at]
+
+
+def _boosts_not_ended(now: datetime) -> list[Boost]:
     cached = cache.get(BOOSTS_KEY)
     if cached is None:
         cached = [
@@ -56,11 +61,25 @@ def boosts_in_force(now: datetime | None = None) -> list[Boost]:
             for row in selectors.editorial_boosts_not_ended(now=now)
         ]
         cache.set(BOOSTS_KEY, cached, timeout=BOOSTS_TTL_SECONDS)
-    return [boost for boost in cached if boost.starts_at <= now < boost.ends_at]
+    return cached
 
 
 def boosts_forget() -> None:
     cache.delete(BOOSTS_KEY)
+    lists.pages_generation_bump()  # rendered pages show the boosts
+
+
+def boosts_next_change(now: datetime | None = None) -> datetime | None:
+    """When the set of boosts in force next changes by itself (a boost starts or ends), if
+    ever: rendered pages must not outlive that moment."""
+    now = now or timezone.now()
+    moments = [
+        moment
+        for boost in _boosts_not_ended(now)
+        for moment in (boost.starts_at, boost.ends_at)
+        if moment > now
+    ]
+    return min(moments, default=None)
 
 
 def reader_list_with_boosts(*, user_id: int, reader_list: lists.ReaderList) -> lists.ReaderList:
@@ -110,33 +129,40 @@ def diversified(items: tuple, *, strength: float | None = None) -> tuple:
     """Maximal marginal relevance over topics: repeatedly take the article maximising
     (1 - strength) * relevance - strength * redundancy, where relevance is the score min-max
     normalised over the list and redundancy the largest topic overlap (Jaccard) with an article
-    already taken. strength 0 keeps the order. The list's scores stay in descending order: the
-    i-th article of the new order gets the i-th best score."""
+    already taken; ties go to the earlier article. strength 0 keeps the order. The list's
+    scores stay in descending order: the i-th article of the new order gets the i-th best
+    score. Vectorised: a reader's list is re-ranked on every cache miss (200 articles: a pure
+    Python loop took ~50 ms of a 65 ms miss)."""
     strength = settings.RECSITE_DIVERSITY if strength is None else strength
     if strength <= 0 or len(items) < 3:
         return items
-    scores = [score for _, score, _ in items]
-    low, span = min(scores), (max(scores) - min(scores)) or 1.0
-    relevance = [(score - low) / span for score in scores]
-    topic_sets = [frozenset(topics) for _, _, topics in items]
-    redundancy = [0.0] * len(items)
-    remaining = list(range(len(items)))
+    scores = np.array([score for _, score, _ in items], dtype=np.float64)
+    span = (scores.max() - scores.min()) or 1.0
+    gain = (1 - strength) * ((scores - scores.min()) / span)
+    similarity = _topic_jaccard([topics for _, _, topics in items])
+    redundancy = np.zeros(len(items))
+    taken = np.zeros(len(items), dtype=bool)
     order = []
-    while remaining:
-        best = max(
-            remaining,
-            key=lambda i: ((1 - strength) * relevance[i] - strength * redundancy[i], -i),
-        )
-        remaining.remove(best)
+    for _ in range(len(items)):
+        value = gain - strength * redundancy
+        value[taken] = -np.inf
+        best = int(np.argmax(value))  # the first of equal values: the earlier article
+        taken[best] = True
         order.append(best)
-        for i in remaining:
-            redundancy[i] = max(redundancy[i], _jaccard(topic_sets[i], topic_sets[best]))
-    ranked_scores = sorted(scores, reverse=True)
+        np.maximum(redundancy, similarity[best], out=redundancy)
+    ranked_scores = sorted((score for _, score, _ in items), reverse=True)
     return tuple(
         (items[i][0], score, items[i][2]) for i, score in zip(order, ranked_scores, strict=True)
     )
 
 
-def _jaccard(a: frozenset, b: frozenset) -> float:
-    union = len(a | b)
-    return len(a & b) / union if union else 0.0
+def _topic_jaccard(topic_lists: list) -> np.ndarray:
+    """float64 (n, n): |A & B| / |A | B| of the articles' topic sets (0 when both are empty)."""
+    columns = {slug: column for column, slug in enumerate({t for ts in topic_lists for t in ts})}
+    member = np.zeros((len(topic_lists), max(len(columns), 1)))
+    for row, topics in enumerate(topic_lists):
+        member[row, [columns[slug] for slug in set(topics)]] = 1.0
+    shared = member @ member.T
+    sizes = member.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - shared
+    return np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)

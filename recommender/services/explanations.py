@@ -80,10 +80,12 @@ def recommendations_with_explanations(
 
 
 def explanations_forget(*, user_id: int) -> None:
-    """Drop the reader's cached explanations, so the next page re-checks them."""
+    """Drop the reader's cached explanations and the pages showing them, so the next page
+    re-checks them."""
     active = lists.active_version(kind=ModelVersion.Kind.MF)
     version_ids = [0] if active is None else [0, active.id]
     explanation_cache.explanations_forget(user_id=user_id, version_ids=version_ids)
+    lists.reader_pages_forget(user_id=user_id)
 
 
 def explanations_for(

@@ -1,8 +1,12 @@
-"""The active hybrid as a web process holds it (numpy only), and its scores for one reader.
+"""The active hybrid as a web process holds it (numpy/scipy only, memory-mapped artifacts), and
+its scores for one reader: recommender.ml.hybrid.HybridRecommender.reader_scores, the function
+offline evaluation ranks with, on the reader's current history. Without the LM, which web
+processes cannot run (the pipeline trains the hybrid without it).
 
-The hybrid serves only over the MF version it was trained on: its weights were learned on that
-version's scores, and its item embeddings and popularity are aligned with that version's
-columns. After an MF activation without a better hybrid, readers get MF alone.
+The hybrid serves only over the MF version it was trained on: that version's full-data model
+and text adapter are its MF base, so fold-in vectors, adapter factors of new articles and the
+explanations' MF evidence all come from the same model. The registry deactivates a hybrid
+whose MF base stops serving (recommender.services.registry).
 """
 
 import logging
@@ -11,17 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from recommender.ml.artifacts import load_array, load_json
-from recommender.ml.content import normalize_rows
-from recommender.ml.served_hybrid import (
-    FEATURES,
-    content_profile,
-    ranking_scores,
-    reader_features,
-)
+from recommender.ml.artifacts import load_json
+from recommender.ml.hybrid import HybridRecommender
+from recommender.ml.hybrid_features import NewItems
 
 from ..models import ModelVersion
 from . import lists
+from .content import ColdItems
 from .embeddings import EmbeddingIndex
 from .loading import artifact_directory
 
@@ -34,13 +34,12 @@ HYBRID = ModelVersion.Kind.HYBRID
 class LoadedHybrid:
     version_id: int
     mf_version_id: int
-    weights: np.ndarray  # float32 (len(FEATURES),)
-    popularity: np.ndarray  # float32 (n_mf_items,)
-    item_vectors: np.ndarray  # float32 (n_mf_items, d) unit rows, zero without text
+    model: HybridRecommender
 
 
 _lock = threading.Lock()
 _loaded: dict[tuple[int, str], LoadedHybrid | None] = {}
+_new_items: dict[tuple, NewItems] = {}
 
 
 def serving_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
@@ -53,6 +52,7 @@ def serving_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
     with _lock:
         if key not in _loaded:
             _loaded.clear()  # only the active version is served
+            _new_items.clear()
             _loaded[key] = _load(active)
         loaded = _loaded[key]
     return loaded if loaded is not None and loaded.mf_version_id == mf.id else None
@@ -61,46 +61,43 @@ def serving_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
 def _load(active: lists.ActiveVersion) -> LoadedHybrid | None:
     directory = artifact_directory(active.artifact_path)
     try:
-        meta = load_json(directory / "hybrid.json")
-        if tuple(meta["features"]) != FEATURES:
-            raise ValueError(f"{directory} blends {meta['features']}, not {FEATURES}")
-        return LoadedHybrid(
-            version_id=active.id,
-            mf_version_id=int(meta["mf_version"]),
-            weights=load_array(directory / "weights.npy", True),
-            popularity=load_array(directory / "popularity.npy", True),
-            item_vectors=load_array(directory / "item_vectors.npy", True),
-        )
+        model = HybridRecommender.load(directory, mmap=True)
+        mf_version_id = int(load_json(directory / "version.json")["mf_version"])
     except (OSError, ValueError, KeyError):
         logger.exception("Cannot load hybrid version %s from %s", active.id, directory)
         return None
+    return LoadedHybrid(version_id=active.id, mf_version_id=mf_version_id, model=model)
 
 
 def hybrid_scores(
     hybrid: LoadedHybrid,
     *,
-    mf_scores: np.ndarray,
+    columns: np.ndarray,
+    weights: np.ndarray,
     seen: np.ndarray,
-    positive_columns: np.ndarray,
-    cold_article_ids: np.ndarray,
+    cold: ColdItems | None,
     index: EmbeddingIndex | None,
 ) -> np.ndarray:
-    """float32 (n,) hybrid scores for MF's columns followed by ``cold_article_ids`` (articles
-    newer than the model), from their unmasked MF scores float32 (n,); ``seen`` bool (n,) are
-    left out of the candidate pool (recommender.ml.served_hybrid.ranking_scores)."""
-    vectors = hybrid.item_vectors
-    popularity = hybrid.popularity
-    if len(cold_article_ids):
-        cold_vectors = np.zeros((len(cold_article_ids), vectors.shape[1]), dtype=np.float32)
-        if index is not None:
-            found, found_vectors = index.vectors_of(cold_article_ids.tolist())
-            row_of = {article_id: row for row, article_id in enumerate(cold_article_ids.tolist())}
-            cold_vectors[[row_of[article_id] for article_id in found]] = normalize_rows(
-                found_vectors
-            )
-        vectors = np.concatenate([vectors, cold_vectors])
-        # Nobody had read them when the model was trained.
-        popularity = np.concatenate([popularity, np.zeros(len(cold_article_ids), np.float32)])
-    profile = content_profile(hybrid.item_vectors, positive_columns)
-    features = reader_features(mf_scores, vectors @ profile, popularity)
-    return ranking_scores(features, hybrid.weights, seen)
+    """float32 (n,): the hybrid's scores of its catalogue's columns followed by
+    ``cold.article_ids`` (articles newer than the model, with the MF base's adapter factors),
+    for the reader whose positive history is ``columns`` with event weights ``weights``;
+    ``seen`` int64 (columns in the same numbering) stay out of the candidate pool."""
+    new = _new(hybrid, cold, index) if cold is not None and len(cold.article_ids) else None
+    return hybrid.model.reader_scores(columns, weights, seen, new)
+
+
+def _new(hybrid: LoadedHybrid, cold: ColdItems, index: EmbeddingIndex | None) -> NewItems:
+    """The new articles' features that do not depend on the reader (their text neighbours take
+    one catalogue-sized product each), computed once per model and embedding index."""
+    key = (hybrid.version_id, None if index is None else index.stamp, len(cold.article_ids))
+    with _lock:
+        if key not in _new_items:
+            base = hybrid.model.base
+            embeddings = np.zeros((len(cold.article_ids), base.item_embeddings.shape[1]), "f4")
+            if index is not None:
+                found, vectors = index.vectors_of(cold.article_ids.tolist())
+                row_of = {pk: row for row, pk in enumerate(cold.article_ids.tolist())}
+                embeddings[[row_of[pk] for pk in found]] = vectors
+            _new_items.clear()
+            _new_items[key] = base.new_items(cold.factors, embeddings)
+        return _new_items[key]

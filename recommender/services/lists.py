@@ -10,9 +10,15 @@ A cache hit must cost no SQL query (benchmark 2), so everything a response needs
   means "no longer published";
 - ``rec:topics``: the set of topic slugs, to validate the ``topic`` filter;
 - ``rec:cold_start``: trending then newest article ids, the base of every cold-start list
-  (counting recent interactions is too slow to repeat for each new reader).
+  (counting recent interactions is too slow to repeat for each new reader);
+- ``rec:pages:<user>``: the reader's rendered API pages (recommender.services.pages), each
+  stamped with the active versions it was computed under, deleted with the reader's list and
+  explanations; ``rec:pages:generation`` is a number bumped
+  whenever something every page shows changes (an article, a topic, an editorial boost), which
+  outdates every rendered page at once.
 """
 
+import os
 from typing import NamedTuple
 
 from django.conf import settings
@@ -53,6 +59,13 @@ def _list_key(version_id: int, user_id: int) -> str:
     return f"rec:list:{version_id}:{user_id}"
 
 
+def _pages_key(user_id: int) -> str:
+    return f"rec:pages:{user_id}"
+
+
+PAGES_GENERATION_KEY = "rec:pages:generation"
+
+
 def _article_key(article_id: int) -> str:
     return f"rec:article:{article_id}"
 
@@ -84,14 +97,65 @@ def reader_list_set(*, version_id: int, user_id: int, reader_list: ReaderList) -
     )
 
 
-def reader_list_forget(*, user_id: int, kind: str) -> None:
-    """Drop the reader's list under the active version, the active hybrid (which ranks over
-    the active MF version) and the no-model fallback."""
-    keys = [_list_key(0, user_id)]
+def _serving_version_ids(kind: str) -> list[int]:
+    """The versions a reader's list may be cached under: the no-model fallback (0), the active
+    version of ``kind`` and the active hybrid (which ranks over the active MF version)."""
+    ids = [0]
     for active in (active_version(kind=kind), active_version(kind="hybrid")):
         if active is not None:
-            keys.append(_list_key(active.id, user_id))
-    cache.delete_many(keys)
+            ids.append(active.id)
+    return ids
+
+
+def reader_list_forget(*, user_id: int, kind: str) -> None:
+    """Drop the reader's list under every version that may serve it, and their rendered
+    pages."""
+    keys = [_list_key(version_id, user_id) for version_id in _serving_version_ids(kind)]
+    cache.delete_many(keys + [_pages_key(user_id)])
+
+
+def reader_pages_get(*, user_id: int) -> tuple[dict, int, tuple[int, int]]:
+    """(the reader's rendered pages, the pages generation, the ids of the active MF and
+    hybrid versions (0: none)), in one cache round trip when all are cached."""
+    kinds = ("mf", "hybrid")
+    keys = [_pages_key(user_id), PAGES_GENERATION_KEY] + [_active_key(kind) for kind in kinds]
+    found = cache.get_many(keys)
+    serving = tuple(
+        found[_active_key(kind)][0] if _active_key(kind) in found else _active_id(kind)
+        for kind in kinds
+    )
+    generation = found.get(PAGES_GENERATION_KEY)
+    if generation is None:
+        # Never set, or evicted: start from a random number, so that no page stored under an
+        # earlier generation can match again.
+        cache.add(PAGES_GENERATION_KEY, _random_generation(), timeout=None)
+        return {}, cache.get(PAGES_GENERATION_KEY), serving
+    return found.get(_pages_key(user_id)) or {}, generation, serving
+
+
+def _active_id(kind: str) -> int:
+    active = active_version(kind=kind)
+    return active.id if active is not None else 0
+
+
+def reader_pages_set(*, user_id: int, pages: dict) -> None:
+    cache.set(_pages_key(user_id), pages, timeout=settings.RECSITE_LIST_TTL_SECONDS)
+
+
+def reader_pages_forget(*, user_id: int) -> None:
+    cache.delete(_pages_key(user_id))
+
+
+def pages_generation_bump() -> None:
+    """Outdate every reader's rendered pages (see the module docstring)."""
+    try:
+        cache.incr(PAGES_GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted): any new value outdates the stored pages
+        cache.set(PAGES_GENERATION_KEY, _random_generation(), timeout=None)
+
+
+def _random_generation() -> int:
+    return int.from_bytes(os.urandom(6))
 
 
 def article_dict(article: Article) -> dict:
@@ -129,6 +193,7 @@ def article_dicts(*, article_ids: list[int]) -> dict[int, dict]:
 
 def article_dicts_forget(*, article_ids: list[int]) -> None:
     cache.delete_many([_article_key(article_id) for article_id in article_ids])
+    pages_generation_bump()
 
 
 def topic_slugs() -> set[str]:
@@ -141,6 +206,7 @@ def topic_slugs() -> set[str]:
 
 def topic_slugs_forget() -> None:
     cache.delete(TOPICS_KEY)
+    pages_generation_bump()
 
 
 def cold_start_ids() -> list[int]:

@@ -3,6 +3,12 @@
 Every switch happens in one transaction with the rows locked, so there is never a moment with
 two active versions of a kind (the database constraint backs this up) or none while switching.
 Serving notices through the cached active id, which is dropped once the switch has committed.
+
+A hybrid version serves only over the MF version it was trained on (its MF base), so the
+registry keeps the two consistent: activating an MF version (a retrain, the admin, a rollback)
+deactivates the active hybrid of another base, and reactivates the newest hybrid over the new
+MF version that beat it on validation, if there is one; a hybrid whose base is not active
+cannot be activated.
 """
 
 from django.conf import settings
@@ -14,6 +20,8 @@ from ..models import ModelVersion
 from . import lists
 
 ACTIVATION_METRIC = "ndcg@10"
+MF = ModelVersion.Kind.MF
+HYBRID = ModelVersion.Kind.HYBRID
 
 
 def _locked_active(kind: str) -> ModelVersion | None:
@@ -40,6 +48,54 @@ def _switch(*, to: ModelVersion, current: ModelVersion | None, note: str, rememb
     to.save(update_fields=fields)
     kind = to.kind
     transaction.on_commit(lambda: lists.active_version_forget(kind=kind))
+    if kind == MF:
+        _hybrid_follow(to)
+
+
+def _hybrid_follow(mf: ModelVersion) -> None:
+    """After ``mf`` became the active MF version: only a hybrid over it may serve."""
+    current = _locked_active(HYBRID)
+    if current is not None and current.params.get("mf_version") == mf.pk:
+        return
+    own = next(
+        (
+            hybrid
+            for hybrid in ModelVersion.objects.select_for_update()
+            .filter(kind=HYBRID, status=ModelVersion.Status.READY, params__mf_version=mf.pk)
+            .order_by("-created_at", "-id")
+            if hybrid.metrics.get("better_than_mf")
+        ),
+        None,
+    )
+    if own is not None:
+        note = f"Reactivated with its MF base v{mf.pk}, which it beat on validation."
+        _switch(to=own, current=current, note=note, remember=False)
+    elif current is not None:
+        _deactivate(
+            current,
+            f"Deactivated: its MF base v{current.params.get('mf_version')} stopped "
+            f"serving when MF v{mf.pk} was activated ({timezone.now():%Y-%m-%d %H:%M}).",
+        )
+
+
+def _deactivate(version: ModelVersion, note: str) -> None:
+    """``version`` stops serving (stays ready); nothing of its kind serves instead."""
+    version.status = ModelVersion.Status.READY
+    version.activation_note = note
+    version.save(update_fields=["status", "activation_note"])
+    kind = version.kind
+    transaction.on_commit(lambda: lists.active_version_forget(kind=kind))
+
+
+def _require_active_base(version: ModelVersion) -> None:
+    """A hybrid can serve only over its MF base (recommender.services.hybrid_serving)."""
+    base = version.params.get("mf_version")
+    if not ModelVersion.objects.filter(
+        pk=base, kind=MF, status=ModelVersion.Status.ACTIVE
+    ).exists():
+        raise ValidationError(
+            {"status": f"v{version.pk} ranks over MF v{base}, which is not the active MF version."}
+        )
 
 
 @transaction.atomic
@@ -52,6 +108,8 @@ def model_version_activate(*, version: ModelVersion, note: str) -> ModelVersion:
         raise ValidationError(
             {"status": f"Only a ready version can be activated; v{version.pk} is {version.status}."}
         )
+    if version.kind == HYBRID:
+        _require_active_base(version)
     _switch(to=version, current=_locked_active(version.kind), note=note, remember=True)
     return version
 
@@ -93,14 +151,26 @@ def model_version_activate_if_not_worse(*, version: ModelVersion) -> ModelVersio
 
 @transaction.atomic
 def model_version_rollback(*, kind: str) -> ModelVersion:
-    """Serve again the version that was active before the current one; returns it."""
+    """Serve again the version that was active before the current one; returns it. A hybrid
+    with no earlier version over the active MF version to return to rolls back to MF alone:
+    it is deactivated and returned."""
     current = _locked_active(kind)
     if current is None:
         raise ValidationError({"kind": f"No active {kind} version to roll back from."})
     target = current.previous_active
     if target is not None:
         target = ModelVersion.objects.select_for_update().get(pk=target.pk)
-    if target is None or target.status != ModelVersion.Status.READY:
+    usable = target is not None and target.status == ModelVersion.Status.READY
+    if usable and kind == HYBRID:
+        usable = target.params.get("mf_version") == current.params.get("mf_version")
+    if not usable and kind == HYBRID:
+        _deactivate(
+            current,
+            f"Rolled back to MF v{current.params.get('mf_version')} alone on "
+            f"{timezone.now():%Y-%m-%d %H:%M}.",
+        )
+        return current
+    if not usable:
         raise ValidationError(
             {"kind": f"v{current.pk} has no earlier version left to roll back to."}
         )

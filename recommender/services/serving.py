@@ -7,8 +7,8 @@ interaction deletes the cached list (recommender.receivers).
 Strategies (the ``strategy`` of a response):
 - "personalized": MF fold-in scores; articles the model has never seen (published since its
   training) take part through the text adapter's factors (cold start from text);
-  when an active hybrid version was trained over the active MF version, the hybrid's learned
-  blend of those MF scores, content similarity and popularity ranks instead
+  when an active hybrid version was trained over the active MF version, the hybrid ranks
+  instead, with the per-reader scoring of offline evaluation
   (recommender.services.hybrid_serving). The response's ``model_version_id`` stays the MF
   version's: explanations cite MF evidence computed against it; the reader's cached list is
   keyed by the hybrid's id, so activating or rolling back a hybrid switches lists at once;
@@ -182,29 +182,30 @@ def _personalized(
     idx, weights = positive_weights(known)
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
-    vector = loaded.model.fold_in(idx, weights)
-    scores = np.array(loaded.model.scores_for_vector(vector), dtype=np.float32)
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
-    seen = np.zeros(len(scores), dtype=bool)
+    seen = np.zeros(len(loaded.item_ids), dtype=bool)
     seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
     cold = content.cold_items(loaded=loaded, artifact_path=artifact_path)
-    cold_ids = np.zeros(0, dtype=np.int64)
     if cold is not None and len(cold.article_ids):
-        # New articles, scored through their text's adapted factors with the same user vector.
-        cold_ids = cold.article_ids
-        scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
-        seen = np.concatenate([seen, np.isin(cold_ids, [pk for pk, _, _ in events])])
-        item_ids = np.concatenate([item_ids, cold_ids])
+        # New articles: scored through their text's adapted factors (and, by the hybrid, text).
+        seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])
+        item_ids = np.concatenate([item_ids, cold.article_ids])
     if hybrid is not None:
+        # Its MF base is this MF version: the same fold-in, the same adapter factors.
         scores = hybrid_scores(
             hybrid,
-            mf_scores=scores,
-            seen=seen,
-            positive_columns=idx,
-            cold_article_ids=cold_ids,
+            columns=idx,
+            weights=weights,
+            seen=np.flatnonzero(seen),
+            cold=cold,
             index=embedding_index(),
         )
+    else:
+        vector = loaded.model.fold_in(idx, weights)
+        scores = np.array(loaded.model.scores_for_vector(vector), dtype=np.float32)
+        if cold is not None and len(cold.article_ids):
+            scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
     k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]

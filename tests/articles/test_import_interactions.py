@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.utils import timezone
 
 from articles.importers.csv_rows import MAX_FIELD_CHARS
@@ -99,6 +100,22 @@ def test_reimport_adds_nothing_and_identical_rows_collapse(
     assert "4 rows read, 0 created, 0 updated, 4 already present, 0 bad" in out
     assert rows() == first
     assert User.objects.count() == 1
+
+
+def test_the_import_key_has_one_index_its_unique_constraint(db):
+    # given: the migrated schema (on PostgreSQL, unique=True would add a LIKE index too)
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Interaction._meta.db_table)
+
+    # when
+    on_import_key = {
+        name: found["unique"]
+        for name, found in constraints.items()
+        if found["columns"] == ["import_key"]
+    }
+
+    # then
+    assert on_import_key == {"interaction_import_key_unique": True}
 
 
 def test_bulk_import_sends_no_interaction_signal(articles, write_file, run_import_command):

@@ -1,6 +1,8 @@
 """A Celery worker killed with SIGKILL in the middle of a retraining: the active model keeps
 serving, nothing partial is activated, the retrain lock expires by itself, and the next
-retraining succeeds. A task delivered twice does its work once."""
+retraining succeeds. A task delivered twice does its work once: the realistic redelivery, with
+late acknowledgements (settings.CELERY_TASK_ACKS_LATE), is that of a message whose worker died
+after the work and before the acknowledgement."""
 
 import os
 import signal
@@ -8,12 +10,14 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django_redis import get_redis_connection
 
 from recommender.models import ModelVersion
 from recommender.services.training import RETRAIN_LOCK_KEY, model_version_train_mf
@@ -48,46 +52,66 @@ def publish_for_real():
     celery_app.conf.task_always_eager = True
 
 
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log: Path
+
+
 @pytest.fixture
-def worker(postgres_only, redis_only, settings, tmp_path):
-    """Starts a real worker (solo pool, a queue of its own) whose retraining pauses after each
-    stage; yields (queue, process)."""
-    queue = f"hardening-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "recsite.settings.base",
-        "DATABASE_URL": database_url(),
-        "RECSITE_ARTIFACT_DIR": str(settings.RECSITE_ARTIFACT_DIR),
-        "RECSITE_MF_FACTORS": "2",
-        "RECSITE_MF_ITERATIONS": "10",
-        "RECSITE_RETRAIN_STAGE_PAUSE_SECONDS": "60",
-        "RECSITE_RETRAIN_LOCK_SECONDS": str(LOCK_SECONDS),
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "recsite", "worker", "-Q", queue, "-c", "1"]
-        + ["--pool", "solo", "-l", "info", "-n", f"{queue}@%h"]
-        + ["--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so the kill reaches nothing else
-    )
-    yield queue, process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    log.close()
+def start_worker(postgres_only, redis_only, settings, tmp_path):
+    """Starts real workers (solo pool) on a queue; returns a function
+    ``start(queue, **environment) -> Worker``. The workers train tiny models, keep their retrain
+    lock LOCK_SECONDS at a time and are killed at the end of the test."""
+    processes = []
+
+    def start(queue: str, **environment: str) -> Worker:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "recsite.settings.base",
+            "DATABASE_URL": database_url(),
+            "RECSITE_ARTIFACT_DIR": str(settings.RECSITE_ARTIFACT_DIR),
+            "RECSITE_MF_FACTORS": "2",
+            "RECSITE_MF_ITERATIONS": "10",
+            "RECSITE_RETRAIN_LOCK_SECONDS": str(LOCK_SECONDS),
+            **environment,
+        }
+        name = f"{queue}-{len(processes)}"
+        log = tmp_path / f"{name}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "tests.hardening.worker_app", "worker"]
+                + ["-Q", queue, "-c", "1", "--pool", "solo", "-l", "info", "-n", f"{name}@%h"]
+                + ["--without-heartbeat", "--without-mingle", "--without-gossip"],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so a kill reaches nothing else
+            )
+        processes.append(process)
+        return Worker(process, log)
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def queue() -> str:
+    """A queue of the test's own, so that no other worker takes its messages."""
+    return f"hardening-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)  # the worker must see the rows: they are committed
 def test_a_worker_killed_mid_retrain_leaves_the_active_model_serving(
-    worker, publish_for_real, mf_version, clusters, client_for, settings
+    start_worker, queue, publish_for_real, mf_version, clusters, client_for, settings
 ):
-    # given: a retraining running on the worker, paused after its first stage
-    queue, process = worker
+    # given: a retraining running on a worker that pauses after each stage
+    process = start_worker(queue, RECSITE_RETRAIN_STAGE_PAUSE_SECONDS="60").process
     retrain.apply_async(queue=queue)
     killed = wait_for(
         lambda: ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).first(),
@@ -107,7 +131,7 @@ def test_a_worker_killed_mid_retrain_leaves_the_active_model_serving(
     response = client_for(clusters.readers[0]).get("/api/recommendations/?n=5")
     assert response.json()["strategy"] == "personalized"
     assert response.json()["model_version"] == mf_version.pk
-    active = ModelVersion.objects.get(status=ModelVersion.Status.ACTIVE)
+    active = ModelVersion.objects.get(kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE)
     assert active.pk == mf_version.pk
     killed.refresh_from_db()
     assert (killed.status, killed.artifact_path) == (ModelVersion.Status.TRAINING, "")
@@ -132,8 +156,52 @@ def test_a_worker_killed_mid_retrain_leaves_the_active_model_serving(
     assert response.json()["model_version"] == version.pk
 
 
+def stored_result(task_id: str):
+    """What the result backend holds for ``task_id`` now (AsyncResult keeps the first outcome)."""
+    return celery_app.backend.get_task_meta(task_id, cache=False)["result"]
+
+
+def success_logged(worker: Worker, task_id: str) -> str | None:
+    """The result the worker logged for the task (the backend keeps the first success only)."""
+    prefix = f"Task recommender.retrain[{task_id}] succeeded in "
+    lines = worker.log.read_text().splitlines()
+    # "... succeeded in 0.004s: {'version': ...}"
+    logged = (line.split(prefix, 1)[1] for line in lines if prefix in line)
+    return next((after.split("s: ", 1)[1] for after in logged), None)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # the workers must see the rows: they are committed
+def test_a_retrain_redelivered_after_its_worker_died_before_acknowledging_trains_once(
+    start_worker, queue, publish_for_real, mf_settings, clusters
+):
+    # given: a worker trained a version, stored the task's result and died before acknowledging
+    broker = get_redis_connection()  # the broker is the Redis of the cache
+    dying = start_worker(queue, HARDENING_DIE_BEFORE_ACK="1")
+    task = retrain.apply_async(queue=queue)
+    assert dying.process.wait(timeout=60) == -signal.SIGKILL
+    first = stored_result(task.id)
+    assert first["status"] == ModelVersion.Status.ACTIVE
+    trained = list(ModelVersion.objects.order_by("pk").values_list("pk", "kind", "status"))
+    assert broker.hlen("unacked") == 1  # the message waits for its visibility timeout
+
+    # when: the next worker gives the message back to the queue and runs it again
+    next_worker = start_worker(queue, HARDENING_VISIBILITY_TIMEOUT="1")
+    second = wait_for(
+        lambda: success_logged(next_worker, task.id), timeout=60, what="the second delivery"
+    )
+
+    # then: it reports the duplicate, is acknowledged and trained nothing
+    assert second == repr({**first, "duplicate": True})
+    assert stored_result(task.id) == first
+    wait_for(lambda: broker.hlen("unacked") == 0, timeout=10, what="the acknowledgement")
+    assert broker.llen(queue) == 0
+    assert list(ModelVersion.objects.order_by("pk").values_list("pk", "kind", "status")) == trained
+    assert ModelVersion.objects.filter(kind=ModelVersion.Kind.MF).count() == 1
+
+
 def test_a_retrain_task_delivered_twice_trains_once(mf_settings, clusters):
-    # given: one delivery of the task has finished
+    # given: one delivery of the task has finished (eagerly: the same check without services)
     first = retrain.apply(task_id="delivered-twice").get()
 
     # when: the broker delivers the same message again

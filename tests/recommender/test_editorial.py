@@ -113,6 +113,19 @@ def test_diversity_interleaves_a_topic_homogeneous_list():
     assert [score for _, score, _ in diverse] == [score for _, score, _ in items]
 
 
+def test_diversity_breaks_ties_by_rank_and_handles_partial_and_empty_topic_sets():
+    # given: two equally scored articles sharing half their topics, one without topics
+    items = ((1, 1.0, ("a", "b")), (2, 1.0, ("a",)), (3, 0.5, ()), (4, 0.5, ("c",)))
+
+    # when
+    diverse = diversified(items, strength=0.8)
+
+    # then: 1 wins the tie; 2 (Jaccard 1/2 with 1: 0.2 - 0.8 * 0.5 < 0) falls behind 3 and 4,
+    # which tie at 0 and keep their order
+    assert [pk for pk, _, _ in diverse] == [1, 3, 4, 2]
+    assert [score for _, score, _ in diverse] == [1.0, 1.0, 0.5, 0.5]
+
+
 def test_editors_may_manage_boosts_in_the_admin(client, editor, clusters):
     # given
     client.force_login(editor)

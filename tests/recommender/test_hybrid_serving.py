@@ -1,10 +1,23 @@
 import numpy as np
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from recommender.ml.served_hybrid import FEATURES
+from articles.models import Article
+from articles.services import article_create
+from recommender import selectors
+from recommender.ml.artifacts import load_json, save_json
+from recommender.ml.data import build_interaction_matrix
+from recommender.ml.hybrid import HybridRecommender
+from recommender.ml.hybrid_features import FEATURES
 from recommender.models import ModelVersion
-from recommender.services.loading import artifact_directory
+from recommender.services import lists
+from recommender.services.hybrid_serving import serving_hybrid
+from recommender.services.loading import artifact_directory, loaded_model
+from recommender.services.registry import model_version_activate, model_version_rollback
+from recommender.services.serving import _personalized, recommendations_for_user
 from recommender.services.training import model_version_train_mf
 
 URL = "/api/recommendations/"
@@ -20,8 +33,10 @@ def hybrid_of(mf: ModelVersion) -> ModelVersion:
 
 def set_weights(hybrid: ModelVersion, **weights: float) -> None:
     """Overwrite the stored blend, so that a test can tell the hybrid's ranking from MF's."""
-    path = artifact_directory(hybrid.artifact_path) / "weights.npy"
-    np.save(path, np.array([weights.get(name, 0.0) for name in FEATURES], dtype=np.float32))
+    path = artifact_directory(hybrid.artifact_path) / "hybrid.json"
+    meta = load_json(path)
+    meta["weights"] = {name: weights.get(name, 0.0) for name in FEATURES}
+    save_json(path, meta)
 
 
 def test_retrain_trains_a_hybrid_over_the_new_mf_version(mf_settings, clusters):
@@ -44,9 +59,9 @@ def test_retrain_trains_a_hybrid_over_the_new_mf_version(mf_settings, clusters):
         "alone on the same split (required gain > 1.0)."
     )
     directory = artifact_directory(hybrid.artifact_path)
-    weights = np.load(directory / "weights.npy", allow_pickle=False)
-    assert weights.shape == (len(FEATURES),)
-    assert np.load(directory / "item_vectors.npy", allow_pickle=False).shape[0] == 40
+    assert sorted(load_json(directory / "hybrid.json")["weights"]) == sorted(FEATURES)
+    assert load_json(directory / "version.json")["mf_version"] == mf.pk
+    assert np.load(directory / "item_embeddings.npy", allow_pickle=False).shape[0] == 40
 
 
 def test_a_hybrid_better_than_mf_activates(mf_settings, clusters):
@@ -109,27 +124,151 @@ def test_serving_uses_mf_when_the_hybrid_is_not_active(client_for, mf_settings, 
     assert topics(response) == ["astronomy"] * 5
 
 
-def test_serving_ignores_a_hybrid_over_another_mf_version(client_for, mf_settings, clusters):
-    # given: an active reversed hybrid over v1, then an active MF v2 whose hybrid stayed ready
+def two_mf_versions(mf_settings) -> tuple[ModelVersion, ModelVersion]:
+    """An active hybrid over MF v1, then MF v2 active with a hybrid not better than it."""
+    mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
+    first = model_version_train_mf()
+    mf_settings.RECSITE_HYBRID_MIN_GAIN = 1.0
+    mf_settings.RECSITE_ACTIVATION_TOLERANCE = 1.0
+    return first, model_version_train_mf()
+
+
+def test_a_new_mf_version_deactivates_the_hybrid_over_the_old_one(
+    client_for, mf_settings, clusters
+):
+    # given: a reversed blend in the first hybrid
     mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
     first = model_version_train_mf()
     set_weights(hybrid_of(first), mf=-1.0)
     mf_settings.RECSITE_HYBRID_MIN_GAIN = 1.0
     mf_settings.RECSITE_ACTIVATION_TOLERANCE = 1.0
-    second = model_version_train_mf()
 
     # when
+    second = model_version_train_mf()
     response = client_for(clusters.readers[0]).get(URL, {"n": 5})
 
-    # then: MF v2 alone ranks
-    assert hybrid_of(first).status == ModelVersion.Status.ACTIVE
+    # then: no hybrid is active, and MF v2 alone ranks
+    old = hybrid_of(first)
+    assert old.status == ModelVersion.Status.READY
+    assert old.activation_note.startswith(
+        f"Deactivated: its MF base v{first.pk} stopped serving when MF v{second.pk} was activated"
+    )
+    assert hybrid_of(second).status == ModelVersion.Status.READY
     assert response.json()["model_version"] == second.pk
     assert topics(response) == ["astronomy"] * 5
 
 
-def test_hybrid_cache_hit_makes_no_query_beyond_authentication(
-    mf_settings, clusters, django_assert_num_queries
+def test_rolling_back_mf_brings_back_the_hybrid_that_beat_it(mf_settings, clusters):
+    # given
+    first, second = two_mf_versions(mf_settings)
+
+    # when
+    model_version_rollback(kind=ModelVersion.Kind.MF)
+
+    # then
+    first.refresh_from_db()
+    assert first.status == ModelVersion.Status.ACTIVE
+    assert hybrid_of(first).status == ModelVersion.Status.ACTIVE
+    assert hybrid_of(first).activation_note == (
+        f"Reactivated with its MF base v{first.pk}, which it beat on validation."
+    )
+    assert hybrid_of(second).status == ModelVersion.Status.READY
+
+
+def test_a_hybrid_over_an_inactive_mf_version_cannot_be_activated(mf_settings, clusters):
+    # given
+    first, _second = two_mf_versions(mf_settings)
+    old = hybrid_of(first)
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        model_version_activate(version=old, note="by hand")
+
+    # then
+    assert error.value.messages == [
+        f"v{old.pk} ranks over MF v{first.pk}, which is not the active MF version."
+    ]
+    assert hybrid_of(first).status == ModelVersion.Status.READY
+    assert hybrid_of(first).activation_note == old.activation_note
+
+
+def test_rolling_back_the_only_hybrid_leaves_mf_alone(mf_settings, clusters):
+    # given
+    mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
+    mf = model_version_train_mf()
+
+    # when
+    returned = model_version_rollback(kind=ModelVersion.Kind.HYBRID)
+
+    # then
+    assert returned == hybrid_of(mf)
+    assert hybrid_of(mf).status == ModelVersion.Status.READY
+    assert hybrid_of(mf).activation_note.startswith(f"Rolled back to MF v{mf.pk} alone on ")
+    assert lists.active_version(kind=ModelVersion.Kind.HYBRID) is None
+    mf.refresh_from_db()
+    assert mf.status == ModelVersion.Status.ACTIVE
+
+
+def test_served_scores_equal_the_offline_scorers_for_the_same_history(mf_settings, clusters):
+    # given: an active hybrid, and the reader's history as the offline scorer sees it
+    mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
+    mf = model_version_train_mf()
+    reader = clusters.readers[0]
+    version = lists.active_version(kind=ModelVersion.Kind.MF)
+    hybrid = serving_hybrid(mf=version)
+    offline = HybridRecommender.load(artifact_directory(hybrid_of(mf).artifact_path))
+    matrix = build_interaction_matrix(
+        selectors.training_rows(),
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+        item_ids=selectors.published_article_ids(),
+    )
+    expected = offline.score_users(np.array([matrix.user_index(reader.pk)]), matrix)[0]
+
+    # when: the web process's cache-miss computation
+    served = _personalized(
+        loaded_model(version=version),
+        selectors.interaction_events_of(user_id=reader.pk),
+        version.artifact_path,
+        hybrid,
+    )
+
+    # then: every unread article, with the offline score, in the offline order
+    assert len(served.items) == 32  # 40 articles, 8 read
+    assert [score for _, score, _ in served.items] == [
+        float(expected[matrix.item_index(article_id)]) for article_id, _, _ in served.items
+    ]
+    scores = [score for _, score, _ in served.items]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_new_article_reaches_matching_readers_through_the_hybrid(
+    mf_settings, text_clusters, django_capture_on_commit_callbacks
 ):
+    # given: an active hybrid over an MF version with a text adapter
+    mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
+    mf = model_version_train_mf()
+    astronomer = text_clusters.readers[0]
+    unread_biology = {article.pk for article in text_clusters.b}
+
+    # when: an astronomy article is published after the training
+    with django_capture_on_commit_callbacks(execute=True):
+        new = article_create(
+            title="A new survey of spiral galaxies and their black holes",
+            summary="Telescope observations of stars and galaxies in the distant universe.",
+            status=Article.Status.PUBLISHED,
+            topics=[text_clusters.astronomy],
+        )
+    result = recommendations_for_user(user=astronomer, n=100)
+
+    # then
+    assert hybrid_of(mf).status == ModelVersion.Status.ACTIVE
+    ranked = [item.article["id"] for item in result.items]
+    assert new.pk in ranked
+    assert ranked.index(new.pk) < min(ranked.index(pk) for pk in unread_biology)
+
+
+def test_hybrid_cache_hit_makes_no_query(mf_settings, clusters, django_assert_num_queries):
     # given: a hybrid serves and the reader's list is cached
     mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
     model_version_train_mf()
@@ -139,7 +278,7 @@ def test_hybrid_cache_hit_makes_no_query_beyond_authentication(
     first = client.get(URL, {"n": 5})
 
     # when
-    with django_assert_num_queries(1):  # the token joined with its user
+    with django_assert_num_queries(0):  # the token's account is cached too
         second = client.get(URL, {"n": 5})
 
     # then

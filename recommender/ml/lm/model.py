@@ -15,9 +15,14 @@ from .tokenizer import SpecialIds
 DEFAULT_ARCHITECTURE = {"n_layer": 2, "n_head": 4, "n_embd": 128, "n_positions": 256}
 
 
-def build_model(vocab_size: int, ids: SpecialIds, *, seed: int = 0, **architecture):
+def build_model(
+    vocab_size: int, ids: SpecialIds, *, seed: int = 0, dropout: float = 0.0, **architecture
+):
     """A freshly initialised ``GPT2LMHeadModel`` (seeded) with ``vocab_size`` tokens;
-    ``architecture`` overrides ``DEFAULT_ARCHITECTURE`` (n_layer, n_head, n_embd, n_positions)."""
+    ``architecture`` overrides ``DEFAULT_ARCHITECTURE`` (n_layer, n_head, n_embd, n_positions).
+
+    No dropout by default: a time-budgeted run sees the data only a few times, too few to
+    overfit, and on CPU drawing the dropout masks costs a fifth of every training step."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -26,6 +31,9 @@ def build_model(vocab_size: int, ids: SpecialIds, *, seed: int = 0, **architectu
         bos_token_id=ids.bos,
         eos_token_id=ids.sep,  # generation stops once a title is complete
         pad_token_id=ids.pad,
+        resid_pdrop=dropout,
+        embd_pdrop=dropout,
+        attn_pdrop=dropout,
         **{**DEFAULT_ARCHITECTURE, **architecture},
     )
     torch.manual_seed(seed)

@@ -55,6 +55,7 @@ class LMRecommender(Recommender):
         n_head: int = 4,
         n_embd: int = 128,
         n_positions: int = 256,
+        dropout: float = 0.0,
         vocab_size: int = DEFAULT_VOCAB_SIZE,
         max_title_tokens: int = 32,
         block_size: int = 128,
@@ -72,6 +73,7 @@ class LMRecommender(Recommender):
             "n_head": n_head,
             "n_embd": n_embd,
             "n_positions": n_positions,
+            "dropout": dropout,
             "vocab_size": vocab_size,
             "max_title_tokens": max_title_tokens,
             "block_size": block_size,
@@ -152,6 +154,7 @@ class LMRecommender(Recommender):
                 n_head=p["n_head"],
                 n_embd=p["n_embd"],
                 n_positions=p["n_positions"],
+                dropout=p["dropout"],
             )
         config = TrainConfig(
             time_budget_s=p["time_budget_s"],
