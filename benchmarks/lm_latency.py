@@ -15,15 +15,18 @@ warm split's histories with the default model and with the previous default (dro
 costs per reader (``score_history`` of 50 candidates after the reader's history).
 
 The model is trained on the warm split (seed 0) of citeulike-a within ``--time-budget`` seconds
-and kept in ``--model-dir`` for later runs. The same model is then evaluated exactly as
-``evaluate_offline --model lm --max-users N`` does (generated top 20 among all unread articles,
-``metrics.evaluate``) on a seeded sample of ``--evaluate-users`` test users, next to the
-``popular`` model on the same users. ``--cold-users N`` also trains a model on the cold split
-(10% of the articles held out whole, seed 0) within the same budget and evaluates it like
-``evaluate_offline --model lm --candidates`` on N seeded users. Results of other
-evaluate_offline runs can be attached with ``--attach NAME=FILE.json``.
+(``--params`` overrides LMRecommender's defaults, e.g. '{"max_title_tokens": 8}') and kept in
+``--model-dir``; a later run loads it from there instead of training. The same model is then
+evaluated exactly as ``evaluate_offline --model lm --max-users N`` does (generated top 20 among
+all unread articles, ``metrics.evaluate``) on a seeded sample of ``--evaluate-users`` test users,
+next to the ``popular`` model on the same users (and ``content`` with ``--cache-dir``, the text
+embedding cache). ``--cold-users N`` also trains a model on the cold split (10% of the articles
+held out whole, seed 0) within the same budget, kept in ``--cold-model-dir`` like the warm one,
+and evaluates it like ``evaluate_offline --model lm --candidates`` on N seeded users. Results of
+other evaluate_offline runs can be attached with ``--attach NAME=FILE.json``.
 
     .venv/bin/python benchmarks/lm_latency.py [--time-budget 300] [--requests 100]
+        [--model-dir DIR] [--cold-model-dir DIR] [--params JSON] [--cache-dir DIR]
         [--evaluate-users 200] [--cold-users 200] [--attach NAME=FILE.json]
 
 Writes benchmarks/results/lm.json; exits 1 when p50 > 500 ms, 2 when the data is missing.
@@ -43,6 +46,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.hybrid_vs_peers import _embeddings  # noqa: E402
+from recommender.ml.content import ContentRecommender  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.lm.evaluation import GenerativeRanking  # noqa: E402
@@ -64,6 +69,11 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--time-budget", type=float, default=300.0)
     parser.add_argument("--model-dir", type=Path, default=ROOT / "var" / "bench" / "lm-citeulike")
+    parser.add_argument(
+        "--cold-model-dir", type=Path, default=ROOT / "var" / "bench" / "lm-citeulike-cold"
+    )
+    parser.add_argument("--params", type=json.loads, default={}, metavar="JSON")
+    parser.add_argument("--cache-dir", type=Path, help="text embeddings: also measure content")
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--top-n", type=int, default=5)
     parser.add_argument("--num-beams", type=int, default=5)
@@ -89,16 +99,8 @@ def main() -> int:
         result["training_speed"] = training_speed(train, titles, args.speed_steps)
         print(json.dumps(result["training_speed"], indent=2), flush=True)
 
-    if (args.model_dir / "params.json").is_file():
-        model = LMRecommender.load(args.model_dir, threads=args.threads)
-        print(f"model loaded from {args.model_dir}")
-    else:
-        print(f"training for {args.time_budget:.0f} s ...", flush=True)
-        model = LMRecommender(time_budget_s=args.time_budget, seed=0).fit(train, titles=titles)
-        args.model_dir.parent.mkdir(parents=True, exist_ok=True)
-        args.model_dir.mkdir()
-        model.save(args.model_dir)
-        model.threads = args.threads
+    model = trained(args.model_dir, train, titles, args)
+    embeddings = _embeddings(dataset.articles, args.cache_dir) if args.cache_dir else None
 
     started = time.perf_counter()
     _ = model.trie  # built once per worker process (and again when the catalogue changes)
@@ -136,15 +138,23 @@ def main() -> int:
     )
     print(json.dumps(result["latency"], indent=2), flush=True)
     if args.evaluate_users:
-        result["offline_warm"] = offline(model, train, test, args.evaluate_users, "warm")
+        result["offline_warm"] = offline(
+            model, train, test, args.evaluate_users, "warm", embeddings=embeddings
+        )
         print(json.dumps(result["offline_warm"], indent=2), flush=True)
     if args.cold_users:
         cold_train, cold_test, cold_items = cold_split(matrix, seed=0)
-        print(f"training on the cold split for {args.time_budget:.0f} s ...", flush=True)
-        cold_model = LMRecommender(time_budget_s=args.time_budget, seed=0)
-        cold_model.fit(cold_train, titles=titles)
+        cold_model = trained(args.cold_model_dir, cold_train, titles, args)
         result["offline_cold"] = {
-            **offline(cold_model, cold_train, cold_test, args.cold_users, "cold", cold_items),
+            **offline(
+                cold_model,
+                cold_train,
+                cold_test,
+                args.cold_users,
+                "cold",
+                cold_items,
+                embeddings=embeddings,
+            ),
             "train_stats": cold_model.train_stats.__dict__,
         }
         print(json.dumps(result["offline_cold"], indent=2), flush=True)
@@ -154,6 +164,24 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0 if result["latency"]["p50_ms"] <= P50_BAR_MS else 1
+
+
+def trained(model_dir: Path, train, titles: list[str], args) -> LMRecommender:
+    """The model kept in ``model_dir`` (it must have ``args.params``), else one trained on
+    ``train`` within ``args.time_budget`` seconds and kept there."""
+    if (model_dir / "params.json").is_file():
+        model = LMRecommender.load(model_dir, threads=args.threads)
+        if any(model.params[key] != value for key, value in args.params.items()):
+            sys.exit(f"{model_dir} holds a model with other params than {args.params}")
+        print(f"model loaded from {model_dir}")
+        return model
+    print(f"training into {model_dir} for {args.time_budget:.0f} s ...", flush=True)
+    model = LMRecommender(time_budget_s=args.time_budget, seed=0, **args.params)
+    model.fit(train, titles=titles)
+    model_dir.mkdir(parents=True)
+    model.save(model_dir)
+    model.threads = args.threads
+    return model
 
 
 def training_speed(train, titles: list[str], steps: int) -> dict:
@@ -197,18 +225,29 @@ def scoring_cost(model: LMRecommender, train, users: np.ndarray) -> dict:
     }
 
 
-def offline(model: LMRecommender, train, test, users: int, split: str, candidates=None) -> dict:
-    """The LM's generated top 20 (and ``popular`` for context) on ``users`` seeded test users."""
+def offline(
+    model: LMRecommender, train, test, users: int, split: str, candidates=None, *, embeddings=None
+) -> dict:
+    """The LM's generated top 20 on ``users`` seeded test users, and for context ``popular``
+    (and ``content`` when ``embeddings`` are given) on the same users."""
     started = time.perf_counter()
     sample = users_sample(test, max_users=users, seed=0)
     ranking = GenerativeRanking(model, k=20, candidates=candidates)
     metrics = evaluate(ranking, train, sample, ks=(10, 20), candidates=candidates)
-    popular = PopularityRecommender().fit(train)
+    seconds = round(time.perf_counter() - started, 1)
+    peers = [PopularityRecommender()]
+    if embeddings is not None:
+        peers.append(ContentRecommender(embeddings))
     return {
         "model": "lm",
         **metrics,
-        "evaluate_seconds": round(time.perf_counter() - started, 1),
-        "popular_same_users": evaluate(popular, train, sample, ks=(10, 20), candidates=candidates),
+        "evaluate_seconds": seconds,
+        **{
+            f"{peer.name}_same_users": evaluate(
+                peer.fit(train), train, sample, ks=(10, 20), candidates=candidates
+            )
+            for peer in peers
+        },
         "note": f"citeulike-a {split} split (seed 0); users_evaluated is a seeded sample",
     }
 
