@@ -57,7 +57,10 @@ class LMRecommender(Recommender):
         n_positions: int = 256,
         dropout: float = 0.0,
         vocab_size: int = DEFAULT_VOCAB_SIZE,
-        max_title_tokens: int = 32,
+        # Titles are cut to their first 8 tokens: about 15 fit in a 128-token window instead
+        # of 9, and the LM's warm Recall@20 on citeulike-a rose by 40% (README). 16,910 of
+        # its 16,980 titles stay distinct; the rest share a trie entry standing for each.
+        max_title_tokens: int = 8,
         block_size: int = 128,
         time_budget_s: float = 300.0,
         max_steps: int | None = None,

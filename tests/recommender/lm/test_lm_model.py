@@ -1,4 +1,5 @@
-"""The LM's architecture: no dropout unless asked for (it slows CPU training steps down)."""
+"""The LM's architecture: no dropout unless asked for (it slows CPU training steps down), and
+titles cut to their first tokens (more of them fit in a training window)."""
 
 import numpy as np
 
@@ -42,3 +43,21 @@ def test_the_recommender_passes_its_dropout_to_the_model_and_stores_it():
 
 def test_the_default_recommender_has_no_dropout():
     assert LMRecommender().params["dropout"] == 0.0
+
+
+def test_the_default_recommender_cuts_titles_to_8_tokens():
+    assert LMRecommender().params["max_title_tokens"] == 8
+
+
+def test_titles_sharing_their_first_tokens_are_one_generated_title_standing_for_both():
+    catalogue = [*titles(), "the stars of galaxies seen from the south", "the stars of galaxies"]
+    lm = LMRecommender(**{**tiny_recommender().params, "max_steps": 1, "max_title_tokens": 4})
+    lm.fit_histories(
+        item_ids=np.array([f"a{i}" for i in range(32)]), titles=catalogue, histories=histories()
+    )
+
+    [found] = lm.generate([lm.history_prompt([2, 3])], [np.array([30, 31])], n=2)
+
+    assert lm.title_tokens[30] == lm.title_tokens[31]
+    assert len(lm.title_tokens[30]) == 4
+    assert [generated.keys for generated in found] == [(30, 31)]
