@@ -15,7 +15,7 @@ warm split's histories with the default model and with the previous default (dro
 costs per reader (``score_history`` of 50 candidates after the reader's history).
 
 The model is trained on the warm split (seed 0) of citeulike-a within ``--time-budget`` seconds
-(``--params`` overrides LMRecommender's defaults, e.g. '{"max_title_tokens": 8}') and kept in
+(``--params`` overrides LMRecommender's defaults, e.g. '{"max_title_tokens": 32}') and kept in
 ``--model-dir``; a later run loads it from there instead of training. The same model is then
 evaluated exactly as ``evaluate_offline --model lm --max-users N`` does (generated top 20 among
 all unread articles, ``metrics.evaluate``) on a seeded sample of ``--evaluate-users`` test users,
