@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import platform
 import signal
@@ -378,6 +379,24 @@ def machine() -> dict:
         "client and server on the same machine",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def report_write(name: str, *, machine: dict, data: dict, **fields) -> Path:
+    """Write benchmarks/results/<name>.json for the deployment benchmark ``name``: what ran
+    (command, revision, machine, data), then ``fields``. Returns its path."""
+    report = {
+        "benchmark": name,
+        "command": f"python benchmarks/{name}.py " + " ".join(sys.argv[1:]),
+        "revision": git_revision(),
+        "machine": machine | {"load_average_after": os.getloadavg()},
+        "data": data | {"dataset": "citeulike-a"},
+        **fields,
+    }
+    path = RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"wrote {path.relative_to(ROOT)}")
+    return path
 
 
 def git_revision() -> str:

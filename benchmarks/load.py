@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import re
 import sys
@@ -38,7 +37,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _server  # noqa: E402
 
-RESULT = _server.RESULTS / "load.json"
 QUEUES = _server.QUEUES
 FEEDBACK_PATH = "/api/explanations/{id}/feedback/"
 # (event, weight) of the interactions the readers record.
@@ -377,14 +375,11 @@ def main() -> int:
     for bar, ok in bars.items():
         print(f"  {bar:18s} {'ok' if ok else 'MISSED'}")
 
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "load",
-        "command": "python benchmarks/load.py " + " ".join(sys.argv[1:]),
-        "revision": _server.git_revision(),
-        "machine": machine | {"load_average_after": os.getloadavg()},
-        "data": data | {"dataset": "citeulike-a"},
-        "config": {
+    _server.report_write(
+        "load",
+        machine=machine,
+        data=data,
+        config={
             "readers": args.readers,
             "seconds": args.duration,
             "think_ms_mean": args.think_ms,
@@ -393,22 +388,20 @@ def main() -> int:
             "votes": votes,
             "events": dict(EVENTS),
         },
-        "bars": {"met": bars, "drain_limit_seconds": DRAIN_BAR_SECONDS},
-        "requests": requests,
-        "throughput_rps": requests / load_seconds,
-        "endpoints": endpoints,
-        "errors": {"client": len(errors), "logged_5xx": logged_errors, "samples": errors[:20]},
-        "writes": writes,
-        "celery": {
+        bars={"met": bars, "drain_limit_seconds": DRAIN_BAR_SECONDS},
+        requests=requests,
+        throughput_rps=requests / load_seconds,
+        endpoints=endpoints,
+        errors={"client": len(errors), "logged_5xx": logged_errors, "samples": errors[:20]},
+        writes=writes,
+        celery={
             "backlog_max_during_load": max(backlog_during, default=0),
             "backlog_at_stop": backlog_at_stop,
             "drain_seconds": drain_seconds,
             "drain_samples": drain_samples[:: max(1, len(drain_samples) // 40)],
         },
-        "memory_mib": memory,
-    }
-    RESULT.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"wrote {RESULT.relative_to(_server.ROOT)}")
+        memory_mib=memory,
+    )
     return 0 if all(bars.values()) else 1
 
 

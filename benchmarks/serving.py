@@ -49,7 +49,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _server  # noqa: E402
 
 LUA = Path(__file__).resolve().parent / "wrk_tokens.lua"
-RESULT = _server.RESULTS / "serving.json"
 TRIVIAL = "/api/health/live"
 RECOMMENDATIONS = "/api/recommendations/"
 BARS = {"cached_p50_ms": 5.0, "cached_p99_ms": 20.0, "throughput_ratio": 0.5, "miss_p99_ms": 60.0}
@@ -344,14 +343,11 @@ def main() -> int:
         )
     print(f"load generator: wrk used {wrk_cpu:.1f} CPU s, the workers {worker_cpu:.1f} CPU s")
 
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "benchmark": "serving",
-        "command": "python benchmarks/serving.py " + " ".join(sys.argv[1:]),
-        "revision": _server.git_revision(),
-        "machine": machine | {"load_average_after": os.getloadavg()},
-        "data": data | {"dataset": "citeulike-a"},
-        "config": {
+    _server.report_write(
+        "serving",
+        machine=machine,
+        data=data,
+        config={
             "workers": args.workers,
             "worker_class": "sync",
             "connections": args.connections,
@@ -363,17 +359,15 @@ def main() -> int:
             "sample_response": sample,
             "load_generator": "wrk -t1 (benchmarks/wrk_tokens.lua), Python threads for misses",
         },
-        "bars": {"limits": BARS, "met": bars},
-        "median": summary | {"throughput_ratio": ratio},
-        "misses": misses,
-        "misses_first_pass": first_pass,
-        "rounds": rounds,
-        "memory_mib": {"after_warm_up": memory_warm, "at_end": memory_end},
-        "cpu_seconds": {"wrk": wrk_cpu, "gunicorn_workers": worker_cpu},
-        "celery_tasks_queued_by_requests": queued,
-    }
-    RESULT.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {RESULT.relative_to(_server.ROOT)}")
+        bars={"limits": BARS, "met": bars},
+        median=summary | {"throughput_ratio": ratio},
+        misses=misses,
+        misses_first_pass=first_pass,
+        rounds=rounds,
+        memory_mib={"after_warm_up": memory_warm, "at_end": memory_end},
+        cpu_seconds={"wrk": wrk_cpu, "gunicorn_workers": worker_cpu},
+        celery_tasks_queued_by_requests=queued,
+    )
     return 0 if all(bars.values()) else 1
 
 

@@ -12,6 +12,7 @@ connected by RecsiteConfig), so a revoked token, a deactivated or deleted accoun
 at once; the timeout is only a safety net for a cache that missed a delete.
 """
 
+import functools
 import hashlib
 
 from django.contrib.auth import get_user_model
@@ -26,14 +27,15 @@ ACCOUNT_TTL_SECONDS = 5 * 60
 SECRET_FIELDS = frozenset({"password"})
 
 
-def _cached_fields() -> list[str]:
+@functools.cache  # the user model's columns do not change while the process runs
+def _cached_fields() -> tuple[str, ...]:
     """The account's columns but the secret ones, in the model's field order (as
     ``Model.from_db`` expects the values)."""
-    return [
+    return tuple(
         field.attname
         for field in get_user_model()._meta.concrete_fields
         if field.attname not in SECRET_FIELDS
-    ]
+    )
 
 
 def _key(token_key: str) -> str:
