@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -184,6 +185,35 @@ def test_readers_cannot_touch_model_versions(
     response = getattr(client_for(reader), method)(path.format(pk=ready.pk))
 
     assert response.status_code == 403
+    assert list(ModelVersion.objects.filter(kind="mf").values_list("pk", "status")) == [
+        (ready.pk, "ready"),
+        (mf_version.pk, "active"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/model-versions/", 200),
+        ("get", "/api/model-versions/{pk}/", 200),
+        ("post", "/api/model-versions/retrain/", 403),
+        ("post", "/api/model-versions/{pk}/activate/", 403),
+        ("post", "/api/model-versions/rollback/", 403),
+    ],
+)
+def test_the_view_permission_alone_reads_model_versions_but_runs_no_action(
+    client_for, reader, mf_version, settings, method, path, status
+):
+    # given: as in the admin, which lists the versions to such an account but offers no action
+    settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
+    ready = ModelVersion.objects.create(kind="mf", status="ready", metrics={"ndcg@10": 0.9})
+    reader.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
+
+    # when
+    response = getattr(client_for(reader), method)(path.format(pk=ready.pk))
+
+    # then
+    assert response.status_code == status
     assert list(ModelVersion.objects.filter(kind="mf").values_list("pk", "status")) == [
         (ready.pk, "ready"),
         (mf_version.pk, "active"),
