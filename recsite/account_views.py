@@ -46,13 +46,15 @@ def _reset_request_count(scope: str, value: str) -> int:
 
 
 def password_reset_limited(*, request, email: str) -> bool:
-    """Whether this client address or this email address asked too often: each reset sends an
-    email, which must not become a way to flood an inbox or the mail relay."""
-    counts = [
-        _reset_request_count("address", request.META.get("REMOTE_ADDR", "")),
-        _reset_request_count("email", email.casefold()),
-    ]
-    return max(counts) > settings.RECSITE_PASSWORD_RESET_LIMIT
+    """Whether this email address or this client address asked too often: each reset sends an
+    email, which must not become a way to flood an inbox or the mail relay. The address limit
+    is the looser one: behind a proxy, REMOTE_ADDR is the proxy's, shared by every reader."""
+    by_email = _reset_request_count("email", email.casefold())
+    by_address = _reset_request_count("address", request.META.get("REMOTE_ADDR", ""))
+    return (
+        by_email > settings.RECSITE_PASSWORD_RESET_LIMIT
+        or by_address > settings.RECSITE_PASSWORD_RESET_ADDRESS_LIMIT
+    )
 
 
 class PasswordResetView(auth_views.PasswordResetView):

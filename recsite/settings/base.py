@@ -342,12 +342,14 @@ CELERY_TASK_ROUTES["recommender.mine_reader_phrases"] = {"queue": "ml"}
 # endpoint then issues a fresh one. A password change ends an account's tokens at once.
 RECSITE_TOKEN_TTL_DAYS = env.int("RECSITE_TOKEN_TTL_DAYS", default=30)
 # Password reset emails: printed on the console here (the embedded demo); production.py sends
-# them over SMTP. Reset requests are limited per client address and per email address.
+# them over SMTP. Reset requests are limited per email address, and more loosely per client
+# address, within the window (recsite.account_views).
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recsite <no-reply@localhost>")
 RECSITE_PASSWORD_RESET_LIMIT = env.int("RECSITE_PASSWORD_RESET_LIMIT", default=5)
+RECSITE_PASSWORD_RESET_ADDRESS_LIMIT = env.int("RECSITE_PASSWORD_RESET_ADDRESS_LIMIT", default=20)
 RECSITE_PASSWORD_RESET_WINDOW_SECONDS = env.int(
     "RECSITE_PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60
 )

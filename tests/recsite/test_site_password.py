@@ -160,7 +160,7 @@ def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, 
 
 def test_reset_requests_from_one_address_are_limited(client, settings):
     # given: the address used up its requests, for several accounts
-    settings.RECSITE_PASSWORD_RESET_LIMIT = 2
+    settings.RECSITE_PASSWORD_RESET_ADDRESS_LIMIT = 2
     users = [UserFactory(username=f"reader_{n}") for n in range(3)]
     for user in users[:2]:
         assert request_reset(client, user.email, "203.0.113.9").status_code == 302
