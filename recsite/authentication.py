@@ -31,11 +31,15 @@ def _account_sql() -> str:
     user_model = get_user_model()
     quote = connection.ops.quote_name
     token_table, user_table = quote(Token._meta.db_table), quote(user_model._meta.db_table)
+
+    def token_column(name: str) -> str:
+        return f"{token_table}.{quote(Token._meta.get_field(name).column)}"
+
     return (
-        f"SELECT {user_table}.*, ({token_table}.{quote('created')} > %s) AS token_live "
-        f"FROM {token_table} JOIN {user_table} ON {user_table}.{quote(user_model._meta.pk.column)}"
-        f" = {token_table}.{quote(Token._meta.get_field('user').column)} "
-        f"WHERE {token_table}.{quote('key')} = %s"
+        f"SELECT {user_table}.*, ({token_column('created')} > %s) AS token_live "
+        f"FROM {token_table} JOIN {user_table} "
+        f"ON {user_table}.{quote(user_model._meta.pk.column)} = {token_column('user')} "
+        f"WHERE {token_column('key')} = %s"
     )
 
 
