@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from articles import selectors, services
 
+from .authentication import token_issue
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,10 @@ logger = logging.getLogger(__name__)
 @extend_schema(
     summary="Get an API token",
     description="Send it back as `Authorization: Token <token>`. The same token is returned "
-    "until the account is deleted.",
+    "until it expires, `RECSITE_TOKEN_TTL_DAYS` days (30 by default) after it was issued; an "
+    "expired token is refused with 401 `Token expired` and this endpoint then issues a fresh "
+    "one. Changing or resetting the account's password, deactivating or deleting the account "
+    "revokes its token at once.",
     request=AuthTokenSerializer,
     responses=inline_serializer("Token", {"token": serializers.CharField()}),
     auth=[],
@@ -41,6 +45,12 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = token_issue(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
 
 
 # --- me -------------------------------------------------------------------------------------

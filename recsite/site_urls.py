@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feedback_views, views
+from . import account_views, feedback_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -26,4 +26,22 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    # Password change and reset (the names are those Django's auth views reverse).
+    path("me/password/", account_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password-reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        account_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        account_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +14,7 @@ from ..services.explanations import recommendations_with_explanations
 from ..services.pages import cached_page, cached_page_store
 from ..services.registry import model_version_activate, model_version_rollback
 from ..services.training import retrain_running
+from .permissions import ModelVersionPermissions
 from .serializers import (
     DetailSerializer,
     ModelVersionSerializer,
@@ -60,9 +61,10 @@ class RecommendationsView(APIView):
 class ModelVersionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    """Model versions with their validation metrics (staff only)."""
+    """Model versions with their validation metrics, for accounts with the model permissions
+    the admin checks (the Editors group has them)."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [ModelVersionPermissions]
     serializer_class = ModelVersionSerializer
 
     def get_queryset(self):

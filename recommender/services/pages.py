@@ -1,6 +1,6 @@
 """Readers' recommendation pages as the API sends them (JSON bytes), cached next to their lists.
 
-A cache hit of ``GET /api/recommendations/`` then costs the account lookup (cached, see
+A cache hit of ``GET /api/recommendations/`` then costs the token's one SQL query (see
 recsite.authentication), the active versions and one read of the reader's pages: no query
 validation, no boosts, no explanation lookups, no serialisation. (benchmarks/serving.py: these
 steps were most of a hit's time.)

@@ -135,7 +135,7 @@ REST_FRAMEWORK = {
     # Token first: an anonymous API request then gets 401 with `WWW-Authenticate: Token` (the
     # first class decides the challenge) instead of a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "recsite.authentication.CachedTokenAuthentication",
+        "recsite.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -336,3 +336,22 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # Mining a reader's key phrases loads the text encoder: a job for the "ml" workers.
 CELERY_TASK_ROUTES["recommender.mine_reader_phrases"] = {"queue": "ml"}
+
+# --- accounts and tokens (issue 10, "accounts and tokens with a life") ------------------------
+# An API token expires this many days after it was issued (401, "Token expired"); the token
+# endpoint then issues a fresh one. A password change ends an account's tokens at once.
+RECSITE_TOKEN_TTL_DAYS = env.int("RECSITE_TOKEN_TTL_DAYS", default=30)
+# Password reset emails: printed on the console here (the embedded demo); production.py sends
+# them over SMTP. Reset requests are limited per email address, and more loosely per client
+# address, within the window (recsite.account_views).
+EMAIL_BACKEND = env(
+    "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="recsite <no-reply@localhost>")
+RECSITE_PASSWORD_RESET_LIMIT = env.int("RECSITE_PASSWORD_RESET_LIMIT", default=5)
+RECSITE_PASSWORD_RESET_ADDRESS_LIMIT = env.int("RECSITE_PASSWORD_RESET_ADDRESS_LIMIT", default=20)
+RECSITE_PASSWORD_RESET_WINDOW_SECONDS = env.int(
+    "RECSITE_PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60
+)
+# How long a password reset link works (Django's setting; its default is 3 days).
+PASSWORD_RESET_TIMEOUT = env.int("DJANGO_PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)

@@ -12,7 +12,8 @@ from articles.models import Article, Interaction
 from recommender.models import Explanation, ModelVersion
 from tests.factories import ArticleFactory, SearchQueryFactory, TopicFactory
 
-ROLES = ("anonymous", "reader_a", "reader_b", "editor")
+# "staff" has the staff flag and no permission at all: refused whatever needs one.
+ROLES = ("anonymous", "reader_a", "reader_b", "editor", "staff")
 # Values that occur only in reader A's private data: a response showing one leaks it.
 A_EMAIL = "alice.private@example.org"
 A_SEARCH = "alice-private-search-text"
@@ -52,7 +53,7 @@ def schema_operations() -> list[tuple[str, str]]:
 OPERATIONS = schema_operations()
 
 
-def world_build(*, reader, other_reader, editor) -> World:
+def world_build(*, reader, other_reader, editor, staff) -> World:
     topic = TopicFactory(slug="space")
     article = ArticleFactory(topics=[topic])
     reader.email = A_EMAIL
@@ -71,7 +72,7 @@ def world_build(*, reader, other_reader, editor) -> World:
         style=Explanation.Style.TRENDING,
         text=f"Trending with readers like {A_SEARCH}",
     )
-    users = {"reader_a": reader, "reader_b": other_reader, "editor": editor}
+    users = {"reader_a": reader, "reader_b": other_reader, "editor": editor, "staff": staff}
     return World(
         users=users,
         article=article,

@@ -13,6 +13,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 
+from tests.factories import UserFactory
+
 from .api_operations import World, world_build
 
 SPARE_PORTS = range(6390, 6400)
@@ -106,5 +108,7 @@ def wsgi_app_in_test_transaction(db, wsgi_app):
 
 @pytest.fixture
 def world(reader, other_reader, editor, mf_settings) -> World:
-    """Reader A's private data, reader B, an editor, an article, a topic and a model version."""
-    return world_build(reader=reader, other_reader=other_reader, editor=editor)
+    """Reader A's private data, reader B, an editor, a staff account without permissions, an
+    article, a topic and a model version."""
+    staff = UserFactory(username="sam_staff", is_staff=True)
+    return world_build(reader=reader, other_reader=other_reader, editor=editor, staff=staff)

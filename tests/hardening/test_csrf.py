@@ -29,6 +29,7 @@ SITE_KWARGS = {
     # The CSRF check runs before any lookup, so any id will do.
     "interest_restore": lambda objects: {"pk": 1},
     "explanation_feedback": lambda objects: {"pk": 1},
+    "password_reset_confirm": lambda objects: {"uidb64": "MQ", "token": "set-password"},
 }
 SITE_ROUTES = [p.name for p in site_urls.urlpatterns if isinstance(p, URLPattern)] + ["admin:login"]
 

@@ -5,7 +5,10 @@ redis-server on a spare port, stopped in the middle of the test."""
 import logging
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from articles.models import Interaction
 
@@ -72,3 +75,18 @@ def test_readiness_reports_a_working_redis_cache_as_ok(cache_on_private_redis, c
 
     # then: the check above fails because Redis stopped, not because it never worked
     assert response.json()["checks"]["cache"] == "ok"
+
+
+def test_tokens_and_password_resets_work_without_redis(cache_on_private_redis, client, reader):
+    # given: Redis stops
+    key = Token.objects.create(user=reader).key
+    cache_on_private_redis.stop()
+
+    # when
+    me = client.get("/api/me/", HTTP_AUTHORIZATION=f"Token {key}")
+    reset = client.post(reverse("password_reset"), {"email": reader.email})
+
+    # then: the token is checked in the database; resets go out, uncounted (fail open)
+    assert me.status_code == 200
+    assert reset["Location"] == reverse("password_reset_done")
+    assert [email.to for email in mail.outbox] == [[reader.email]]

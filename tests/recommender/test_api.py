@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -73,14 +74,16 @@ def test_new_reader_gets_cold_start(client_for, mf_version, clusters, reader):
     assert [item["score"] for item in body["results"]] == [1.0, 1.0 - 1 / 40, 1.0 - 2 / 40]
 
 
-def test_cache_hit_makes_no_sql_query(mf_version, clusters, reader, django_assert_num_queries):
+def test_cache_hit_makes_only_the_token_query(
+    mf_version, clusters, reader, django_assert_num_queries
+):
     InteractionFactory(user=reader, article=clusters.a[0], event=Interaction.Event.READ)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reader).key}")
     params = {"n": 5, "topic": "astronomy", "exclude": str(clusters.a[1].pk)}
     first = client.get(URL, params)
 
-    with django_assert_num_queries(0):  # the token's account is cached too
+    with django_assert_num_queries(1):  # the token and its account, never cached
         second = client.get(URL, params)
 
     assert second.status_code == 200
@@ -182,6 +185,35 @@ def test_readers_cannot_touch_model_versions(
     response = getattr(client_for(reader), method)(path.format(pk=ready.pk))
 
     assert response.status_code == 403
+    assert list(ModelVersion.objects.filter(kind="mf").values_list("pk", "status")) == [
+        (ready.pk, "ready"),
+        (mf_version.pk, "active"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/model-versions/", 200),
+        ("get", "/api/model-versions/{pk}/", 200),
+        ("post", "/api/model-versions/retrain/", 403),
+        ("post", "/api/model-versions/{pk}/activate/", 403),
+        ("post", "/api/model-versions/rollback/", 403),
+    ],
+)
+def test_the_view_permission_alone_reads_model_versions_but_runs_no_action(
+    client_for, reader, mf_version, settings, method, path, status
+):
+    # given: as in the admin, which lists the versions to such an account but offers no action
+    settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
+    ready = ModelVersion.objects.create(kind="mf", status="ready", metrics={"ndcg@10": 0.9})
+    reader.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
+
+    # when
+    response = getattr(client_for(reader), method)(path.format(pk=ready.pk))
+
+    # then
+    assert response.status_code == status
     assert list(ModelVersion.objects.filter(kind="mf").values_list("pk", "status")) == [
         (ready.pk, "ready"),
         (mf_version.pk, "active"),
