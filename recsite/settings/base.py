@@ -336,3 +336,13 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # Mining a reader's key phrases loads the text encoder: a job for the "ml" workers.
 CELERY_TASK_ROUTES["recommender.mine_reader_phrases"] = {"queue": "ml"}
+
+# --- Idempotency-Key on authenticated API POSTs (issue 10, recsite.idempotency) --------------
+# The middleware replays a retried POST's first response; the schema class documents the header.
+MIDDLEWARE += ["recsite.idempotency.middleware.IdempotencyMiddleware"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "recsite.idempotency.schema.AutoSchema"
+# How long a key is replayed (and kept: a daily beat task purges older ones).
+RECSITE_IDEMPOTENCY_KEY_TTL_HOURS = env.int("RECSITE_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# How long a retry waits for a first request with the same key that is still running
+# (PostgreSQL) before it gets 409.
+RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS", default=10.0)
