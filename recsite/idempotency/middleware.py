@@ -27,7 +27,16 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.status import is_success
 
-from .rules import HEADER, IN_FLIGHT, MISMATCH, REPLAYED_HEADER, covers, key_error, request_hash
+from .rules import (
+    HEADER,
+    IN_FLIGHT,
+    MISMATCH,
+    REPLAYED_HEADER,
+    canonical_body,
+    covers,
+    key_error,
+    request_hash,
+)
 from .selectors import idempotency_key_find
 from .services import (
     IdempotencyKeyBusy,
@@ -40,13 +49,22 @@ IN_FLIGHT_RETRY_AFTER_SECONDS = 1
 
 
 def _authenticated_user(request, view_class):
+    """The caller as the view will authenticate them, or None. DRF's Request writes the user it
+    finds (or AnonymousUser, on a CSRF failure) onto the Django request; the original is put
+    back, so that the view decides exactly as without this middleware."""
     drf_request = Request(
-        request, authenticators=[auth() for auth in view_class.authentication_classes]
+        request,
+        # The CSRF check of a session reads the body's form fields through the parsers.
+        parsers=[parser() for parser in view_class.parser_classes],
+        authenticators=[auth() for auth in view_class.authentication_classes],
     )
+    original = request.user
     try:
         user = drf_request.user
     except exceptions.APIException:
-        return None  # bad credentials: the view answers them
+        return None  # bad credentials or a missing CSRF token: the view answers them
+    finally:
+        request.user = original
     return user if user.is_authenticated else None
 
 
@@ -105,20 +123,19 @@ class IdempotencyMiddleware:
         view_class = getattr(view_func, "cls", None)
         if key is None or not covers(view_class, request.method):
             return None
+        try:
+            # Read (and kept) first, so that it can be parsed again: by the CSRF check of a
+            # session, for the request's hash, then by the view.
+            request.body  # noqa: B018 (the read is the point)
+        except RequestDataTooBig:
+            return None  # the view answers 413 before anything is written
         user = _authenticated_user(request, view_class)
         if user is None:
             return None
         if (error := key_error(key)) is not None:
             return JsonResponse({HEADER: [error]}, status=400)
-        try:
-            body = request.body
-        except RequestDataTooBig:
-            return None  # the view answers 413 before anything is written
         digest = request_hash(
-            method=request.method,
-            path=request.get_full_path(),
-            content_type=request.content_type or "",
-            body=body,
+            method=request.method, path=request.get_full_path(), body=canonical_body(request)
         )
         return _respond_once(
             lambda: view_func(request, *view_args, **view_kwargs),

@@ -43,17 +43,35 @@ def key_error(key: str) -> str | None:
     return KEY_RULE
 
 
-def request_hash(*, method: str, path: str, content_type: str, body: bytes) -> str:
-    """SHA-256 (hex) of what makes two requests the same: method, path with query string, and
-    the body -- parsed and re-serialised when it is JSON, so that key order and whitespace do
-    not make a faithful retry look different."""
-    if content_type == "application/json" or content_type.endswith("+json"):
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+def canonical_body(request) -> bytes:
+    """The request's body in a form that a faithful retry reproduces: JSON parsed and
+    re-serialised (key order and whitespace do not matter), form fields and files sorted (a
+    multipart boundary is random per request), anything else as sent. ``request.body`` must
+    have been read, so that parsing here leaves it for the view."""
+    content_type = request.content_type or ""
+    if _is_json(content_type):
         try:
-            parsed = json.loads(body)
+            parsed = json.loads(request.body)
         except ValueError:
-            pass  # the view answers 400; the raw bytes identify the request well enough
-        else:
-            body = json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+            return request.body  # the view answers 400; the bytes identify the request
+        return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        files = [
+            [name, upload.name, hashlib.sha256(upload.read()).hexdigest()]
+            for name, uploads in request.FILES.lists()
+            for upload in uploads
+        ]
+        return json.dumps([sorted(request.POST.lists()), sorted(files)]).encode()
+    return request.body
+
+
+def request_hash(*, method: str, path: str, body: bytes) -> str:
+    """SHA-256 (hex) of what makes two requests the same: method, path with query string, and
+    the canonical body."""
     digest = hashlib.sha256()
     for part in (method.encode(), path.encode(), body):
         # Length-prefixed, so that no two different (path, body) pairs hash alike.

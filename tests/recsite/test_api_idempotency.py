@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 import yaml
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -81,12 +83,13 @@ def test_a_feedback_retry_replays_the_first_vote(client_for, reader, explanation
     assert ExplanationFeedback.objects.filter(user=reader).count() == 1
 
 
-def test_an_editor_article_retry_creates_one_article(client_for, editor):
+@pytest.mark.parametrize("body_format", ["json", "multipart"])
+def test_an_editor_article_retry_creates_one_article(client_for, editor, body_format):
     client = client_for(editor)
     body = {"title": "Exploring complex networks", "status": "published"}
-    first = client.post("/api/articles/", body, format="json", **HEADERS)
+    first = client.post("/api/articles/", body, format=body_format, **HEADERS)
 
-    retry = client.post("/api/articles/", body, format="json", **HEADERS)
+    retry = client.post("/api/articles/", body, format=body_format, **HEADERS)
 
     assert first.status_code == retry.status_code == 201
     assert retry.json() == first.json()
@@ -112,6 +115,35 @@ def test_the_same_body_in_another_key_order_and_spacing_is_a_replay(client_for, 
     assert retry.status_code == 201
     assert retry["Idempotent-Replayed"] == "true"
     assert Interaction.objects.filter(user=reader).count() == 1
+
+
+def test_a_multipart_retry_with_another_boundary_is_a_replay(client_for, editor):
+    client = client_for(editor)
+    fields = {"title": "Exploring complex networks", "status": "published"}
+
+    def multipart(boundary: str) -> bytes:
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in fields.items()
+        ]
+        return ("".join(parts) + f"--{boundary}--\r\n").encode()
+
+    first = client.post(
+        "/api/articles/",
+        multipart("first"),
+        content_type="multipart/form-data; boundary=first",
+        **HEADERS,
+    )
+    retry = client.post(
+        "/api/articles/",
+        multipart("retry"),
+        content_type="multipart/form-data; boundary=retry",
+        **HEADERS,
+    )
+
+    assert first.status_code == retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert Article.objects.filter(title="Exploring complex networks").count() == 1
 
 
 def test_a_used_key_with_another_body_is_422_and_writes_nothing(client_for, reader, article):
@@ -220,6 +252,28 @@ def test_an_anonymous_post_with_a_key_is_401_and_stores_nothing(api_client, arti
     assert response.status_code == 401
     assert Interaction.objects.count() == 0
     assert stored_keys() == []
+
+
+def test_a_browser_session_needs_its_csrf_token_before_a_key_counts(reader, article):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reader)
+    body = {"article": article.pk, "event": "like"}
+    forged = client.post("/api/interactions/", body, content_type="application/json", **HEADERS)
+    assert forged.status_code == 403
+    assert stored_keys() == []
+    client.get(reverse("article_detail", kwargs={"slug": article.slug}))  # sets the CSRF cookie
+    csrf = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+    first = client.post(
+        "/api/interactions/", body, content_type="application/json", **HEADERS, **csrf
+    )
+    retry = client.post(
+        "/api/interactions/", body, content_type="application/json", **HEADERS, **csrf
+    )
+
+    assert first.status_code == retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert Interaction.objects.filter(user=reader, event="like").count() == 1
 
 
 def test_a_crash_after_the_write_leaves_neither_write_nor_key(

@@ -1,17 +1,20 @@
-"""Two requests with the same Idempotency-Key at the same time, on PostgreSQL: the second waits
-for the first on the key's unique index and replays its response, or gets 409 when the first
-outlasts settings.RECSITE_IDEMPOTENCY_WAIT_SECONDS. Either way the write happens once."""
+"""Idempotency keys under stress: two requests with the same key at the same time on PostgreSQL
+(the second waits for the first on the key's unique index and replays its response, or gets 409
+when the first outlasts settings.RECSITE_IDEMPOTENCY_WAIT_SECONDS; either way the write happens
+once), and keys that keep working while Redis is down (they live in the database)."""
 
 import threading
 import time
 
 import pytest
 from django.db import connection, transaction
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from articles.models import Interaction
 from recsite.models import IdempotencyKey
 from tests.factories import ArticleFactory
+from tests.hardening.test_redis_down import cache_on_private_redis  # noqa: F401 (a fixture)
 
 KEY = "concurrent-retry"
 
@@ -110,4 +113,21 @@ def test_a_duplicate_that_waits_too_long_gets_409_and_writes_nothing(
     assert first.response.status_code == 201
     assert retry.response.status_code == 201
     assert retry.response["Idempotent-Replayed"] == "true"
+    assert Interaction.objects.filter(user=reader).count() == 1
+
+
+def test_keys_replay_while_redis_is_down(cache_on_private_redis, reader):  # noqa: F811
+    article = ArticleFactory()
+    token = Token.objects.create(user=reader).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}", HTTP_IDEMPOTENCY_KEY=KEY)
+    body = {"article": article.pk, "event": "like"}
+    cache_on_private_redis.stop()
+
+    first = client.post("/api/interactions/", body, format="json")
+    retry = client.post("/api/interactions/", body, format="json")
+
+    assert first.status_code == retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.content == first.content
     assert Interaction.objects.filter(user=reader).count() == 1
