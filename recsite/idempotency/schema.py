@@ -20,9 +20,10 @@ KEY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": KEY_PATTERN},
     description="Optional, chosen by the client (a UUID, say). A retry with the same key and "
-    "body within 24 hours returns the first successful response again and writes nothing; the "
-    "same key with another body is 422; a retry while the first is still running waits for it "
-    "or gets 409. Keys are per user; only 2xx responses are kept. " + KEY_RULE,
+    "body while the key lives (24 hours by default) returns the first successful response "
+    "again and writes nothing; the same key with another body is 422; a retry while the first "
+    "is still running waits for it or gets 409. Keys are per user; only 2xx responses are "
+    "kept. " + KEY_RULE,
 )
 REPLAYED_PARAMETER = OpenApiParameter(
     name=REPLAYED_HEADER,
