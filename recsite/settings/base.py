@@ -355,3 +355,13 @@ RECSITE_PASSWORD_RESET_WINDOW_SECONDS = env.int(
 )
 # How long a password reset link works (Django's setting; its default is 3 days).
 PASSWORD_RESET_TIMEOUT = env.int("DJANGO_PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
+
+# --- Idempotency-Key on authenticated API POSTs (issue 10, recsite.idempotency) --------------
+# The middleware replays a retried POST's first response; the schema class documents the header.
+MIDDLEWARE += ["recsite.idempotency.middleware.IdempotencyMiddleware"]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "recsite.idempotency.schema.AutoSchema"
+# How long a key is replayed (and kept: a daily beat task purges older ones).
+RECSITE_IDEMPOTENCY_KEY_TTL_HOURS = env.int("RECSITE_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# How long a retry waits for a first request with the same key that is still running
+# (PostgreSQL) before it gets 409.
+RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS", default=10.0)
