@@ -4,7 +4,6 @@ articles.services."""
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissionsOrAnonReadOnly,
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from .. import selectors, services
 from ..models import Interaction
 from .filters import ArticleFilter, InteractionFilter
+from .parsers import BoundedJSONParser
 from .serializers import (
     ArticleInputSerializer,
     ArticleSerializer,
@@ -115,6 +115,9 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     pagination_class = Pagination
     lookup_field = "slug"
+    # Topic slugs are ASCII (SlugField): anything else, NUL included, is a 404 from the router
+    # before it reaches the database.
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
         return selectors.topics_with_counts()
@@ -148,7 +151,7 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = InteractionSerializer
     filterset_class = InteractionFilter
     pagination_class = Pagination
-    parser_classes = [JSONParser]  # a batch is a JSON list; forms cannot express one
+    parser_classes = [BoundedJSONParser]  # a batch is a JSON list; forms cannot express one
     permission_classes = [IsAuthenticated]
     throttle_classes = [WritesThrottle]
 
