@@ -1,6 +1,7 @@
 """Views of the articles API: thin wrappers that read through articles.selectors and write through
 articles.services."""
 
+from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.pagination import PageNumberPagination
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 from .. import selectors, services
 from ..models import Interaction
+from ..validation import id_parse
 from .filters import ArticleFilter, InteractionFilter
 from .parsers import BoundedJSONParser
 from .serializers import (
@@ -67,7 +69,10 @@ class ArticleViewSet(viewsets.ModelViewSet):
         return selectors.articles_visible_to(self.request.user)
 
     def get_object(self):
-        pk = int(self.kwargs["pk"])  # the route admits digits only
+        # The route admits ASCII digits only, but of any length.
+        pk = id_parse(self.kwargs["pk"])
+        if pk is None:
+            raise Http404("No such article.")
         article = selectors.article_get_for_reader(user=self.request.user, pk=pk)
         self.check_object_permissions(self.request, article)
         return article
