@@ -2,8 +2,6 @@
 digits where ids are expected, NUL characters (PostgreSQL refuses them where SQLite stores them,
 so run these on both), JSON nested too deep, and non-ASCII usernames in download headers."""
 
-import json
-
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
