@@ -27,17 +27,30 @@ def json_depth(text: str) -> int:
     return max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
 
 
-def _strings_of(data):
-    stack = [data]
+def _control_path(data) -> tuple[str, ...] | None:
+    """Where the first string with a control character is: keys and list indexes, as text."""
+    stack = [((), data)]
     while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+        path, item = stack.pop()
+        if isinstance(item, str) and text_has_controls(item):
+            return path
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if text_has_controls(key):
+                    return path  # a bad key: reported on the object that holds it
+                stack.append(((*path, key), value))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend(((*path, str(index)), value) for index, value in enumerate(item))
+    return None
+
+
+def _error_at(path: tuple[str, ...]) -> dict:
+    """{"a": {"0": {"b": [message]}}}, the shape of DRF's own field errors (list items by index,
+    settings LIST_SERIALIZER_ERRORS_AS_DICT)."""
+    error: dict | list = [CONTROL_MESSAGE]
+    for key in reversed(path or ("non_field_errors",)):
+        error = {key: error}
+    return error
 
 
 class BoundedJSONParser(JSONParser):
@@ -54,8 +67,9 @@ class BoundedJSONParser(JSONParser):
             data = json.loads(text, parse_constant=parse_constant)
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
-        if any(text_has_controls(string) for string in _strings_of(data)):
-            raise ParseError(CONTROL_MESSAGE)
+        path = _control_path(data)
+        if path is not None:
+            raise ParseError(_error_at(path))
         return data
 
     def _read(self, stream, parser_context) -> str:

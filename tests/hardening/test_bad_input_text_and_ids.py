@@ -142,21 +142,41 @@ def test_json_at_the_depth_limit_is_parsed(client_for, reader):
     }
 
 
+CONTROL = [CONTROL_MESSAGE]
+
+
 @pytest.mark.parametrize(
-    "credentials",
+    ("credentials", "errors"),
     [
-        '{"username": "alice\\u0000", "password": "x"}',
-        '{"username": "alice\\ud800", "password": "x"}',  # a lone surrogate: not UTF-8
-        '{"username": "alice", "password": "x", "\\u0001": 1}',
+        ('{"username": "alice\\u0000", "password": "x"}', {"username": CONTROL}),
+        # A lone surrogate: no UTF-8 encoding, so no database or hash could take it.
+        ('{"username": "alice\\ud800", "password": "x"}', {"username": CONTROL}),
+        ('{"username": "alice", "password": "x", "\\u0001": 1}', {"non_field_errors": CONTROL}),
     ],
 )
-def test_json_strings_with_control_characters_or_lone_surrogates_are_400(db, credentials):
+def test_json_strings_with_control_characters_or_lone_surrogates_are_400(db, credentials, errors):
     # when
     response = APIClient().post("/api/auth/token/", credentials, content_type="application/json")
 
     # then
     assert response.status_code == 400
-    assert response.json() == {"detail": CONTROL_MESSAGE}
+    assert response.json() == errors
+
+
+def test_a_control_character_deep_in_a_batch_is_reported_where_it_is(client_for, reader, article):
+    # given
+    batch = (
+        f'[{{"article": {article.pk}, "event": "like"}},'
+        f' {{"article": {article.pk}, "event": "like\\u001b"}}]'
+    )
+
+    # when
+    response = client_for(reader).post("/api/interactions/", batch, content_type="application/json")
+
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"1": {"event": CONTROL}}
+    assert Interaction.objects.count() == 0
 
 
 @pytest.mark.parametrize(
