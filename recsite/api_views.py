@@ -9,6 +9,7 @@ import redis
 from django.contrib.auth import get_user_model, logout
 from django.core.cache import cache
 from django.db import connection
+from django.utils.http import content_disposition_header
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -16,6 +17,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -45,6 +47,8 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+    # ObtainAuthToken names DRF's plain parsers; the project's bounded JSON parser applies here too.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -120,10 +124,13 @@ class MeExportView(APIView):
 
     @extend_schema(summary="Download all your data", responses=DataExportSerializer)
     def get(self, request):
-        filename = f"recsite-data-{request.user.username}.json"
+        # Usernames may be any letters: RFC 6266 filename*= keeps a non-ASCII one intact.
+        disposition = content_disposition_header(
+            as_attachment=True, filename=f"recsite-data-{request.user.username}.json"
+        )
         return Response(
             selectors.user_data_export(user=request.user),
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            headers={"Content-Disposition": disposition},
         )
 
 

@@ -14,6 +14,7 @@ from articles import selectors
 from articles.models import Interaction
 from recommender.services import feedback, interests
 
+from .forms import InterestHideForm
 from .views import _safe_next, _wants_json
 
 
@@ -55,10 +56,11 @@ def explanation_feedback(request, pk: int):
 @require_POST
 @login_required
 def interest_hide(request):
-    slug = request.POST.get("topic", "")
-    phrase = request.POST.get("phrase", "").strip()
-    if bool(slug) == bool(phrase):
-        raise Http404("Name one topic or one phrase.")
+    form = InterestHideForm(request.POST)
+    if not form.is_valid():
+        # The buttons send only interests the page showed: anything else names no interest.
+        raise Http404(" ".join(message for errors in form.errors.values() for message in errors))
+    slug, phrase = form.cleaned_data["topic"], form.cleaned_data["phrase"]
     if slug:
         topic = selectors.topic_get(slug=slug)
         interests.interest_hide(user=request.user, topic=topic)

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
+from articles.validation import NoControlCharactersValidator
+
 
 class SignUpForm(UserCreationForm):
     """Username, optional email, password twice; AUTH_PASSWORD_VALIDATORS apply (via the parent),
@@ -36,3 +38,18 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.", code="password_incorrect")
         return password
+
+
+class InterestHideForm(forms.Form):
+    """One topic (by slug) or one phrase, as the buttons of the "me" page send them."""
+
+    topic = forms.SlugField(required=False)
+    phrase = forms.CharField(
+        required=False, max_length=200, validators=[NoControlCharactersValidator()]
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("topic")) == bool(cleaned.get("phrase")):
+            raise forms.ValidationError("Name one topic or one phrase.", code="one_of")
+        return cleaned

@@ -11,11 +11,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles import selectors, services
 from articles.models import Interaction
+from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
 from recommender.services.cards import explained_cards
 from recommender.services.content import similar_articles
 from recommender.services.impressions import impression_click
@@ -103,7 +104,10 @@ def topic_detail(request, slug):
 
 @require_GET
 def search(request):
-    text = " ".join(request.GET.get("q", "").split())
+    typed = request.GET.get("q", "")
+    text = " ".join(text_strip_controls(typed).split())
+    if text_has_controls(typed):
+        messages.warning(request, STRIPPED_MESSAGE)
     page = None
     if text:
         results = selectors.articles_search(text=text)
@@ -127,11 +131,10 @@ def article_detail(request, slug):
             source=Interaction.Source.WEB,
         )
         # Opened from a recommended card (?rec=<impression id>): the card's click-through.
-        impression = request.GET.get("rec", "")
-        if impression.isdigit():
-            impression_click(
-                user=request.user, impression_id=int(impression), article_id=article.pk
-            )
+        # A malformed id only loses that click, so it is ignored rather than refused.
+        impression_id = id_parse(request.GET.get("rec"))
+        if impression_id is not None:
+            impression_click(user=request.user, impression_id=impression_id, article_id=article.pk)
     first_topic = article.topics.first()
     more = []
     if first_topic is not None:
@@ -197,8 +200,9 @@ def me_export(request):
     response = JsonResponse(
         selectors.user_data_export(user=request.user), json_dumps_params={"indent": 2}
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="recsite-{request.user.username}-data.json"'
+    # Usernames may be any letters: RFC 6266 filename*= keeps a non-ASCII one intact.
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"recsite-{request.user.username}-data.json"
     )
     return response
 

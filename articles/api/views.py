@@ -1,10 +1,10 @@
 """Views of the articles API: thin wrappers that read through articles.selectors and write through
 articles.services."""
 
+from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissionsOrAnonReadOnly,
@@ -14,7 +14,9 @@ from rest_framework.response import Response
 
 from .. import selectors, services
 from ..models import Interaction
+from ..validation import id_parse
 from .filters import ArticleFilter, InteractionFilter
+from .parsers import BoundedJSONParser
 from .serializers import (
     ArticleInputSerializer,
     ArticleSerializer,
@@ -67,7 +69,10 @@ class ArticleViewSet(viewsets.ModelViewSet):
         return selectors.articles_visible_to(self.request.user)
 
     def get_object(self):
-        pk = int(self.kwargs["pk"])  # the route admits digits only
+        # The route admits ASCII digits only, but of any length.
+        pk = id_parse(self.kwargs["pk"])
+        if pk is None:
+            raise Http404("No such article.")
         article = selectors.article_get_for_reader(user=self.request.user, pk=pk)
         self.check_object_permissions(self.request, article)
         return article
@@ -115,6 +120,9 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     pagination_class = Pagination
     lookup_field = "slug"
+    # Topic slugs are ASCII (SlugField): anything else, NUL included, is a 404 from the router
+    # before it reaches the database.
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
         return selectors.topics_with_counts()
@@ -148,7 +156,7 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = InteractionSerializer
     filterset_class = InteractionFilter
     pagination_class = Pagination
-    parser_classes = [JSONParser]  # a batch is a JSON list; forms cannot express one
+    parser_classes = [BoundedJSONParser]  # a batch is a JSON list; forms cannot express one
     permission_classes = [IsAuthenticated]
     throttle_classes = [WritesThrottle]
 

@@ -4,6 +4,8 @@ these serializers only validate queries and describe responses (and the OpenAPI 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from articles.validation import ids_parse
+
 from ..models import ModelVersion
 from ..services import lists
 from ..services.serving import COLD_START, CONTENT, PERSONALIZED
@@ -30,14 +32,7 @@ class RecommendationQuerySerializer(serializers.Serializer):
         return value
 
     def validate_exclude(self, value: str) -> list[int]:
-        parts = [part.strip() for part in value.split(",") if part.strip()]
-        if not all(part.isdigit() for part in parts):
-            raise serializers.ValidationError(
-                "Expected a comma-separated list of article ids, e.g. 12,40."
-            )
-        if len(parts) > MAX_EXCLUDE:
-            raise serializers.ValidationError(f"At most {MAX_EXCLUDE} ids.")
-        return [int(part) for part in parts]
+        return ids_parse(value, limit=MAX_EXCLUDE)
 
 
 class TopicBriefSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from django.http import Http404
 
 from articles import services as article_services
 from articles.models import Interaction
+from articles.validation import CONTROL_MESSAGE, text_has_controls
 
 from ..models import EvidencePenalty, Explanation, ExplanationFeedback
 from . import explanations, styles
@@ -72,6 +73,8 @@ def _validate(vote: str, reason: str, comment: str) -> None:
         )
     if len(comment) > MAX_COMMENT:
         raise ValidationError({"comment": f"At most {MAX_COMMENT} characters."})
+    if text_has_controls(comment):
+        raise ValidationError({"comment": CONTROL_MESSAGE})
 
 
 @transaction.atomic

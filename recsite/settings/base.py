@@ -139,6 +139,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Bad input is a 400 by construction: JSON bodies are bounded in depth and refuse control
+    # characters (articles/api/parsers.py); forms keep DRF's own parsers.
+    "DEFAULT_PARSER_CLASSES": [
+        "articles.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -153,6 +160,11 @@ REST_FRAMEWORK = {
     # Batch errors keyed by item index ({"3": {"article": [...]}}), not a list padded with {}.
     "LIST_SERIALIZER_ERRORS_AS_DICT": True,
 }
+
+# --- input validation (articles/validation.py, articles/api/parsers.py) ---
+# Deeper JSON bodies are a 400: no endpoint takes more than a few levels, and Python's decoder
+# recurses once per level.
+RECSITE_JSON_MAX_DEPTH = env.int("RECSITE_JSON_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "recsite API",
