@@ -336,3 +336,17 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # Mining a reader's key phrases loads the text encoder: a job for the "ml" workers.
 CELERY_TASK_ROUTES["recommender.mine_reader_phrases"] = {"queue": "ml"}
+
+# --- durable background work: the transactional outbox (issue 10) ----------------------------
+# Work a write requests (list refreshes, embeddings, key phrases, retraining) and cache deletes
+# that could not reach Redis are stored with the write (recommender.services.outbox) and relayed
+# to Celery: at once after the commit, else by the relay_outbox periodic task (every minute) or
+# `manage.py relay_outbox`. Messages relayed per batch (one transaction each):
+RECSITE_OUTBOX_BATCH_SIZE = env.int("RECSITE_OUTBOX_BATCH_SIZE", default=200)
+# Batches one run of the periodic relay delivers at most (the next minute's run does the rest).
+RECSITE_OUTBOX_MAX_BATCHES = env.int("RECSITE_OUTBOX_MAX_BATCHES", default=50)
+# After a failed publish a web process leaves new messages to the relay for this many seconds, so
+# a burst of writes during an outage does not pay one connection attempt each.
+RECSITE_OUTBOX_PAUSE_SECONDS = env.float("RECSITE_OUTBOX_PAUSE_SECONDS", default=5.0)
+# Sent messages are kept this long (visible in the admin), then purged by the periodic relay.
+RECSITE_OUTBOX_KEEP_SENT_HOURS = env.int("RECSITE_OUTBOX_KEEP_SENT_HOURS", default=24)
