@@ -13,13 +13,7 @@ from recommender.services import lists
 from recommender.tasks import relay_outbox
 from recsite.celery import app as celery_app
 
-from .conftest import free_spare_port
-
-
-def _reset_broker_connections():
-    # The app caches its connection and producer pools; rebuild them from the new URL.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+from .conftest import celery_connections_reset, free_spare_port
 
 
 @pytest.fixture
@@ -28,10 +22,10 @@ def dead_broker():
     saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     celery_app.conf.broker_url = f"redis://127.0.0.1:{free_spare_port()}/0"
     celery_app.conf.task_always_eager = False
-    _reset_broker_connections()
+    celery_connections_reset()
     yield
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
-    _reset_broker_connections()
+    celery_connections_reset()
 
 
 def _list_of(reader, version_id):
