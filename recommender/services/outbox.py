@@ -179,6 +179,11 @@ def _pause_publishing() -> None:
     _pause.nudge = True
 
 
+def publish_pause_end() -> None:
+    """Forget a failed publish at once, e.g. when the process is pointed at another broker."""
+    _pause.until = 0.0
+
+
 def _delete_or_raise(keys: list[str]) -> None:
     backend = caches["default"]
     # django_redis swallows connection errors (settings.DJANGO_REDIS_IGNORE_EXCEPTIONS); its

@@ -17,6 +17,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 
+from recommender.services.outbox import publish_pause_end
 from recsite.celery import app as celery_app
 
 from .api_operations import World, world_build
@@ -103,11 +104,24 @@ def redis_server():
 
 def celery_connections_reset() -> None:
     """After a change of broker or result backend URL: the app caches its connection and
-    producer pools and its result backend; rebuild them from the new URLs."""
+    producer pools and its result backend, the outbox its last failed publish; start afresh."""
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     celery_app._backend_cache = None
     celery_app._local.__dict__.pop("backend", None)
+    publish_pause_end()
+
+
+@pytest.fixture
+def dead_broker():
+    """Celery publishing for real (not eagerly) to a port where nothing listens."""
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_spare_port()}/0"
+    celery_app.conf.task_always_eager = False
+    celery_connections_reset()
+    yield
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+    celery_connections_reset()
 
 
 @pytest.fixture

@@ -13,20 +13,6 @@ from recommender.services import lists
 from recommender.tasks import relay_outbox
 from recsite.celery import app as celery_app
 
-from .conftest import celery_connections_reset, free_spare_port
-
-
-@pytest.fixture
-def dead_broker():
-    """Celery publishing for real (not eagerly) to a port where nothing listens."""
-    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_spare_port()}/0"
-    celery_app.conf.task_always_eager = False
-    celery_connections_reset()
-    yield
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
-    celery_connections_reset()
-
 
 def _list_of(reader, version_id):
     return lists.reader_list_get(version_id=version_id, user_id=reader.pk)
