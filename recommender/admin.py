@@ -122,4 +122,4 @@ def _metric(version: ModelVersion, name: str) -> str:
 
 
 # Editors' pins and boosts; explanations, feedback, impressions and the dashboard: own modules.
-from . import admin_boosts, admin_explanations  # noqa: E402, F401
+from . import admin_boosts, admin_explanations, admin_outbox  # noqa: E402, F401

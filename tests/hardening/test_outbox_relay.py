@@ -18,6 +18,7 @@ from recommender.services import lists
 from recommender.services.outbox import outbox_purge, outbox_relay, task_enqueue
 from recommender.tasks import refresh_user_lists
 from recsite.api_errors import exception_handler
+from tests.factories import UserFactory
 
 pytest_plugins = ["tests.recommender_fixtures"]
 
@@ -170,3 +171,19 @@ def test_an_api_view_failing_on_redis_answers_503_with_retry_after():
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert response.data["detail"].code == "queue_unavailable"
+
+
+def test_superusers_see_what_waits_in_the_outbox_read_only(client, db):
+    # given: a pending refresh and a sent one
+    OutboxMessage.objects.create(task=REFRESH, args=[[41]], attempts=3, last_error="refused")
+    OutboxMessage.objects.create(task=REFRESH, args=[[42]], sent_at=timezone.now())
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    # when
+    pending = client.get("/admin/recommender/outboxmessage/?state=pending")
+    add = client.get("/admin/recommender/outboxmessage/add/")
+
+    # then
+    assert pending.status_code == 200
+    assert [m.args for m in pending.context["cl"].result_list] == [[[41]]]
+    assert add.status_code == 403
