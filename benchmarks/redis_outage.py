@@ -242,8 +242,15 @@ def main() -> int:
     _server.database_create(DATABASE)
     _server.setup_django(env)
     machine = _server.machine()
-    data = prepare(env)
+    redis.start()  # the training's lock lives in the cache
+    try:
+        return _run(options, env, redis, machine, prepare(env))
+    finally:
+        if redis.process is not None:
+            redis.stop(save=False)
 
+
+def _run(options, env, redis: PrivateRedis, machine: dict, data: dict) -> int:
     from django.contrib.auth import get_user_model
 
     from articles.models import Article, Interaction, SearchQuery
@@ -256,63 +263,61 @@ def main() -> int:
     tokens = _server.tokens_for([*readers, editor.pk])
     article_ids = list(Article.objects.filter(status="published").values_list("pk", flat=True))
 
-    redis.start()
-    try:
-        with (
-            _server.Gunicorn(env) as web,
-            _server.CeleryWorker(env, queues="default,ml") as worker,
-            Beat(env),
-        ):
-            clients = [Client(web.port, tokens[pk], seed) for seed, pk in enumerate(readers)]
-            staff = Client(web.port, tokens[editor.pk], seed=-1)
-            # 1. warm caches: each reader's list, with an explanation to dismiss later
-            lists = []
-            for client in clients:
-                _, page = client.call("GET", "/api/recommendations/?n=10")
-                results = page.get("results", [])
-                explained = [item["explanation"] for item in results if item.get("explanation")]
-                lists.append({"explanation": explained[0]["id"] if explained else None})
-            _server.queues_purge(redis.client())
-            interaction_id_before = _last_pk(Interaction)
-            searches_before = SearchQuery.objects.count()
-            outbox_before = _last_pk(OutboxMessage)
-            versions_before = ModelVersion.objects.count()
+    with (
+        _server.Gunicorn(env) as web,
+        _server.CeleryWorker(env, queues="default,ml") as worker,
+        Beat(env),
+    ):
+        clients = [Client(web.port, tokens[pk], seed) for seed, pk in enumerate(readers)]
+        staff = Client(web.port, tokens[editor.pk], seed=-1)
+        # 1. warm caches: each reader's list, with an explanation to dismiss later
+        lists = []
+        for client in clients:
+            _, page = client.call("GET", "/api/recommendations/?n=10")
+            results = page.get("results", [])
+            explained = [item["explanation"] for item in results if item.get("explanation")]
+            lists.append({"explanation": explained[0]["id"] if explained else None})
+        _server.queues_purge(redis.client())
+        interaction_id_before = _last_pk(Interaction)
+        searches_before = SearchQuery.objects.count()
+        outbox_before = _last_pk(OutboxMessage)
+        versions_before = ModelVersion.objects.count()
 
-            # 2-3. Redis down, burst of writes
-            redis.stop(save=True)
-            started = time.monotonic()
-            burst(clients, lists, article_ids, options.writes)
-            _, retrain = staff.call("POST", "/api/model-versions/retrain/")
-            staff.acknowledged["retrain"] += int(bool(retrain.get("task_id")))
-            burst_seconds = time.monotonic() - started
-            during = OutboxMessage.objects.filter(pk__gt=outbox_before)
-            pending_at_restart = during.filter(sent_at=None).count()
-            requested = list(during.exclude(task="").values_list("task", "task_id"))
-            last_id = during.order_by("-pk").values_list("pk", flat=True).first() or outbox_before
-            outage_messages = OutboxMessage.objects.filter(pk__gt=outbox_before, pk__lte=last_id)
-            held_back_deletes = during.exclude(cache_keys=[]).count()
+        # 2-3. Redis down, burst of writes
+        redis.stop(save=True)
+        started = time.monotonic()
+        burst(clients, lists, article_ids, options.writes)
+        _, retrain = staff.call("POST", "/api/model-versions/retrain/")
+        staff.acknowledged["retrain"] += int(bool(retrain.get("task_id")))
+        burst_seconds = time.monotonic() - started
+        versions_during_burst = ModelVersion.objects.count() - versions_before
+        during = OutboxMessage.objects.filter(pk__gt=outbox_before)
+        pending_at_restart = during.filter(sent_at=None).count()
+        requested = list(during.exclude(task="").values_list("task", "task_id"))
+        last_id = during.order_by("-pk").values_list("pk", flat=True).first() or outbox_before
+        outage_messages = OutboxMessage.objects.filter(pk__gt=outbox_before, pk__lte=last_id)
+        held_back_deletes = during.exclude(cache_keys=[]).count()
 
-            # 4. Redis back, traffic goes on, the outbox drains
-            redis.start()
-            back = time.monotonic()
-            stop = threading.Event()
-            trickling = trickle(clients, article_ids, stop)
-            drained = None
-            wanted = {task_id for task, task_id in requested if task == REFRESH}
-            executed = set()
-            while time.monotonic() - back < options.drain_limit:
-                log = worker.log.read_text(errors="replace") if worker.log.exists() else ""
-                executed = {m[1] for m in SUCCEEDED.finditer(log) if m[1] in wanted}
-                pending = outage_messages.filter(sent_at=None).count()
-                if not pending and executed == wanted:
-                    drained = time.monotonic() - back
-                    break
-                time.sleep(0.5)
-            stop.set()
-            trickling.join()
-    finally:
-        if redis.process is not None:
-            redis.stop(save=False)
+        # 4. Redis back, traffic goes on, the outbox drains
+        redis.start()
+        back = time.monotonic()
+        stop = threading.Event()
+        trickling = trickle(clients, article_ids, stop)
+        drained = outbox_empty = None
+        wanted = {task_id for task, task_id in requested if task == REFRESH}
+        executed = set()
+        while time.monotonic() - back < options.drain_limit:
+            log = worker.log.read_text(errors="replace") if worker.log.exists() else ""
+            executed = {m[2] for m in SUCCEEDED.finditer(log) if m[2] in wanted}
+            pending = outage_messages.filter(sent_at=None).count()
+            if not pending and outbox_empty is None:
+                outbox_empty = time.monotonic() - back
+            if not pending and executed == wanted:
+                drained = time.monotonic() - back
+                break
+            time.sleep(0.5)
+        stop.set()
+        trickling.join()
 
     everyone = [*clients, staff]
     statuses = sum((c.statuses for c in everyone), Counter())
@@ -336,13 +341,15 @@ def main() -> int:
         "writes_acknowledged": dict(acknowledged),
         "rows_stored": stored,
         "retrain_task_queued": acknowledged["retrain"] == 1,
-        "model_versions_during_burst": ModelVersion.objects.count() - versions_before,
+        "model_versions_during_burst": versions_during_burst,
+        "model_versions_after_restart": ModelVersion.objects.count() - versions_before,
         "outbox_pending_at_restart": pending_at_restart,
         "outbox_cache_deletes_held_back": held_back_deletes,
         "tasks_requested_during_outage": dict(Counter(task for task, _ in requested)),
         "refreshes_requested": len(wanted),
         "refreshes_executed_after_restart": len(executed),
-        "seconds_until_drained": None if drained is None else round(drained, 2),
+        "seconds_until_outbox_empty": None if outbox_empty is None else round(outbox_empty, 2),
+        "seconds_until_refreshes_executed": None if drained is None else round(drained, 2),
     }
     bars = {
         "no_5xx": not any(code >= 500 for code in statuses) and not figures["connection_errors"],
