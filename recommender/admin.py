@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from . import tasks
 from .models import ModelVersion
+from .services.outbox import task_enqueue
 from .services.registry import model_version_activate, model_version_rollback
 from .services.training import retrain_running
 
@@ -79,7 +80,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if retrain_running():
             self.message_user(request, "A retraining is already running.", messages.WARNING)
             return
-        tasks.retrain.delay()
+        task_enqueue(task=tasks.retrain)
         self.message_user(request, "Retraining queued; refresh this page to follow it.")
 
     @admin.action(description="Activate the selected version", permissions=["change"])
@@ -121,4 +122,4 @@ def _metric(version: ModelVersion, name: str) -> str:
 
 
 # Editors' pins and boosts; explanations, feedback, impressions and the dashboard: own modules.
-from . import admin_boosts, admin_explanations  # noqa: E402, F401
+from . import admin_boosts, admin_explanations, admin_outbox  # noqa: E402, F401

@@ -1,37 +1,17 @@
 """Signal receivers, connected in RecommenderConfig.ready(): keep cached lists and the article
 rows they show in step with what readers and editors do."""
 
-import logging
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from articles.models import SearchQuery
 from articles.signals import article_published
 
 from .models import EditorialBoost, ModelVersion
 from .services import editorial, lists
-
-logger = logging.getLogger(__name__)
-
-
-def dispatch_on_commit(task, *args) -> None:
-    """Queue ``task(*args)`` once the transaction commits, never failing the request.
-
-    The database is the source of truth: when the broker is down the write stands, the failure
-    is logged, and the periodic jobs (e.g. the hourly list refresh) do the work later. No
-    publish retries, so a request does not hang on a dead broker."""
-
-    def send():
-        try:
-            task.apply_async(args, retry=False)
-        except BrokerUnavailable:
-            logger.warning("Broker unavailable: %s%r not queued", task.name, args, exc_info=True)
-
-    transaction.on_commit(send)
+from .services.outbox import task_enqueue
 
 
 def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
@@ -41,7 +21,8 @@ def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
     # Imported here so that loading the app does not load the training stack (recommender.ml).
     from .tasks import refresh_user_lists
 
-    dispatch_on_commit(refresh_user_lists, [user.pk])
+    # In the outbox with the interaction: a dead broker delays the refresh, never loses it.
+    task_enqueue(task=refresh_user_lists, args=[[user.pk]])
 
 
 def article_dict_on_change(sender, instance, **kwargs):
@@ -88,7 +69,7 @@ def reader_lists_on_user_delete(sender, instance, **kwargs):
 def article_embedding_on_publish(sender, *, article, **kwargs):
     from .tasks import embed_articles
 
-    dispatch_on_commit(embed_articles, [article.pk])
+    task_enqueue(task=embed_articles, args=[[article.pk]])
 
 
 # A signed-in reader's search steers their content profile once a worker has embedded it.
@@ -97,7 +78,7 @@ def search_embedding_on_search(sender, instance, created, **kwargs):
     if created and instance.user_id is not None:
         from .tasks import embed_searches
 
-        dispatch_on_commit(embed_searches, instance.user_id)
+        task_enqueue(task=embed_searches, args=[instance.user_id])
 
 
 @receiver(post_save, sender=EditorialBoost, dispatch_uid="recommender.boosts")

@@ -16,6 +16,7 @@ from .services.interests import reader_phrases_mine
 from .services.lm import LMTrainingAlreadyRunning, model_version_train_lm
 from .services.lm_inference import NoLanguageModel
 from .services.lm_inference import lm_recommend as lm_recommend_service
+from .services.outbox import outbox_pending_count, outbox_purge, outbox_relay
 from .services.serving import reader_list_refresh
 from .services.training import RetrainAlreadyRunning, model_version_train_mf
 
@@ -154,3 +155,13 @@ def mine_reader_phrases(user_id: int) -> int:
         logger.info("Skipping key phrases of missing or inactive user %s", user_id)
         return 0
     return len(reader_phrases_mine(user_id=user_id))
+
+
+# Every minute (django-celery-beat, migration 0008); also requested by a web process whose
+# publishes work again after failing. Relaying twice at once is safe (rows are locked).
+@shared_task(name="recommender.relay_outbox", soft_time_limit=4 * 60, time_limit=5 * 60)
+def relay_outbox() -> dict:
+    """Publish the background work and replay the cache deletes that a Redis outage held back
+    (recommender.services.outbox), then purge old sent messages."""
+    sent = outbox_relay(max_batches=settings.RECSITE_OUTBOX_MAX_BATCHES)
+    return {"sent": sent, "pending": outbox_pending_count(), "purged": outbox_purge()}

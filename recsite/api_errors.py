@@ -4,7 +4,9 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_redis.exceptions import ConnectionInterrupted
 from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +25,10 @@ class QueueUnavailable(exceptions.APIException):
     default_code = "queue_unavailable"
 
 
+# Seconds a client is asked to wait after a 503 for a broker or Redis outage.
+QUEUE_RETRY_AFTER_SECONDS = 30
+
+
 def exception_handler(exc, context):
     # Model-level validation raised inside a service is bad input, not a server error.
     if isinstance(exc, DjangoValidationError):
@@ -31,11 +37,15 @@ def exception_handler(exc, context):
     # Raised while the parser reads a body beyond settings.DATA_UPLOAD_MAX_MEMORY_SIZE.
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    # An explicit request to queue work (e.g. retrain) cannot succeed without the broker.
-    elif isinstance(exc, BrokerUnavailable):
-        logger.warning("Broker unavailable: %s", exc)
+    # Background work goes through the outbox (recommender.services.outbox) and never raises
+    # these; a view that needs Redis itself (the broker or the result backend, redis-py errors
+    # raw or wrapped by django_redis) answers 503, never 500.
+    elif isinstance(exc, BrokerUnavailable | RedisError | ConnectionInterrupted):
+        logger.warning("Broker or Redis unavailable: %r", exc)
         exc = QueueUnavailable()
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.Throttled) and exc.wait:
         response["Retry-After"] = str(int(exc.wait) + 1)
+    if response is not None and isinstance(exc, QueueUnavailable):
+        response["Retry-After"] = str(QUEUE_RETRY_AFTER_SECONDS)
     return response

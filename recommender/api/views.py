@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from .. import selectors, tasks
 from ..services.explanations import recommendations_with_explanations
+from ..services.outbox import task_enqueue
 from ..services.pages import cached_page, cached_page_store
 from ..services.registry import model_version_activate, model_version_rollback
 from ..services.training import retrain_running
@@ -81,9 +82,10 @@ class ModelVersionViewSet(
             return Response(
                 {"detail": "A retraining is already running."}, status=status.HTTP_409_CONFLICT
             )
-        result = tasks.retrain.delay()
+        # Through the outbox: with the broker down the retraining is queued once it is back.
+        task_id = task_enqueue(task=tasks.retrain)
         return Response(
-            {"task_id": result.id, "detail": "Retraining queued."}, status=status.HTTP_202_ACCEPTED
+            {"task_id": task_id, "detail": "Retraining queued."}, status=status.HTTP_202_ACCEPTED
         )
 
     @extend_schema(

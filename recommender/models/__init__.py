@@ -8,6 +8,7 @@ from .explanations import (
     HiddenInterest,
     RecommendationImpression,
 )
+from .outbox import OutboxMessage
 from .registry import ModelVersion
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "ExplanationFeedback",
     "HiddenInterest",
     "ModelVersion",
+    "OutboxMessage",
     "RecommendationImpression",
 ]

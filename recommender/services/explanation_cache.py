@@ -9,6 +9,8 @@ may change the reasons.
 from django.conf import settings
 from django.core.cache import cache
 
+from .outbox import cache_forget
+
 # Entries kept per reader: a few pages of a list, the oldest dropped first.
 MAX_ENTRIES = 400
 
@@ -31,4 +33,4 @@ def explanations_set(*, version_id: int, user_id: int, entries: dict[str, dict])
 
 
 def explanations_forget(*, user_id: int, version_ids: list[int]) -> None:
-    cache.delete_many([_key(version_id, user_id) for version_id in version_ids])
+    cache_forget(keys=[_key(version_id, user_id) for version_id in version_ids])

@@ -68,10 +68,10 @@ def reader_phrases(*, user_id: int) -> list[str]:
     phrases = cache.get(_phrases_key(user_id))
     if phrases is None:
         # Imported here: recommender.tasks imports the services, this one included.
-        from ..receivers import dispatch_on_commit
         from ..tasks import mine_reader_phrases
+        from .outbox import task_enqueue
 
-        dispatch_on_commit(mine_reader_phrases, user_id)
+        task_enqueue(task=mine_reader_phrases, args=[user_id])
         return []
     return phrases
 

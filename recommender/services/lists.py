@@ -28,6 +28,7 @@ from articles.models import Article
 from articles.selectors import articles_latest, articles_published, articles_trending
 
 from .. import selectors
+from .outbox import cache_forget
 
 # Activation and rollback delete this key at once; the timeout is a safety net for a cache that
 # missed the delete (e.g. a local-memory cache of another process).
@@ -111,7 +112,7 @@ def reader_list_forget(*, user_id: int, kind: str) -> None:
     """Drop the reader's list under every version that may serve it, and their rendered
     pages."""
     keys = [_list_key(version_id, user_id) for version_id in _serving_version_ids(kind)]
-    cache.delete_many(keys + [_pages_key(user_id)])
+    cache_forget(keys=keys + [_pages_key(user_id)])
 
 
 def reader_pages_get(*, user_id: int) -> tuple[dict, int, tuple[int, int]]:
@@ -143,7 +144,7 @@ def reader_pages_set(*, user_id: int, pages: dict) -> None:
 
 
 def reader_pages_forget(*, user_id: int) -> None:
-    cache.delete(_pages_key(user_id))
+    cache_forget(keys=[_pages_key(user_id)])
 
 
 def pages_generation_bump() -> None:
@@ -192,7 +193,7 @@ def article_dicts(*, article_ids: list[int]) -> dict[int, dict]:
 
 
 def article_dicts_forget(*, article_ids: list[int]) -> None:
-    cache.delete_many([_article_key(article_id) for article_id in article_ids])
+    cache_forget(keys=[_article_key(article_id) for article_id in article_ids])
     pages_generation_bump()
 
 
@@ -205,7 +206,7 @@ def topic_slugs() -> set[str]:
 
 
 def topic_slugs_forget() -> None:
-    cache.delete(TOPICS_KEY)
+    cache_forget(keys=[TOPICS_KEY])
     pages_generation_bump()
 
 

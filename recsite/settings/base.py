@@ -377,3 +377,17 @@ RECSITE_IDEMPOTENCY_KEY_TTL_HOURS = env.int("RECSITE_IDEMPOTENCY_KEY_TTL_HOURS",
 # How long a retry waits for a first request with the same key that is still running
 # (PostgreSQL) before it gets 409.
 RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS", default=10.0)
+
+# --- durable background work: the transactional outbox (issue 10) ----------------------------
+# Work a write requests (list refreshes, embeddings, key phrases, retraining) and cache deletes
+# that could not reach Redis are stored with the write (recommender.services.outbox) and relayed
+# to Celery: at once after the commit, else by the relay_outbox periodic task (every minute) or
+# `manage.py relay_outbox`. Messages relayed per batch (one transaction each):
+RECSITE_OUTBOX_BATCH_SIZE = env.int("RECSITE_OUTBOX_BATCH_SIZE", default=200)
+# Batches one run of the periodic relay delivers at most (the next minute's run does the rest).
+RECSITE_OUTBOX_MAX_BATCHES = env.int("RECSITE_OUTBOX_MAX_BATCHES", default=50)
+# After a failed publish a web process leaves new messages to the relay for this many seconds, so
+# a burst of writes during an outage does not pay one connection attempt each.
+RECSITE_OUTBOX_PAUSE_SECONDS = env.float("RECSITE_OUTBOX_PAUSE_SECONDS", default=5.0)
+# Sent messages are kept this long (visible in the admin), then purged by the periodic relay.
+RECSITE_OUTBOX_KEEP_SENT_HOURS = env.int("RECSITE_OUTBOX_KEEP_SENT_HOURS", default=24)

@@ -3,21 +3,29 @@ for tests that need PostgreSQL or Redis (skip locally, fail in CI where they mus
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 
+from recommender.services.outbox import publish_pause_end
+from recsite.celery import app as celery_app
 from tests.factories import UserFactory
 
 from .api_operations import World, world_build
 
 SPARE_PORTS = range(6390, 6400)
+ROOT = Path(__file__).resolve().parents[2]
+LOCK_SECONDS = 3  # the workers' retrain lock timeout: short, so that its expiry is quick to see
 
 
 def skip_or_fail(reason: str) -> None:
@@ -66,15 +74,12 @@ class RedisServer:
             self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def redis_server():
-    """A private, throw-away redis-server on a spare port; ``stop()`` it to simulate an outage."""
-    if shutil.which("redis-server") is None:
-        skip_or_fail("needs the redis-server program")
-    port = free_spare_port()
+def redis_server_start(port: int, *options: str) -> RedisServer:
+    """A redis-server on ``port`` that saves nothing unless asked (``options`` override, e.g.
+    ``--dir`` and ``--dbfilename`` to load a dump written with SAVE before a restart)."""
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no"],
+        + ["--appendonly", "no", *options],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -85,8 +90,39 @@ def redis_server():
             server.stop()
             pytest.fail(f"redis-server did not start on port {port}")
         time.sleep(0.05)
+    return server
+
+
+@pytest.fixture
+def redis_server():
+    """A private, throw-away redis-server on a spare port; ``stop()`` it to simulate an outage."""
+    if shutil.which("redis-server") is None:
+        skip_or_fail("needs the redis-server program")
+    server = redis_server_start(free_spare_port())
     yield server
     server.stop()
+
+
+def celery_connections_reset() -> None:
+    """After a change of broker or result backend URL: the app caches its connection and
+    producer pools and its result backend, the outbox its last failed publish; start afresh."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
+    publish_pause_end()
+
+
+@pytest.fixture
+def dead_broker():
+    """Celery publishing for real (not eagerly) to a port where nothing listens."""
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    celery_app.conf.broker_url = f"redis://127.0.0.1:{free_spare_port()}/0"
+    celery_app.conf.task_always_eager = False
+    celery_connections_reset()
+    yield
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+    celery_connections_reset()
 
 
 @pytest.fixture
@@ -112,3 +148,67 @@ def world(reader, other_reader, editor, mf_settings) -> World:
     article, a topic and a model version."""
     staff = UserFactory(username="sam_staff", is_staff=True)
     return world_build(reader=reader, other_reader=other_reader, editor=editor, staff=staff)
+
+
+def database_url() -> str:
+    """The test database (not the configured one), for the worker process."""
+    s = connection.settings_dict
+    credentials = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
+    return f"postgres://{credentials}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def wait_for(condition, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture
+def start_worker(postgres_only, redis_only, settings, tmp_path):
+    """Starts real workers (solo pool) on a queue; returns a function
+    ``start(queue, **environment) -> Worker``. The workers train tiny models, keep their retrain
+    lock LOCK_SECONDS at a time and are killed at the end of the test."""
+    processes = []
+
+    def start(queue: str, **environment: str) -> Worker:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "recsite.settings.base",
+            "DATABASE_URL": database_url(),
+            "RECSITE_ARTIFACT_DIR": str(settings.RECSITE_ARTIFACT_DIR),
+            "RECSITE_MF_FACTORS": "2",
+            "RECSITE_MF_ITERATIONS": "10",
+            "RECSITE_RETRAIN_LOCK_SECONDS": str(LOCK_SECONDS),
+            **environment,
+        }
+        name = f"{queue}-{len(processes)}"
+        log = tmp_path / f"{name}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "tests.hardening.worker_app", "worker"]
+                + ["-Q", queue, "-c", "1", "--pool", "solo", "-l", "info", "-n", f"{name}@%h"]
+                + ["--without-heartbeat", "--without-mingle", "--without-gossip"],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so a kill reaches nothing else
+            )
+        processes.append(process)
+        return Worker(process, log)
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)

@@ -6,17 +6,12 @@ after the work and before the acknowledgement."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django_redis import get_redis_connection
 
 from recommender.models import ModelVersion
@@ -24,25 +19,7 @@ from recommender.services.training import RETRAIN_LOCK_KEY, model_version_train_
 from recommender.tasks import retrain
 from recsite.celery import app as celery_app
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCK_SECONDS = 3  # the worker's retrain lock timeout: short, so that its expiry is quick to see
-
-
-def database_url() -> str:
-    """The test database (not the configured one), for the worker process."""
-    s = connection.settings_dict
-    credentials = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
-    return f"postgres://{credentials}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+from .conftest import LOCK_SECONDS, Worker, wait_for
 
 
 @pytest.fixture
@@ -50,53 +27,6 @@ def publish_for_real():
     celery_app.conf.task_always_eager = False
     yield
     celery_app.conf.task_always_eager = True
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen
-    log: Path
-
-
-@pytest.fixture
-def start_worker(postgres_only, redis_only, settings, tmp_path):
-    """Starts real workers (solo pool) on a queue; returns a function
-    ``start(queue, **environment) -> Worker``. The workers train tiny models, keep their retrain
-    lock LOCK_SECONDS at a time and are killed at the end of the test."""
-    processes = []
-
-    def start(queue: str, **environment: str) -> Worker:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "recsite.settings.base",
-            "DATABASE_URL": database_url(),
-            "RECSITE_ARTIFACT_DIR": str(settings.RECSITE_ARTIFACT_DIR),
-            "RECSITE_MF_FACTORS": "2",
-            "RECSITE_MF_ITERATIONS": "10",
-            "RECSITE_RETRAIN_LOCK_SECONDS": str(LOCK_SECONDS),
-            **environment,
-        }
-        name = f"{queue}-{len(processes)}"
-        log = tmp_path / f"{name}.log"
-        with log.open("w") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "tests.hardening.worker_app", "worker"]
-                + ["-Q", queue, "-c", "1", "--pool", "solo", "-l", "info", "-n", f"{name}@%h"]
-                + ["--without-heartbeat", "--without-mingle", "--without-gossip"],
-                cwd=ROOT,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group, so a kill reaches nothing else
-            )
-        processes.append(process)
-        return Worker(process, log)
-
-    yield start
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -40,10 +40,13 @@ def test_editors_see_versions_with_metrics_and_notes(editor, mf_version):
     assert admin_client(editor).get(f"{CHANGELIST}{failed.pk}/change/").status_code == 200
 
 
-def test_admin_activate_and_roll_back_actions(editor, mf_version, settings):
+def test_admin_activate_and_roll_back_actions(
+    editor, mf_version, settings, django_capture_on_commit_callbacks
+):
     settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
     client = admin_client(editor)
-    run_action(client, "retrain", [mf_version])
+    with django_capture_on_commit_callbacks(execute=True):  # queued through the outbox
+        run_action(client, "retrain", [mf_version])
     ready = ModelVersion.objects.get(kind="mf", status="ready")
 
     activated = run_action(client, "activate", [ready])

@@ -123,18 +123,25 @@ def test_staff_lists_model_versions_with_metrics(client_for, editor, mf_version)
     assert row["data_counts"] == {"users": 30, "items": 40, "interactions": 240}
 
 
-def test_staff_retrain_dispatches_the_task(client_for, editor, mf_settings, clusters):
-    response = client_for(editor).post("/api/model-versions/retrain/")
+def test_staff_retrain_dispatches_the_task(
+    client_for, editor, mf_settings, clusters, django_capture_on_commit_callbacks
+):
+    # queued through the outbox, on commit
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(editor).post("/api/model-versions/retrain/")
 
     assert response.status_code == 202
     assert response.json()["detail"] == "Retraining queued."
     assert ModelVersion.objects.get(kind="mf").status == "active"  # tasks run eagerly in tests
 
 
-def test_staff_activate_and_rollback(client_for, editor, mf_version, settings):
+def test_staff_activate_and_rollback(
+    client_for, editor, mf_version, settings, django_capture_on_commit_callbacks
+):
     settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
     client = client_for(editor)
-    client.post("/api/model-versions/retrain/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/api/model-versions/retrain/")
     ready = ModelVersion.objects.get(kind="mf", status="ready")
 
     activated = client.post(f"/api/model-versions/{ready.pk}/activate/")

@@ -1,0 +1,42 @@
+"""Background work requested by a write, recorded in the write's own transaction (a
+transactional outbox): a Redis outage can delay that work, never lose it."""
+
+import uuid
+
+from django.db import models
+
+
+def new_task_id() -> str:
+    return str(uuid.uuid4())
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to publish and/or cache keys to delete, pending until ``sent_at`` is set.
+
+    ``task_id`` is fixed when the row is written, so a message published twice (the relay died
+    between publishing and marking it sent) reaches the worker as the same task id."""
+
+    task = models.CharField(max_length=200, blank=True, help_text="Celery task name, if any.")
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    task_id = models.CharField(max_length=36, unique=True, default=new_task_id)
+    # Deleted (unprefixed cache keys) before the task is published: invalidations that could
+    # not reach Redis when the write happened.
+    cache_keys = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The relay's scan: pending rows, oldest first (a partial index stays small).
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at=None), name="outbox_pending_idx"
+            ),
+            models.Index(fields=["sent_at"], name="outbox_sent_at_idx"),
+        ]
+
+    def __str__(self):
+        what = self.task or f"forget {len(self.cache_keys)} cache keys"
+        return f"{what} ({'sent' if self.sent_at else 'pending'})"
