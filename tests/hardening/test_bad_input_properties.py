@@ -99,11 +99,26 @@ SITE_ROUTES = {
     ),
     "login": Route("/login/", ("GET", "POST"), ("username", "password", "next")),
     "logout": Route("/logout/", ("POST",), ("next",)),
+    "password_change": Route(
+        "/me/password/", ("GET", "POST"), ("old_password", "new_password1", "new_password2")
+    ),
+    "password_reset": Route("/password-reset/", ("GET", "POST"), ("email",)),
+    "password_reset_done": Route("/password-reset/sent/", ("GET",), ()),
+    "password_reset_confirm": Route(
+        "/password-reset/{uidb64}/{token}/", ("GET", "POST"), ("new_password1", "new_password2")
+    ),
+    "password_reset_complete": Route("/password-reset/done/", ("GET",), ()),
 }
 
 
 def site_arguments(world: World) -> dict[str, str]:
-    return {"slug": world.article.slug, "event": "like", "pk": str(world.explanation.pk)}
+    return {
+        "slug": world.article.slug,
+        "event": "like",
+        "pk": str(world.explanation.pk),
+        "uidb64": "MQ",
+        "token": "set-password",
+    }
 
 
 def test_every_site_route_is_driven():

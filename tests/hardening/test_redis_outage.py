@@ -109,8 +109,8 @@ def _writes_during_outage(reader, clusters, client, client_for) -> dict[str, int
             {"vote": "down", "reason": "not_relevant"},
             format="json",
         ).status_code,
-        # staff, not the editors' group: transactional tests flush the migrations' groups
-        "retrain": client_for(UserFactory(is_staff=True))
+        # a superuser, not the editors' group: transactional tests flush the migrations' groups
+        "retrain": client_for(UserFactory(is_staff=True, is_superuser=True))
         .post("/api/model-versions/retrain/")
         .status_code,
     }
