@@ -3,7 +3,6 @@ articles.services."""
 
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import (
     AllowAny,
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from .. import selectors, services
 from ..models import Interaction
 from .filters import ArticleFilter, InteractionFilter
+from .pagination import Pagination
 from .serializers import (
     ArticleInputSerializer,
     ArticleSerializer,
@@ -23,11 +23,6 @@ from .serializers import (
     TopicListSerializer,
 )
 from .throttles import WritesThrottle
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 @extend_schema_view(
