@@ -44,6 +44,12 @@ VALIDATION_ERRORS = {
 }
 
 
+RETRY_AFTER = {
+    "description": "Seconds to wait before the next request.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
 class ApiAutoSchema(AutoSchema):
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
@@ -53,7 +59,7 @@ class ApiAutoSchema(AutoSchema):
             # DRF and django-filter read an empty optional query parameter (`?topic=`) as absent.
             if parameter["in"] == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
-        # One item or a batch: neither can be empty (drf-spectacular cannot tell for a oneOf).
+        # A oneOf body (one item or a batch) is never empty; drf-spectacular cannot tell.
         if "requestBody" in operation and isinstance(
             self.get_request_serializer(), PolymorphicProxySerializer
         ):
@@ -61,10 +67,11 @@ class ApiAutoSchema(AutoSchema):
         error = self.resolve_serializer(ErrorSerializer, "response").ref
         for code, description in self._error_statuses(operation):
             schema = VALIDATION_ERRORS if code == "400" else error
-            operation["responses"].setdefault(
-                code,
-                {"description": description, "content": {"application/json": {"schema": schema}}},
-            )
+            content = {"application/json": {"schema": schema}}
+            response = {"description": description, "content": content}
+            if code == "429":
+                response["headers"] = {"Retry-After": RETRY_AFTER}
+            operation["responses"].setdefault(code, response)
         return operation
 
     def get_auth(self):

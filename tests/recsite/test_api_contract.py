@@ -42,6 +42,14 @@ def test_error_responses_have_a_json_body(schema):
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
 
 
+def test_throttled_answers_document_retry_after(schema):
+    # given the schema (fixture)
+    response = schema["paths"]["/api/interactions/"]["post"]["responses"]["429"]
+
+    # then
+    assert response["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 0}
+
+
 def test_statuses_an_operation_cannot_answer_are_not_documented(schema):
     # given the schema (fixture)
     # then: the probes take no credentials and no input; /me needs no permission beyond login
