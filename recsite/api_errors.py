@@ -4,6 +4,8 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from django_redis.exceptions import ConnectionInterrupted
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import RedisError
@@ -11,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"  # where recsite/urls.py includes recsite.api_urls
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -49,3 +53,11 @@ def exception_handler(exc, context):
     if response is not None and isinstance(exc, QueueUnavailable):
         response["Retry-After"] = str(QUEUE_RETRY_AFTER_SECONDS)
     return response
+
+
+def page_not_found(request, exception):
+    """handler404: an address under /api/ that matches no route answers like the API's own
+    404s, in JSON; the site keeps its HTML page."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": exceptions.NotFound.default_detail}, status=404)
+    return defaults.page_not_found(request, exception)

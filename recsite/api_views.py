@@ -61,6 +61,9 @@ class TokenView(ObtainAuthToken):
 
 
 class AccountSerializer(serializers.ModelSerializer):
+    # Not `format: email`: an account may have none, and then it is "".
+    email = serializers.CharField(read_only=True, help_text="Empty when the account has none.")
+
     class Meta:
         model = get_user_model()
         fields = ["id", "username", "email", "date_joined"]

@@ -4,6 +4,9 @@ from django.urls import include, path
 admin.site.site_header = "recsite editors"
 admin.site.site_title = "recsite admin"
 
+# Unmatched /api/ addresses answer in JSON like the rest of the API.
+handler404 = "recsite.api_errors.page_not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("recsite.api_urls")),

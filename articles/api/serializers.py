@@ -5,12 +5,19 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from ..models import Article, Interaction, Topic
 
+# Values must have the JSON type the schema states: DRF would turn a number into a string ("0")
+# and read an object's keys as a list of topics. (Form values are strings, and lists are repeated
+# keys, so form input is left to the fields.)
+JSON_TYPES = {serializers.CharField: str, serializers.ManyRelatedField: list}
+
 
 # Input serializers reject keys they do not accept instead of silently dropping them, so that a
-# misspelled field or one the client may not set (``user``, ``source``) is a 400, not a surprise.
+# misspelled field or one the client may not set (``user``, ``source``) is a 400, not a surprise;
+# and JSON values of another type than the field's (see JSON_TYPES).
 # (Comments rather than docstrings here: docstrings become the schema's client-facing text.)
 class StrictInputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
@@ -19,6 +26,17 @@ class StrictInputSerializer(serializers.Serializer):
             unknown = sorted(set(data) - writable)
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        if isinstance(data, Mapping) and not html.is_html_input(data):
+            wrong = {
+                name: [f"Expected {expected.__name__}, got {type(data[name]).__name__}."]
+                for name, field in self.fields.items()
+                for kind, expected in JSON_TYPES.items()
+                if isinstance(field, kind)
+                and data.get(name) is not None
+                and not isinstance(data[name], expected)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
 

@@ -4,7 +4,6 @@ articles.services."""
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissionsOrAnonReadOnly,
@@ -16,6 +15,7 @@ from .. import selectors, services
 from ..models import Interaction
 from ..validation import id_parse
 from .filters import ArticleFilter, InteractionFilter
+from .pagination import Pagination
 from .parsers import BoundedJSONParser
 from .serializers import (
     ArticleInputSerializer,
@@ -25,11 +25,6 @@ from .serializers import (
     TopicListSerializer,
 )
 from .throttles import WritesThrottle
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 @extend_schema_view(

@@ -4,6 +4,7 @@ these serializers only validate queries and describe responses (and the OpenAPI 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from articles.api.fields import QueryIntegerField
 from articles.validation import ids_parse
 
 from ..models import ModelVersion
@@ -12,17 +13,21 @@ from ..services.serving import COLD_START, CONTENT, PERSONALIZED
 from .explanations import CachedExplanationField
 
 MAX_EXCLUDE = 500
+BAD_EXCLUDE = "Expected a comma-separated list of article ids, e.g. 12,40."
 
 
 class RecommendationQuerySerializer(serializers.Serializer):
-    n = serializers.IntegerField(min_value=1, max_value=100, default=10)
-    offset = serializers.IntegerField(min_value=0, max_value=10_000, default=0)
+    n = QueryIntegerField(min_value=1, max_value=100, default=10)
+    offset = QueryIntegerField(min_value=0, max_value=10_000, default=0)
     topic = serializers.SlugField(
         required=False, help_text="Only articles of the topic with this slug."
     )
-    exclude = serializers.CharField(
+    # The pattern is stated in the schema (a str.isdigit() test alone also passed "²").
+    exclude = serializers.RegexField(
+        r"^[0-9, ]*$",
         required=False,
         allow_blank=True,
+        error_messages={"invalid": BAD_EXCLUDE},
         help_text="Comma-separated article ids never to return, e.g. those already on screen.",
     )
 

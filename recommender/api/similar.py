@@ -7,6 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from articles.api.fields import QueryIntegerField
 from articles.selectors import articles_published
 
 from ..services.content import similar_articles
@@ -14,7 +15,7 @@ from .serializers import CachedArticleField
 
 
 class SimilarQuerySerializer(serializers.Serializer):
-    n = serializers.IntegerField(min_value=1, max_value=50, default=10)
+    n = QueryIntegerField(min_value=1, max_value=50, default=10)
 
 
 class SimilarArticleSerializer(serializers.Serializer):

@@ -147,9 +147,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Validated page and page_size (a bad one is a 400), documented bounds.
+    "DEFAULT_PAGINATION_CLASS": "articles.api.pagination.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the error statuses every operation can answer (recsite/api_schema.py).
+    "DEFAULT_SCHEMA_CLASS": "recsite.api_schema.ApiAutoSchema",
     # Write throttles use the default cache, so they are shared across processes through Redis
     # whenever REDIS_URL is set.
     "DEFAULT_THROTTLE_RATES": {
@@ -173,6 +175,9 @@ SPECTACULAR_SETTINGS = {
         "from POST /api/auth/token/ (header `Authorization: Token <key>`) or a browser session."
     ),
     "VERSION": "1.0.0",
+    # Request bodies are documented as JSON, the API's format; form encodings (accepted for the
+    # browsable API) cannot tell null from "" nor carry a batch, so the schema leaves them out.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from drf-spectacular-sidecar's static files, so /api/docs/ works offline.
