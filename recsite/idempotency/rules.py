@@ -5,6 +5,7 @@ use it."""
 import hashlib
 import json
 
+from django.http.multipartparser import MultiPartParserError
 from rest_framework.views import APIView
 
 HEADER = "Idempotency-Key"
@@ -56,16 +57,21 @@ def canonical_body(request) -> bytes:
     if _is_json(content_type):
         try:
             parsed = json.loads(request.body)
-        except ValueError:
-            return request.body  # the view answers 400; the bytes identify the request
+        # Malformed or too deep (the view's bounded parser answers 400): the bytes identify it.
+        except (ValueError, RecursionError):
+            return request.body
         return json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode()
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        files = [
-            [name, upload.name, hashlib.sha256(upload.read()).hexdigest()]
-            for name, uploads in request.FILES.lists()
-            for upload in uploads
-        ]
-        return json.dumps([sorted(request.POST.lists()), sorted(files)]).encode()
+        try:
+            files = [
+                [name, upload.name, hashlib.sha256(upload.read()).hexdigest()]
+                for name, uploads in request.FILES.lists()
+                for upload in uploads
+            ]
+            fields = sorted(request.POST.lists())
+        except MultiPartParserError:  # e.g. no boundary: the view answers 400
+            return request.body
+        return json.dumps([fields, sorted(files)]).encode()
     return request.body
 
 

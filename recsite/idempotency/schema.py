@@ -1,9 +1,9 @@
 """The OpenAPI side of idempotency keys: every operation that honours the header documents it,
 the replay header, and the 400, 409 and 422 answers (recsite.idempotency.middleware)."""
 
-from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
+from ..api_schema import ApiAutoSchema
 from .rules import (
     HEADER,
     IN_FLIGHT,
@@ -58,8 +58,9 @@ KEY_RESPONSES = {
 }
 
 
-class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's schema, plus the idempotency key where the middleware honours it."""
+class AutoSchema(ApiAutoSchema):
+    """The API's schema (recsite.api_schema), plus the idempotency key where the middleware
+    honours it."""
 
     def _covered(self) -> bool:
         return covers(type(self.view), self.method)

@@ -150,8 +150,8 @@ REST_FRAMEWORK = {
     # Validated page and page_size (a bad one is a 400), documented bounds.
     "DEFAULT_PAGINATION_CLASS": "articles.api.pagination.Pagination",
     "PAGE_SIZE": 20,
-    # Documents the error statuses every operation can answer (recsite/api_schema.py).
-    "DEFAULT_SCHEMA_CLASS": "recsite.api_schema.ApiAutoSchema",
+    # Documented error statuses (recsite.api_schema) plus the Idempotency-Key header.
+    "DEFAULT_SCHEMA_CLASS": "recsite.idempotency.schema.AutoSchema",
     # Write throttles use the default cache, so they are shared across processes through Redis
     # whenever REDIS_URL is set.
     "DEFAULT_THROTTLE_RATES": {
@@ -172,7 +172,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "recsite API",
     "DESCRIPTION": (
         "Articles, reader behaviour and explained recommendations. Authenticate with a token "
-        "from POST /api/auth/token/ (header `Authorization: Token <key>`) or a browser session."
+        "from POST /api/auth/token/ (header `Authorization: Token <key>`) or a browser session. "
+        "No string in a request body may hold a control character other than tab, newline and "
+        "carriage return (NUL included), nor an unpaired surrogate: such a body is a 400 naming "
+        f"the field. JSON bodies nest at most {RECSITE_JSON_MAX_DEPTH} levels deep."
     ),
     "VERSION": "1.0.0",
     # Request bodies are documented as JSON, the API's format; form encodings (accepted for the
@@ -374,9 +377,9 @@ RECSITE_PASSWORD_RESET_WINDOW_SECONDS = env.int(
 PASSWORD_RESET_TIMEOUT = env.int("DJANGO_PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 
 # --- Idempotency-Key on authenticated API POSTs (issue 10, recsite.idempotency) --------------
-# The middleware replays a retried POST's first response; the schema class documents the header.
+# The middleware replays a retried POST's first response; the schema class (REST_FRAMEWORK)
+# documents the header.
 MIDDLEWARE += ["recsite.idempotency.middleware.IdempotencyMiddleware"]
-REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "recsite.idempotency.schema.AutoSchema"
 # How long a key is replayed (and kept: a daily beat task purges older ones).
 RECSITE_IDEMPOTENCY_KEY_TTL_HOURS = env.int("RECSITE_IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 # How long a retry waits for a first request with the same key that is still running
