@@ -10,7 +10,9 @@ class RecsiteConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
         from rest_framework.authtoken.models import Token
 
-        from . import authentication
+        from . import authentication, privacy
+
+        privacy.register_recsite()
 
         for signal in (post_save, post_delete):
             signal.connect(

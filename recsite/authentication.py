@@ -22,6 +22,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from .privacy import TOKEN_ACCOUNT
+
 ACCOUNT_TTL_SECONDS = 5 * 60
 # Never cached: the one secret among the account's columns.
 SECRET_FIELDS = frozenset({"password"})
@@ -38,11 +40,11 @@ def _cached_fields() -> tuple[str, ...]:
     )
 
 
-def _key(token_key: str) -> str:
+def token_account_key(token_key: str) -> str:
     # The field names are part of the digest: values cached by code that read other columns
     # (before a migration or an upgrade) are never taken for this code's.
     fields = ",".join(_cached_fields())
-    return "auth:token:" + hashlib.sha256(f"{token_key}|{fields}".encode()).hexdigest()
+    return TOKEN_ACCOUNT.key(digest=hashlib.sha256(f"{token_key}|{fields}".encode()).hexdigest())
 
 
 class CachedTokenAuthentication(TokenAuthentication):
@@ -50,12 +52,12 @@ class CachedTokenAuthentication(TokenAuthentication):
     module docstring. ``request.auth`` is the token's key."""
 
     def authenticate_credentials(self, key):
-        cached = cache.get(_key(key))
+        cached = cache.get(token_account_key(key))
         fields = _cached_fields()
         if cached is None:
             user, token = super().authenticate_credentials(key)
             values = tuple(getattr(user, field) for field in fields)
-            cache.set(_key(key), values, timeout=ACCOUNT_TTL_SECONDS)
+            cache.set(token_account_key(key), values, timeout=ACCOUNT_TTL_SECONDS)
             return user, token.key
         user = get_user_model().from_db("default", fields, cached)
         if not user.is_active:  # as DRF checks it; inactive accounts are never cached anyway
@@ -68,7 +70,7 @@ def _forget(token_keys: list[str]) -> None:
     the account as it was."""
 
     def forget():
-        cache.delete_many([_key(key) for key in token_keys])
+        cache.delete_many([token_account_key(key) for key in token_keys])
 
     forget()
     transaction.on_commit(forget)

@@ -8,6 +8,7 @@ from .explanations import (
     HiddenInterest,
     RecommendationImpression,
 )
+from .readers import PersonalisationSetting
 from .registry import ModelVersion
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "ExplanationFeedback",
     "HiddenInterest",
     "ModelVersion",
+    "PersonalisationSetting",
     "RecommendationImpression",
 ]

@@ -263,8 +263,13 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 AUTHENTICATION_BACKENDS = ["recsite.login_throttle.ThrottledModelBackend"]
 RECSITE_LOGIN_FAILURE_LIMIT = env.int("RECSITE_LOGIN_FAILURE_LIMIT", default=5)
 RECSITE_LOGIN_FAILURE_WINDOW_SECONDS = env.int("RECSITE_LOGIN_FAILURE_WINDOW_SECONDS", default=900)
-# Privacy: raw "view" events older than this many days are deleted by a daily periodic task.
+# Privacy (issue 10): raw events older than these many days are deleted by a daily periodic
+# task (articles.purge_expired_personal_data, walking articles.privacy): "view" interactions
+# (stronger signals such as reads and likes are the history readers expect to keep), searches,
+# and recommendation impressions (the dashboard's click-through rates look back far less).
 RECSITE_VIEW_RETENTION_DAYS = env.int("RECSITE_VIEW_RETENTION_DAYS", default=365)
+RECSITE_SEARCH_RETENTION_DAYS = env.int("RECSITE_SEARCH_RETENTION_DAYS", default=365)
+RECSITE_IMPRESSION_RETENTION_DAYS = env.int("RECSITE_IMPRESSION_RETENTION_DAYS", default=180)
 # A web request that dispatches a task must not hang on a dead broker: a publisher tries to
 # connect twice, at once, then gives up (recommender.receivers logs it; the periodic refresh
 # catches up). Workers' own connections keep Celery's patient retries.
