@@ -40,7 +40,7 @@ def _stored_keys(client: redis.Redis) -> set[str]:
     return {raw.decode().split(":", 2)[2] for raw in client.scan_iter(f"{PREFIX}:*")}
 
 
-def _use_every_feature(reader, token, site, api, capture) -> None:
+def _use_every_feature(reader, site, api, capture) -> None:
     astronomy = text_mf_version_astronomy()
     with capture(execute=True):
         for article in astronomy[:4]:
@@ -74,8 +74,9 @@ def text_mf_version_astronomy():
     return list(Article.objects.filter(topics__slug="astronomy").order_by("pk"))
 
 
+@pytest.mark.usefixtures("text_mf_version")
 def test_no_key_of_a_deleted_reader_remains_in_redis(
-    private_cache, text_mf_version, django_capture_on_commit_callbacks
+    private_cache, django_capture_on_commit_callbacks
 ):
     # given: a reader who used every feature, through the API (token) and the site (session)
     reader = UserFactory(id=READER_ID, username="scanned")
@@ -84,7 +85,7 @@ def test_no_key_of_a_deleted_reader_remains_in_redis(
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     site = APIClient()
     site.force_login(reader)
-    _use_every_feature(reader, token, site, api, django_capture_on_commit_callbacks)
+    _use_every_feature(reader, site, api, django_capture_on_commit_callbacks)
     stored = _stored_keys(private_cache)
     theirs = personal_cache_keys(user=reader)
     present = [key for key in theirs if key in stored]
