@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 
 from recommender.ml.events import EVENT_WEIGHTS_DEFAULT
+from recsite.observability import logging_config, sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -212,13 +213,22 @@ RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 RECSITE_TRENDING_DAYS = env.int("RECSITE_TRENDING_DAYS", default=7)
 RECSITE_INTERACTION_BATCH_LIMIT = 1000
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# --- errors and logs (issue 10) -------------------------------------------------------------
+# RECSITE_LOG_FORMAT=json: one JSON object per line (unhandled errors with the request path and
+# the traceback). SENTRY_DSN set: unhandled errors of requests and tasks also go to the tracker
+# (recsite.observability: no personal data is sent).
+LOGGING = logging_config(
+    log_format=env("RECSITE_LOG_FORMAT", default="plain"),
+    level=env("DJANGO_LOG_LEVEL", default="INFO"),
+)
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        traces_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- recommender pipeline (issue 3: model registry, retraining, cached lists) ----------------
 # Hyper-parameters of the served MF model (recommender.ml.mf.ImplicitALS keyword arguments).
