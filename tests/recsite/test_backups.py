@@ -15,6 +15,9 @@ from recsite.backups import active_versions, row_counts
 from tests.factories import SearchQueryFactory
 
 
+# Outside a test transaction: PostgreSQL refuses to TRUNCATE (flush) inside one that has pending
+# constraint checks; serialized_rollback gives later tests the migrations' rows back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_backup_drop_restore_gives_back_the_rows_and_the_active_model(
     mf_version, clusters, tmp_path, settings
 ):
