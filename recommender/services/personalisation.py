@@ -2,10 +2,11 @@
 
 Off, the reader's list is the non-personal one (trending, then newest: serving.NON_PERSONAL),
 its explanations cite nothing of theirs (trending, new, editors' picks), and their behaviour is
-used neither for them (fold-in, content profile, key phrases, explanation evidence) nor to train
-the models that rank for others (recommender.selectors.training_rows, the LM's reading orders):
-an opt-out that still fed the model would not be one. Aggregate counts that name no one (trending,
-the explanation styles' bandit) still include them.
+used neither for them (fold-in, content profile, key phrases, explanation evidence) nor for
+others: not to train the models that rank for everyone (recommender.selectors.training_rows, the
+LM's reading orders), not as "readers like you" evidence (evidence._co_reader_counts). An opt-out
+that still fed the model would not be one. Aggregate counts that name no one (trending, the
+explanation styles' bandit) still include them.
 """
 
 from django.db import transaction
