@@ -6,7 +6,8 @@ from recommender import selectors
 from recommender.models import PersonalisationSetting
 from recommender.services import lists
 from recommender.services.explanations import NON_PERSONAL_STYLES
-from recommender.services.interests import reader_interests
+from recommender.services.interests import reader_interests, reader_phrases_mine
+from recommender.services.personalisation import personalisation_set
 from tests.factories import InteractionFactory
 
 
@@ -99,3 +100,22 @@ def test_turning_it_back_on_from_the_me_page(reader, client):
     # then
     assert PersonalisationSetting.objects.get(user=reader).enabled is True
     assert "Turn personalisation off" in client.get("/me/").content.decode()
+
+
+def test_no_key_phrases_are_mined_from_an_opted_out_readers_history(
+    text_clusters, text_mf_version, reader, django_capture_on_commit_callbacks
+):
+    # given: a reader of astronomy who turned personalisation off
+    _astronomy_reader(text_clusters, reader)
+    with django_capture_on_commit_callbacks(execute=True):
+        personalisation_set(user=reader, enabled=False)
+
+    # when
+    off = reader_phrases_mine(user_id=reader.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        personalisation_set(user=reader, enabled=True)
+    on = reader_phrases_mine(user_id=reader.pk)
+
+    # then
+    assert off == []
+    assert len(on) > 0
