@@ -6,19 +6,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('recommender', '0006_editors_editorial_boosts'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("recommender", "0006_editors_editorial_boosts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PersonalisationSetting',
+            name="PersonalisationSetting",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='personalisation', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('enabled', models.BooleanField(default=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="personalisation",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
     ]
