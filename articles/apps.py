@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Articles and behaviour"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_delete
+
+        from . import privacy
+
+        privacy.register_articles()
+        pre_delete.connect(
+            privacy.forget_on_account_delete,
+            sender=get_user_model(),
+            dispatch_uid="articles.privacy_cache",
+        )

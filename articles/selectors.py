@@ -7,7 +7,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Article, Interaction, SearchQuery, Topic
+from .models import Article, Interaction, Topic
 
 
 def articles_published() -> QuerySet[Article]:
@@ -85,38 +85,6 @@ def article_events_of(*, user, article: Article) -> set[str]:
     return set(
         Interaction.objects.filter(user=user, article=article).values_list("event", flat=True)
     )
-
-
-def user_data_export(*, user) -> dict:
-    """Everything the platform stores about ``user``'s account and behaviour, as JSON-ready data."""
-    return {
-        "account": {
-            "username": user.username,
-            "email": user.email,
-            "date_joined": user.date_joined.isoformat(),
-            "last_login": user.last_login.isoformat() if user.last_login else None,
-        },
-        "interactions": [
-            {
-                "article_id": row.article_id,
-                "article_title": row.article.title,
-                "event": row.event,
-                "value": row.value,
-                "dwell_seconds": row.dwell_seconds,
-                "source": row.source,
-                "created_at": row.created_at.isoformat(),
-            }
-            for row in interactions_of(user=user).iterator(chunk_size=2000)
-        ],
-        "searches": [
-            {
-                "text": row.text,
-                "results_count": row.results_count,
-                "created_at": row.created_at.isoformat(),
-            }
-            for row in SearchQuery.objects.filter(user=user).order_by("-created_at")
-        ],
-    }
 
 
 def topic_get(*, slug: str) -> Topic:

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -199,25 +198,7 @@ def user_create(*, username: str, password: str, email: str = "") -> User:
 
 
 @transaction.atomic
-def user_delete(*, user) -> None:
-    """Delete the account and, by cascade, every row of its behaviour (interactions, searches,
-    tokens, and whatever other apps hang off the user)."""
-    user.delete()
-
-
-@transaction.atomic
 def article_delete(*, article: Article) -> None:
     """Delete the article and, by cascade, the behaviour recorded on it. Archiving keeps both;
     deleting is for content that should never have been there."""
     article.delete()
-
-
-def interactions_purge_views(*, older_than_days: int) -> int:
-    """Delete raw ``view`` events older than ``older_than_days`` days (privacy: retention of
-    settings.RECSITE_VIEW_RETENTION_DAYS); returns how many were deleted. Stronger signals
-    (reads, likes, ...) are what readers expect their history to remember, and are kept."""
-    cutoff = timezone.now() - timedelta(days=older_than_days)
-    deleted, _ = Interaction.objects.filter(
-        event=Interaction.Event.VIEW, created_at__lt=cutoff
-    ).delete()
-    return deleted

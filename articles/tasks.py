@@ -3,20 +3,18 @@
 import logging
 
 from celery import shared_task
-from django.conf import settings
 
-from . import services
+from . import privacy
 
 logger = logging.getLogger(__name__)
 
 
-# Scheduled daily by the beat entry of migration 0003 (editable in the admin).
-@shared_task(name="articles.purge_old_views", soft_time_limit=10 * 60, time_limit=15 * 60)
-def purge_old_views() -> int:
-    deleted = services.interactions_purge_views(
-        older_than_days=settings.RECSITE_VIEW_RETENTION_DAYS
-    )
-    logger.info(
-        "Deleted %d view events older than %d days", deleted, settings.RECSITE_VIEW_RETENTION_DAYS
-    )
+# Scheduled daily by the beat entry of migrations 0003/0005 (editable in the admin).
+@shared_task(
+    name="articles.purge_expired_personal_data", soft_time_limit=10 * 60, time_limit=15 * 60
+)
+def purge_expired_personal_data() -> dict[str, int]:
+    """Delete the raw events past their retention; how many, per kind (idempotent)."""
+    deleted = privacy.personal_data_purge()
+    logger.info("Deleted raw events past their retention: %s", deleted)
     return deleted

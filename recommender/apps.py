@@ -11,7 +11,9 @@ class RecommenderConfig(AppConfig):
         from articles.models import Article, Topic
         from articles.signals import interaction_recorded
 
-        from . import receivers
+        from . import privacy, receivers
+
+        privacy.register_recommender()
 
         interaction_recorded.connect(
             receivers.reader_list_on_interaction, dispatch_uid="recommender.reader_list"

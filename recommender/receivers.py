@@ -1,7 +1,6 @@
 """Signal receivers, connected in RecommenderConfig.ready(): keep cached lists and the article
 rows they show in step with what readers and editors do."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -50,20 +49,8 @@ def topics_on_change(sender, instance, **kwargs):
     transaction.on_commit(forget)
 
 
-# Connected here rather than in RecommenderConfig.ready() because it needs no configuration:
-# a deleted account's cached lists go with it (privacy), whichever way it was deleted.
-@receiver(post_delete, sender=get_user_model(), dispatch_uid="recommender.user_lists")
-def reader_lists_on_user_delete(sender, instance, **kwargs):
-    user_id = instance.pk
-
-    def forget():
-        for kind in ModelVersion.Kind:
-            lists.reader_list_forget(user_id=user_id, kind=kind)
-
-    transaction.on_commit(forget)
-
-
-# Connected here like the receiver above. ``article_published`` is sent after the commit, for a
+# Connected here rather than in RecommenderConfig.ready() because it needs no configuration.
+# ``article_published`` is sent after the commit, for a
 # newly published article or a published article whose text changed: embed it on a worker.
 @receiver(article_published, dispatch_uid="recommender.embed_article")
 def article_embedding_on_publish(sender, *, article, **kwargs):

@@ -31,10 +31,13 @@ def model_version_active_ref(*, kind: str) -> tuple[int, str] | None:
 
 
 def training_rows() -> list[InteractionRow]:
-    """Every interaction of an active user with a published article (the training data)."""
-    rows = Interaction.objects.filter(
-        user__is_active=True, article__status=Article.Status.PUBLISHED
-    ).values_list("user_id", "article_id", "event", "value", "created_at")
+    """Every interaction of an active user with a published article (the training data), but
+    those of readers who turned personalisation off (recommender.services.personalisation)."""
+    rows = (
+        Interaction.objects.filter(user__is_active=True, article__status=Article.Status.PUBLISHED)
+        .exclude(user__personalisation__enabled=False)
+        .values_list("user_id", "article_id", "event", "value", "created_at")
+    )
     return [
         (user_id, article_id, event, value, created_at.timestamp())
         for user_id, article_id, event, value, created_at in rows.iterator(chunk_size=10_000)

@@ -10,6 +10,7 @@ from django.db import OperationalError
 
 from . import selectors
 from .models import ModelVersion
+from .privacy import TASK_DONE
 from .services import lists
 from .services.embeddings import articles_embed, searches_embed
 from .services.interests import reader_phrases_mine
@@ -29,7 +30,7 @@ RETRAIN_DONE_TTL_SECONDS = 7 * 24 * 60 * 60
 
 
 def _retrain_done_key(task_id: str) -> str:
-    return f"rec:task-done:retrain:{task_id}"
+    return TASK_DONE.key(name=f"retrain:{task_id}")
 
 
 def _retrain_progress(stage: str) -> None:

@@ -21,10 +21,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from articles import selectors, services
+from articles.privacy import PERSONAL_MODELS, personal_data_delete, personal_data_export
+from recommender.services.personalisation import personalisation_enabled, personalisation_set
 
 from .authentication import token_issue
 from .celery import app as celery_app
+from .privacy import HEALTH
 
 logger = logging.getLogger(__name__)
 
@@ -60,46 +62,52 @@ class TokenView(ObtainAuthToken):
 # --- me -------------------------------------------------------------------------------------
 
 
+class PersonalisedField(serializers.BooleanField):
+    """The account's personalisation switch (recommender.services.personalisation)."""
+
+    def get_attribute(self, instance):
+        return personalisation_enabled(user_id=instance.pk)
+
+
 class AccountSerializer(serializers.ModelSerializer):
     # Not `format: email`: an account may have none, and then it is "".
     email = serializers.CharField(read_only=True, help_text="Empty when the account has none.")
+    personalised = PersonalisedField(
+        help_text="Whether your recommendations are personal. Off: trending and newest articles "
+        "for everyone, and your behaviour is used neither for you nor to train the model.",
+    )
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "email", "date_joined"]
-        read_only_fields = fields
+        fields = ["id", "username", "email", "date_joined", "personalised"]
+        read_only_fields = ["id", "username", "email", "date_joined"]
 
 
-class ExportedInteractionSerializer(serializers.Serializer):
-    article_id = serializers.IntegerField()
-    article_title = serializers.CharField()
-    event = serializers.CharField()
-    value = serializers.FloatField(allow_null=True)
-    dwell_seconds = serializers.IntegerField(allow_null=True)
-    source = serializers.CharField()
-    created_at = serializers.DateTimeField()
+def _model_field(model, lookup: str):
+    *path, name = lookup.split("__")
+    for step in path:
+        model = model._meta.get_field(step).related_model
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    return field.target_field if field.is_relation else field
 
 
-class ExportedSearchSerializer(serializers.Serializer):
-    text = serializers.CharField()
-    results_count = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
+def _exported_row_serializer(name: str, entry) -> serializers.Serializer:
+    """The schema of one export section, from the registry entry's model fields."""
+    mapping = serializers.ModelSerializer.serializer_field_mapping
+    fields = {}
+    for alias, lookup in entry.fields.items():
+        field = _model_field(entry.model, lookup)
+        kind = next(cls for cls in type(field).__mro__ if cls in mapping)
+        fields[alias] = mapping[kind](allow_null=field.null or "__" in lookup)
+    return inline_serializer(f"Exported_{name}", fields, many=name != "account")
 
 
-class DataExportSerializer(serializers.Serializer):
-    """The shape of articles.selectors.user_data_export, for the schema."""
-
-    account = inline_serializer(
-        "ExportedAccount",
-        {
-            "username": serializers.CharField(),
-            "email": serializers.CharField(),
-            "date_joined": serializers.DateTimeField(),
-            "last_login": serializers.DateTimeField(allow_null=True),
-        },
-    )
-    interactions = ExportedInteractionSerializer(many=True)
-    searches = ExportedSearchSerializer(many=True)
+# The shape of articles.privacy.personal_data_export, for the schema: one section per
+# registered personal model, so the schema cannot drift from what is exported.
+DataExportSerializer = inline_serializer(
+    "DataExport",
+    {name: _exported_row_serializer(name, entry) for name, entry in PERSONAL_MODELS.items()},
+)
 
 
 class MeView(APIView):
@@ -110,14 +118,29 @@ class MeView(APIView):
         return Response(AccountSerializer(request.user).data)
 
     @extend_schema(
+        summary="Turn personalisation on or off",
+        request=AccountSerializer,
+        responses=AccountSerializer,
+    )
+    def patch(self, request):
+        serializer = AccountSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "personalised" in serializer.validated_data:
+            personalisation_set(
+                user=request.user, enabled=serializer.validated_data["personalised"]
+            )
+        return Response(AccountSerializer(request.user).data)
+
+    @extend_schema(
         summary="Delete your account",
-        description="Deletes the account and all its behaviour (interactions, searches, token).",
+        description="Deletes the account and everything stored about you (every section of the "
+        "export, and your cached lists, explanations and key phrases).",
         responses={204: None},
     )
     def delete(self, request):
         user = request.user
         logout(request)  # a browser session must not outlive its account
-        services.user_delete(user=user)
+        personal_data_delete(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,7 +155,7 @@ class MeExportView(APIView):
             as_attachment=True, filename=f"recsite-data-{request.user.username}.json"
         )
         return Response(
-            selectors.user_data_export(user=request.user),
+            personal_data_export(user=request.user),
             headers={"Content-Disposition": disposition},
         )
 
@@ -149,7 +172,7 @@ def check_database() -> str:
 
 
 def check_cache() -> str:
-    key = f"health:{uuid4().hex}"
+    key = HEALTH.key(probe=uuid4().hex)
     cache.set(key, "1", timeout=10)
     if cache.get(key) != "1":
         raise RuntimeError("the cache did not return what was stored in it")

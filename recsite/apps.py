@@ -9,7 +9,9 @@ class RecsiteConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_save
 
-        from . import authentication
+        from . import authentication, privacy
+
+        privacy.register_recsite()
 
         pre_save.connect(
             authentication.tokens_revoke_on_password_change,

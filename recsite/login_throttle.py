@@ -20,6 +20,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
+from .privacy import LOGIN_FAILURES
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,7 +33,7 @@ def _client_address(request) -> str:
 
 def _key(request, username: str) -> str:
     pair = f"{(username or '').casefold()}\n{_client_address(request)}"
-    return f"login-failures:{hashlib.sha256(pair.encode()).hexdigest()[:32]}"
+    return LOGIN_FAILURES.key(digest=hashlib.sha256(pair.encode()).hexdigest()[:32])
 
 
 def login_locked(*, request, username: str) -> bool:

@@ -22,6 +22,7 @@ urlpatterns = [
         name="explanation_feedback",
     ),
     path("me/export/", views.me_export, name="me_export"),
+    path("me/personalisation/", views.me_personalisation, name="me_personalisation"),
     path("me/delete/", views.me_delete, name="me_delete"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),

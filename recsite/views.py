@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from articles import selectors, services
+from articles import privacy, selectors, services
 from articles.models import Interaction
 from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
 from recommender.services.cards import explained_cards
 from recommender.services.content import similar_articles
 from recommender.services.impressions import impression_click
 from recommender.services.interests import reader_interests
+from recommender.services.personalisation import personalisation_enabled, personalisation_set
 
 from . import login_throttle
 from .forms import AccountDeleteForm, SignUpForm
@@ -191,14 +192,33 @@ def article_event(request, slug, event):
 def me(request):
     page = _page(request, selectors.reading_history(user=request.user))
     interests = reader_interests(user=request.user)
-    return render(request, "recsite/me.html", {"page": page, "interests": interests})
+    personalised = personalisation_enabled(user_id=request.user.pk)
+    return render(
+        request,
+        "recsite/me.html",
+        {"page": page, "interests": interests, "personalised": personalised},
+    )
+
+
+@require_POST
+@login_required
+def me_personalisation(request):
+    enabled = request.POST.get("personalised") == "on"
+    personalisation_set(user=request.user, enabled=enabled)
+    if enabled:
+        messages.success(request, "Personalisation is on: your lists follow what you read.")
+    else:
+        messages.success(
+            request, "Personalisation is off: you see trending and new articles, like everyone."
+        )
+    return redirect("me")
 
 
 @require_GET
 @login_required
 def me_export(request):
     response = JsonResponse(
-        selectors.user_data_export(user=request.user), json_dumps_params={"indent": 2}
+        privacy.personal_data_export(user=request.user), json_dumps_params={"indent": 2}
     )
     # Usernames may be any letters: RFC 6266 filename*= keeps a non-ASCII one intact.
     response["Content-Disposition"] = content_disposition_header(
@@ -214,7 +234,7 @@ def me_delete(request):
     if request.method == "POST" and form.is_valid():
         user = request.user
         logout(request)
-        services.user_delete(user=user)
+        privacy.personal_data_delete(user=user)
         messages.success(request, "Your account and everything we stored about you are deleted.")
         return redirect("home")
     return render(request, "recsite/me_delete.html", {"form": form})

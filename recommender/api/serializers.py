@@ -9,7 +9,7 @@ from articles.validation import ids_parse
 
 from ..models import ModelVersion
 from ..services import lists
-from ..services.serving import COLD_START, CONTENT, PERSONALIZED
+from ..services.serving import COLD_START, CONTENT, NON_PERSONAL, PERSONALIZED
 from .explanations import CachedExplanationField
 
 MAX_EXCLUDE = 500
@@ -81,13 +81,16 @@ class RecommendedItemSerializer(serializers.Serializer):
 
 class RecommendationsSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
-        source="model_version_id", allow_null=True, help_text="null for cold start."
+        source="model_version_id",
+        allow_null=True,
+        help_text="null when no model ranked the list (cold start, non-personal).",
     )
     strategy = serializers.ChoiceField(
-        choices=[PERSONALIZED, CONTENT, COLD_START],
+        choices=[PERSONALIZED, CONTENT, COLD_START, NON_PERSONAL],
         help_text="`personalized`: the MF model (new articles through their text); `content`: "
         "text similarity to what a reader with little history read and searched; `cold_start`: "
-        "trending and new articles.",
+        "trending and new articles; `non_personal`: trending and new articles for a reader who "
+        "turned personalisation off (PATCH /api/me/).",
     )
     results = RecommendedItemSerializer(source="items", many=True)
 

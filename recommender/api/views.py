@@ -36,7 +36,8 @@ class RecommendationsView(APIView):
         parameters=[RecommendationQuerySerializer],
         responses={200: RecommendationsSerializer},
         description="The signed-in reader's recommendations, best first. Readers without "
-        "history get trending and new articles (strategy `cold_start`).",
+        "history get trending and new articles (strategy `cold_start`), readers who turned "
+        "personalisation off the same, their behaviour unused (strategy `non_personal`).",
     )
     def get(self, request):
         # Rendered JSON pages are cached (recommender.services.pages); the browsable API's

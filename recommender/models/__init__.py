@@ -9,6 +9,7 @@ from .explanations import (
     RecommendationImpression,
 )
 from .outbox import OutboxMessage
+from .readers import PersonalisationSetting
 from .registry import ModelVersion
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "HiddenInterest",
     "ModelVersion",
     "OutboxMessage",
+    "PersonalisationSetting",
     "RecommendationImpression",
 ]

@@ -22,9 +22,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from .. import selectors
+from ..privacy import BOOSTS
 from . import lists
 
-BOOSTS_KEY = "rec:editorial_boosts"
+BOOSTS_KEY = BOOSTS.key()
 BOOSTS_TTL_SECONDS = 60
 # Normalised scores start here, so that a boost lifts even the list's last article.
 SCORE_FLOOR = 0.1

@@ -46,6 +46,7 @@ from recommender.ml.artifacts import (
 from recommender.ml.text import article_text, get_encoder, text_hash
 
 from ..models import ArticleEmbedding, ModelVersion
+from ..privacy import EMBEDDINGS_STAMP, LOCK, SEARCH
 from . import lists
 from .loading import artifact_directory
 from .locks import LockHeld, cache_lock
@@ -55,11 +56,11 @@ logger = logging.getLogger(__name__)
 
 ENCODER = ModelVersion.Kind.ENCODER
 DIM = 384
-STAMP_KEY = "rec:embeddings:stamp"
+STAMP_KEY = EMBEDDINGS_STAMP.key()
 # Other processes' local-memory caches miss the delete; the timeout bounds their staleness.
 STAMP_TTL_SECONDS = 60
 SEARCH_TTL_SECONDS = 30 * 24 * 60 * 60
-SNAPSHOT_LOCK_KEY = "rec:lock:embedding-snapshot"
+SNAPSHOT_LOCK_KEY = LOCK.key(name="embedding-snapshot")
 SNAPSHOT_LOCK_SECONDS = 10 * 60
 # Rows beyond the snapshot are re-read by every web process after each embed: past this many,
 # the single-article task folds them into a new snapshot instead.
@@ -188,7 +189,7 @@ def recent_search_texts(*, user_id: int, limit: int | None = None) -> list[str]:
 
 
 def _search_key(encoder_id: str, text: str) -> str:
-    return f"rec:search:{text_hash(encoder_id, text)}"
+    return SEARCH.key(digest=text_hash(encoder_id, text))
 
 
 def article_vectors(*, article_ids: list[int]) -> tuple[np.ndarray, np.ndarray]:

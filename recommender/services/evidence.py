@@ -234,6 +234,8 @@ def _co_reader_counts(user_id, targets, history, contributions) -> dict[int, dic
     rows = (
         Interaction.objects.filter(article_id__in=[*targets, *pool_ids], event__in=positive_events)
         .exclude(user_id=user_id)
+        # Readers who turned personalisation off lend their behaviour to no one.
+        .exclude(user__personalisation__enabled=False)
         .values_list("article_id", "user_id")
         .distinct()
     )

@@ -9,6 +9,7 @@ may change the reasons.
 from django.conf import settings
 from django.core.cache import cache
 
+from ..privacy import EXPLANATIONS
 from .outbox import cache_forget
 
 # Entries kept per reader: a few pages of a list, the oldest dropped first.
@@ -16,7 +17,7 @@ MAX_ENTRIES = 400
 
 
 def _key(version_id: int, user_id: int) -> str:
-    return f"rec:expl:{version_id}:{user_id}"
+    return EXPLANATIONS.key(version=version_id, user=user_id)
 
 
 def entry_key(article_id: int, score: float) -> str:

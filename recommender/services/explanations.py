@@ -19,9 +19,21 @@ from ..models import EditorialBoost, Explanation, ModelVersion
 from . import evidence, explanation_cache, lists, styles
 from .embeddings import embedding_index
 from .loading import loaded_model
-from .serving import CONTENT, PERSONALIZED, Recommendations, recommendations_for_user
+from .serving import (
+    CONTENT,
+    NON_PERSONAL,
+    PERSONALIZED,
+    Recommendations,
+    recommendations_for_user,
+)
 
 COLD_START_REUSE = timedelta(days=1)
+# What a non-personal list may say: nothing drawn from the reader's behaviour.
+NON_PERSONAL_STYLES = (
+    Explanation.Style.TRENDING,
+    Explanation.Style.NEW,
+    Explanation.Style.EDITORIAL,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ def explanations_for(
     stored = Explanation.objects.filter(
         user_id=user_id, article_id__in=article_ids, model_version_id=version_id
     ).order_by("article_id", "-created_at", "-id")
+    if result.strategy == NON_PERSONAL:
+        stored = stored.filter(style__in=NON_PERSONAL_STYLES)
     found: dict[int, Explanation] = {}
     for explanation in stored:
         if explanation.article_id not in found and _still_true(explanation, reader):
@@ -137,7 +151,9 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
 
 def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) -> dict:
     options: dict[int, dict] = {target: {} for target in targets}
-    sources = [evidence.topic_options(reader, targets), evidence.editorial_options(targets)]
+    sources = [evidence.editorial_options(targets)]
+    if result.strategy != NON_PERSONAL:
+        sources.append(evidence.topic_options(reader, targets))
     if result.strategy == PERSONALIZED:
         index = embedding_index()
         active = lists.active_version(kind=ModelVersion.Kind.MF)

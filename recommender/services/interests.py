@@ -16,7 +16,9 @@ from recommender.ml.phrases import candidate_phrases, select_phrases
 
 from .. import selectors
 from ..models import HiddenInterest, ModelVersion
+from ..privacy import PHRASES
 from . import evidence, lists
+from .personalisation import personalisation_enabled
 
 MAX_TOPICS = 8
 MAX_PHRASES = 6
@@ -38,16 +40,19 @@ class Interests:
 
 
 def reader_interests(*, user) -> Interests:
-    """The reader's strongest topics (by articles in their positive history), minus hidden."""
+    """The reader's strongest topics (by articles in their positive history), minus hidden;
+    nothing inferred while their personalisation is off."""
+    hidden = list(
+        HiddenInterest.objects.filter(user=user).select_related("topic").order_by("-created_at")
+    )
+    if not personalisation_enabled(user_id=user.pk):
+        return Interests(topics=[], phrases=[], hidden=hidden)
     reader = evidence.reader_read(user_id=user.pk)
     counts = Counter(slug for slugs in reader.topics_of.values() for slug in slugs)
     for slug in reader.hidden_topics:
         counts.pop(slug, None)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_TOPICS]
     topics = Topic.objects.in_bulk([slug for slug, _ in ranked], field_name="slug")
-    hidden = list(
-        HiddenInterest.objects.filter(user=user).select_related("topic").order_by("-created_at")
-    )
     hidden_phrases = {row.phrase for row in hidden if row.phrase}
     return Interests(
         topics=[TopicInterest(topics[slug], count) for slug, count in ranked if slug in topics],
@@ -59,7 +64,7 @@ def reader_interests(*, user) -> Interests:
 
 
 def _phrases_key(user_id: int) -> str:
-    return f"rec:phrases:{user_id}"
+    return PHRASES.key(user=user_id)
 
 
 def reader_phrases(*, user_id: int) -> list[str]:
@@ -76,6 +81,10 @@ def reader_phrases(*, user_id: int) -> list[str]:
     return phrases
 
 
+def reader_phrases_forget(*, user_id: int) -> None:
+    cache.delete(_phrases_key(user_id))
+
+
 def reader_phrases_mine(*, user_id: int) -> list[str]:
     """Mine and cache the reader's key phrases: candidate n-grams of their history's titles and
     their searches, embedded with the text encoder, the closest to their profile embedding (the
@@ -84,7 +93,7 @@ def reader_phrases_mine(*, user_id: int) -> list[str]:
     from .embeddings import embedding_index, encoder, recent_search_texts
 
     events = selectors.interaction_events_of(user_id=user_id)
-    index = embedding_index()
+    index = embedding_index() if personalisation_enabled(user_id=user_id) else None
     profile = (
         None if index is None else content_profile(index=index, user_id=user_id, events=events)
     )

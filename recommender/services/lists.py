@@ -28,6 +28,15 @@ from articles.models import Article
 from articles.selectors import articles_latest, articles_published, articles_trending
 
 from .. import selectors
+from ..privacy import (
+    ACTIVE,
+    ARTICLE,
+    COLD_START,
+    LIST,
+    PAGES,
+    PAGES_GENERATION,
+    TOPICS,
+)
 from .outbox import cache_forget
 
 # Activation and rollback delete this key at once; the timeout is a safety net for a cache that
@@ -35,9 +44,9 @@ from .outbox import cache_forget
 ACTIVE_VERSION_TTL_SECONDS = 60
 ARTICLE_TTL_SECONDS = 60 * 60
 TOPICS_TTL_SECONDS = 60 * 60
-TOPICS_KEY = "rec:topics"
+TOPICS_KEY = TOPICS.key()
 COLD_START_TTL_SECONDS = 5 * 60
-COLD_START_KEY = "rec:cold_start"
+COLD_START_KEY = COLD_START.key()
 
 
 class ActiveVersion(NamedTuple):
@@ -53,22 +62,22 @@ class ReaderList(NamedTuple):
 
 
 def _active_key(kind: str) -> str:
-    return f"rec:active:{kind}"
+    return ACTIVE.key(kind=kind)
 
 
 def _list_key(version_id: int, user_id: int) -> str:
-    return f"rec:list:{version_id}:{user_id}"
+    return LIST.key(version=version_id, user=user_id)
 
 
 def _pages_key(user_id: int) -> str:
-    return f"rec:pages:{user_id}"
+    return PAGES.key(user=user_id)
 
 
-PAGES_GENERATION_KEY = "rec:pages:generation"
+PAGES_GENERATION_KEY = PAGES_GENERATION.key()
 
 
 def _article_key(article_id: int) -> str:
-    return f"rec:article:{article_id}"
+    return ARTICLE.key(id=article_id)
 
 
 def active_version(*, kind: str) -> ActiveVersion | None:

@@ -28,14 +28,16 @@ from recommender.ml.lm.histories import leave_last_out
 from recommender.ml.lm.recommender import LMRecommender
 
 from ..models import ModelVersion
+from ..privacy import LOCK
 from .locks import LockHeld, cache_lock
+from .personalisation import opted_out_user_ids
 from .registry import model_version_activate_if_not_worse
 from .training import NotEnoughData, model_versions_prune
 
 logger = logging.getLogger(__name__)
 
 LM = ModelVersion.Kind.LM
-LM_LOCK_KEY = "rec:lock:retrain:lm"
+LM_LOCK_KEY = LOCK.key(name="retrain:lm")
 STAGES = ("load data", "train", "validate", "write artifacts")
 # Share of the progress bar each stage fills (training is most of the time).
 STAGE_SHARE = {"load data": 0.02, "train": 0.83, "validate": 0.13, "write artifacts": 0.02}
@@ -95,7 +97,12 @@ def _train(progress: Progress) -> ModelVersion:
     try:
         catalogue = published_titles()
         column = {article_id: index for index, (article_id, _) in enumerate(catalogue)}
-        orders = reading_orders(events=positive_events())
+        opted_out = opted_out_user_ids()
+        orders = {
+            reader: articles
+            for reader, articles in reading_orders(events=positive_events()).items()
+            if reader not in opted_out
+        }
         histories = [[column[a] for a in articles] for articles in orders.values()]
         train_histories, held_out = leave_last_out(histories)
         if not any(train_histories):

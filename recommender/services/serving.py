@@ -16,7 +16,10 @@ Strategies (the ``strategy`` of a response):
   articles the model knows, or no active model) ranked by the cosine between article embeddings
   and the mean embedding of what they read and searched;
 - "cold_start": readers nothing can place (no usable history, no model, no embeddings) get
-  trending then newest articles.
+  trending then newest articles;
+- "non_personal": readers who turned personalisation off (recommender.services.personalisation)
+  get trending then newest articles, their own behaviour unused (not even to drop what they
+  read).
 """
 
 from collections.abc import Iterable
@@ -32,10 +35,12 @@ from .embeddings import embedding_index
 from .history import positive_weights
 from .hybrid_serving import LoadedHybrid, hybrid_scores, serving_hybrid
 from .loading import LoadedModel, loaded_model
+from .personalisation import personalisation_enabled
 
 PERSONALIZED = "personalized"
 CONTENT = "content"
 COLD_START = "cold_start"
+NON_PERSONAL = "non_personal"
 MF = ModelVersion.Kind.MF
 # Candidates scored beyond the list length, to make up for unpublished ones dropped.
 CANDIDATE_MARGIN = 20
@@ -122,6 +127,11 @@ def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderL
 
 
 def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
+    if not personalisation_enabled(user_id=user_id):
+        ranked = _cold_start(set())
+        return interests.reader_list_without_hidden(
+            user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, ranked.items)
+        )
     events = selectors.interaction_events_of(user_id=user_id)
     loaded = loaded_model(version=version) if version is not None else None
     ranked = None

@@ -12,8 +12,9 @@ from django.db.models import Count
 from recommender.ml import bandit
 
 from ..models import Explanation, ExplanationFeedback
+from ..privacy import BANDIT
 
-COUNTS_KEY = "rec:bandit:counts"
+COUNTS_KEY = BANDIT.key()
 COUNTS_TTL_SECONDS = 5 * 60
 ALL_SEGMENTS = "all"
 

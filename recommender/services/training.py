@@ -29,6 +29,7 @@ from recommender.ml.splits import warm_split
 
 from .. import selectors
 from ..models import ModelVersion
+from ..privacy import LOCK
 from .embeddings import article_vectors
 from .hybrid_training import HYBRID, MFRun, model_version_train_hybrid
 from .loading import artifact_directory
@@ -37,7 +38,7 @@ from .registry import model_version_activate_if_not_worse
 
 logger = logging.getLogger(__name__)
 
-RETRAIN_LOCK_KEY = "rec:lock:retrain"
+RETRAIN_LOCK_KEY = LOCK.key(name="retrain")
 VALIDATION_TEST_FRACTION = 0.2
 STAGES = (
     "load data",

@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 
 from recommender.ml.events import EVENT_WEIGHTS_DEFAULT
+from recsite.observability import logging_config, sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -232,13 +233,22 @@ RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 RECSITE_TRENDING_DAYS = env.int("RECSITE_TRENDING_DAYS", default=7)
 RECSITE_INTERACTION_BATCH_LIMIT = 1000
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# --- errors and logs (issue 10) -------------------------------------------------------------
+# RECSITE_LOG_FORMAT=json: one JSON object per line (unhandled errors with the request path and
+# the traceback). SENTRY_DSN set: unhandled errors of requests and tasks also go to the tracker
+# (recsite.observability: no personal data is sent).
+LOGGING = logging_config(
+    log_format=env("RECSITE_LOG_FORMAT", default="plain"),
+    level=env("DJANGO_LOG_LEVEL", default="INFO"),
+)
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=None),
+        traces_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- recommender pipeline (issue 3: model registry, retraining, cached lists) ----------------
 # Hyper-parameters of the served MF model (recommender.ml.mf.ImplicitALS keyword arguments).
@@ -283,8 +293,13 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 AUTHENTICATION_BACKENDS = ["recsite.login_throttle.ThrottledModelBackend"]
 RECSITE_LOGIN_FAILURE_LIMIT = env.int("RECSITE_LOGIN_FAILURE_LIMIT", default=5)
 RECSITE_LOGIN_FAILURE_WINDOW_SECONDS = env.int("RECSITE_LOGIN_FAILURE_WINDOW_SECONDS", default=900)
-# Privacy: raw "view" events older than this many days are deleted by a daily periodic task.
+# Privacy (issue 10): raw events older than these many days are deleted by a daily periodic
+# task (articles.purge_expired_personal_data, walking articles.privacy): "view" interactions
+# (stronger signals such as reads and likes are the history readers expect to keep), searches,
+# and recommendation impressions (the dashboard's click-through rates look back far less).
 RECSITE_VIEW_RETENTION_DAYS = env.int("RECSITE_VIEW_RETENTION_DAYS", default=365)
+RECSITE_SEARCH_RETENTION_DAYS = env.int("RECSITE_SEARCH_RETENTION_DAYS", default=365)
+RECSITE_IMPRESSION_RETENTION_DAYS = env.int("RECSITE_IMPRESSION_RETENTION_DAYS", default=180)
 # A web request that dispatches a task must not hang on a dead broker: a publisher tries to
 # connect twice, at once, then gives up (recommender.receivers logs it; the periodic refresh
 # catches up). Workers' own connections keep Celery's patient retries.

@@ -57,6 +57,10 @@ def _interaction(world, role):
     return {"article": world.article.pk, "event": "like"}
 
 
+def _no_personalisation(world, role):
+    return {"personalised": False}
+
+
 # Model permissions (the Editors group's), not the staff flag.
 NEEDS_PERMISSION = (401, 403, 403, 200, 403)
 EXPECTED: dict[str, Expect] = {
@@ -79,6 +83,9 @@ EXPECTED: dict[str, Expect] = {
     "GET /api/interactions/": Expect((401, 200, 200, 200, 200), shows_a_private_data=True),
     "POST /api/interactions/": Expect((401, 201, 201, 201, 201), body=_interaction),
     "GET /api/me/": Expect((401, 200, 200, 200, 200), shows_a_private_data=True),
+    "PATCH /api/me/": Expect(
+        (401, 200, 200, 200, 200), body=_no_personalisation, shows_a_private_data=True
+    ),
     "DELETE /api/me/": Expect((401, 204, 204, 204, 204)),
     "GET /api/me/export/": Expect((401, 200, 200, 200, 200), shows_a_private_data=True),
     "GET /api/model-versions/": Expect(NEEDS_PERMISSION),

@@ -1,5 +1,5 @@
 """Privacy: deleting an account removes everything about the reader, including cached lists and
-their weight in the next model; raw view events expire after the retention period."""
+their weight in the next model; raw events expire after their retention periods."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from articles.models import Interaction, SearchQuery
-from articles.tasks import purge_old_views
+from articles.tasks import purge_expired_personal_data
 from recommender import selectors
 from recommender.models import Explanation, ExplanationFeedback, RecommendationImpression
 from recommender.services import lists
@@ -59,9 +59,11 @@ def test_the_next_retraining_no_longer_uses_a_deleted_reader(mf_version, cluster
     assert version.data_counts["users"] == users_before - 1
 
 
-def test_view_events_older_than_the_retention_are_purged(db, settings, reader):
-    # given
+def test_raw_events_older_than_their_retention_are_purged(db, settings, reader):
+    # given: views, searches and impressions on both sides of their retention periods
     settings.RECSITE_VIEW_RETENTION_DAYS = 30
+    settings.RECSITE_SEARCH_RETENTION_DAYS = 60
+    settings.RECSITE_IMPRESSION_RETENTION_DAYS = 10
     article = ArticleFactory()
     now = timezone.now()
     old_view = InteractionFactory(user=reader, article=article, event="view")
@@ -71,17 +73,28 @@ def test_view_events_older_than_the_retention_are_purged(db, settings, reader):
         created_at=now - timedelta(days=31)
     )
     Interaction.objects.filter(pk=recent_view.pk).update(created_at=now - timedelta(days=29))
+    SearchQueryFactory(user=reader, created_at=now - timedelta(days=61))
+    recent_search = SearchQueryFactory(user=reader, created_at=now - timedelta(days=59))
+    impression = {"user": reader, "article": article, "surface": "home", "position": 0}
+    RecommendationImpression.objects.create(**impression, created_at=now - timedelta(days=11))
+    recent_impression = RecommendationImpression.objects.create(
+        **impression, created_at=now - timedelta(days=9)
+    )
 
     # when
-    deleted = purge_old_views.delay().get()
+    deleted = purge_expired_personal_data.delay().get()
 
-    # then: only the raw view past its retention is gone; stronger signals stay
-    assert deleted == 1
+    # then: only the raw events past their retention are gone; stronger signals stay
+    assert deleted == {"interactions": 1, "searches": 1, "impressions": 1}
     assert set(Interaction.objects.values_list("pk", flat=True)) == {recent_view.pk, old_like.pk}
+    assert list(SearchQuery.objects.values_list("pk", flat=True)) == [recent_search.pk]
+    assert list(RecommendationImpression.objects.values_list("pk", flat=True)) == [
+        recent_impression.pk
+    ]
 
 
 def test_the_purge_runs_daily_from_a_schedule_editors_can_change(db):
     # then: django-celery-beat's table, which the admin edits
-    task = PeriodicTask.objects.get(task="articles.purge_old_views")
+    task = PeriodicTask.objects.get(task="articles.purge_expired_personal_data")
     assert task.enabled
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("30", "4", "*")

@@ -1,0 +1,22 @@
+"""A reader's own choices about how they are recommended to."""
+
+from django.conf import settings
+from django.db import models
+
+
+class PersonalisationSetting(models.Model):
+    """Whether ``user``'s lists are personal. Off: they get the non-personal (trending, then
+    newest) list, and their behaviour is used neither for their own recommendations nor to
+    train the model for others. No row means on (the default)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="personalisation",
+    )
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.user_id} personalisation {'on' if self.enabled else 'off'}"

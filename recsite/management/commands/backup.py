@@ -1,0 +1,25 @@
+"""``manage.py backup --output DIR``: the database and the retained models' artifacts, with a
+manifest (recsite.backups)."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from recsite.backups import backup
+
+
+class Command(BaseCommand):
+    help = "Back up the database and the artifacts of every retained model version into DIR."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", required=True, type=Path, help="directory to write")
+
+    def handle(self, *args, output: Path, **options):
+        manifest = backup(output=output)
+        rows = sum(manifest["counts"].values())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Backed up {rows} rows and {len(manifest['artifacts'])} model versions' "
+                f"artifacts to {output}."
+            )
+        )

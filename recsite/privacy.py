@@ -1,0 +1,46 @@
+"""What the project-level pieces (API tokens, the admin, rate limits) store about a person, in
+the registry of articles.privacy; registered from RecsiteConfig.ready()."""
+
+from django.conf import settings
+
+from articles.privacy import cache_family, personal_model
+
+
+def _throttle_keys(user) -> list[str]:
+    scopes = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    return [THROTTLE.key(scope=scope, ident=user.pk) for scope in scopes]
+
+
+# DRF's rate-limit history ("throttle_<scope>_<ident>", its own layout): the account's id when
+# signed in, else the client address.
+THROTTLE = cache_family("throttle_{scope}_{ident}", keys_of=_throttle_keys)
+LOGIN_FAILURES = cache_family(
+    "login-failures:{digest}",
+    reason="failed logins for a typed username from one address, under a digest of both: not "
+    "tied to an account (anyone can type any name) and gone after the failure window",
+)
+HEALTH = cache_family("health:{probe}", reason="a readiness probe's value, deleted at once")
+
+
+def register_recsite() -> None:
+    from django.contrib.admin.models import LogEntry
+    from rest_framework.authtoken.models import Token
+
+    personal_model(
+        model=Token,
+        export_as="api_tokens",
+        order_by=("created",),
+        # Never the key itself: an export file must not hand out a credential.
+        fields={"created": "created"},
+    )
+    personal_model(
+        model=LogEntry,
+        export_as="admin_actions",
+        order_by=("-action_time", "-pk"),
+        fields={
+            "action_time": "action_time",
+            "object": "object_repr",
+            "action_flag": "action_flag",
+            "change_message": "change_message",
+        },
+    )

@@ -1,0 +1,112 @@
+"""Privacy in a real Redis: after a reader used every feature and deleted their account, no key of
+theirs remains (scanned), and every key the features wrote belongs to a registered family of
+articles.privacy (so a new, unregistered key family fails here)."""
+
+import pytest
+import redis
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from articles.models import Interaction
+from articles.privacy import CACHE_FAMILIES, personal_cache_keys
+from recommender.models import Explanation
+from tests.factories import UserFactory
+from tests.recommender.conftest import (  # noqa: F401 (fixtures)
+    _encodings_reused,
+    text_clusters,
+    text_mf_version,
+)
+
+PREFIX = "privacy-scan"
+# A reader id no article, version or count of the test can have, so a key naming it is theirs.
+READER_ID = 7_654_321
+
+
+@pytest.fixture
+def private_cache(settings, redis_server):
+    """The default cache in a private, empty redis-server; its raw client for scanning."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": redis_server.url,
+            "KEY_PREFIX": PREFIX,
+        }
+    }
+    return redis.Redis.from_url(redis_server.url)
+
+
+def _stored_keys(client: redis.Redis) -> set[str]:
+    # django_redis stores "<prefix>:<version>:<key>".
+    return {raw.decode().split(":", 2)[2] for raw in client.scan_iter(f"{PREFIX}:*")}
+
+
+def _use_every_feature(reader, site, api, capture) -> None:
+    astronomy = text_mf_version_astronomy()
+    with capture(execute=True):
+        for article in astronomy[:4]:
+            response = api.post(
+                "/api/interactions/", {"article": article.pk, "event": "read"}, format="json"
+            )
+            assert response.status_code == 201, response.content
+    with capture(execute=True):
+        response = api.get("/api/recommendations/?n=10")
+        assert response.status_code == 200
+    explanation = Explanation.objects.filter(user=reader).first()
+    with capture(execute=True):
+        response = api.post(
+            f"/api/explanations/{explanation.pk}/feedback/",
+            {"vote": "down", "reason": "wrong_reason", "comment": "not my thing"},
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+    with capture(execute=True):
+        assert site.get("/search/", {"q": "dark matter galaxies"}).status_code == 200
+    with capture(execute=True):
+        assert site.get("/me/").status_code == 200  # queues the mining of key phrases
+    with capture(execute=True):
+        assert site.get("/me/").status_code == 200
+        assert api.get("/api/recommendations/?n=10").status_code == 200
+
+
+def text_mf_version_astronomy():
+    from articles.models import Article
+
+    return list(Article.objects.filter(topics__slug="astronomy").order_by("pk"))
+
+
+@pytest.mark.usefixtures("text_mf_version")
+def test_no_key_of_a_deleted_reader_remains_in_redis(
+    private_cache, django_capture_on_commit_callbacks
+):
+    # given: a reader who used every feature, through the API (token) and the site (session)
+    reader = UserFactory(id=READER_ID, username="scanned")
+    token = Token.objects.create(user=reader)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    site = APIClient()
+    site.force_login(reader)
+    _use_every_feature(reader, site, api, django_capture_on_commit_callbacks)
+    stored = _stored_keys(private_cache)
+    theirs = personal_cache_keys(user=reader)
+    present = [key for key in theirs if key in stored]
+
+    # then (registry completeness): every key written belongs to a registered family, and the
+    # reader has keys in every personal family (so this test exercised each of them)
+    unregistered = [
+        key for key in stored if not any(f.matches(key) for f in CACHE_FAMILIES.values())
+    ]
+    assert unregistered == []
+    personal = [family for family in CACHE_FAMILIES.values() if family.keys_of is not None]
+    assert [f.template for f in personal if not any(f.matches(key) for key in present)] == []
+    assert any(str(READER_ID) in key for key in stored)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete("/api/me/")
+
+    # then: none of the reader's key names exists, and no key mentions their id
+    assert response.status_code == 204
+    remaining = _stored_keys(private_cache)
+    assert [key for key in theirs if key in remaining] == []
+    assert [key for key in remaining if str(READER_ID) in key] == []
+    assert not Interaction.objects.filter(user_id=READER_ID).exists()
