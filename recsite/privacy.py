@@ -26,6 +26,8 @@ def register_recsite() -> None:
     from django.contrib.admin.models import LogEntry
     from rest_framework.authtoken.models import Token
 
+    from .models import IdempotencyKey
+
     personal_model(
         model=Token,
         export_as="api_tokens",
@@ -43,4 +45,12 @@ def register_recsite() -> None:
             "action_flag": "action_flag",
             "change_message": "change_message",
         },
+    )
+    # The responses of a reader's retried writes, kept a day (recsite.idempotency): the export
+    # says which keys exist and what they answered, not the bodies (the writes themselves are
+    # exported under their own names).
+    personal_model(
+        model=IdempotencyKey,
+        export_as="idempotency_keys",
+        fields={"key": "key", "status_code": "status_code", "created_at": "created_at"},
     )

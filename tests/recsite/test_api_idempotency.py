@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from articles.models import Article, Interaction
-from articles.services import user_delete
+from articles.privacy import personal_data_delete
 from recommender.models import Explanation, ExplanationFeedback
 from recsite import tasks
 from recsite.idempotency import services
@@ -341,7 +341,7 @@ def test_deleting_a_user_deletes_their_keys(client_for, reader, other_reader, ar
     client_for(reader).post("/api/interactions/", body, format="json", **HEADERS)
     client_for(other_reader).post("/api/interactions/", body, format="json", **HEADERS)
 
-    user_delete(user=reader)
+    personal_data_delete(user=reader)
 
     assert stored_keys() == [("bob", KEY, 201)]
 
