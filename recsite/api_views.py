@@ -9,18 +9,20 @@ import redis
 from django.contrib.auth import get_user_model, logout
 from django.core.cache import cache
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from articles import selectors, services
+from articles.api.throttles import LoginThrottle, WritesThrottle
 
+from . import login_throttle
 from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -33,14 +35,27 @@ logger = logging.getLogger(__name__)
     description="Send it back as `Authorization: Token <token>`. The same token is returned "
     "until the account is deleted.",
     request=AuthTokenSerializer,
-    responses=inline_serializer("Token", {"token": serializers.CharField()}),
+    responses={
+        200: inline_serializer("Token", {"token": serializers.CharField()}),
+        429: OpenApiResponse(
+            description="Too many attempts from your address, or failed logins for this "
+            "account: wait Retry-After seconds."
+        ),
+    },
     auth=[],
 )
 class TokenView(ObtainAuthToken):
     # The credentials are in the body; a browser session must not make this POST need CSRF.
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [LoginThrottle]
+
+    def post(self, request, *args, **kwargs):
+        # Checked before the password is hashed; the backend refuses the same back-off too.
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        wait = login_throttle.login_wait(request=request, username=str(username or ""))
+        if wait is not None:
+            raise Throttled(wait=wait, detail="Too many failed logins for this account.")
+        return super().post(request, *args, **kwargs)
 
 
 # --- me -------------------------------------------------------------------------------------
@@ -87,6 +102,7 @@ class DataExportSerializer(serializers.Serializer):
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [WritesThrottle]
 
     @extend_schema(summary="Your account", responses=AccountSerializer)
     def get(self, request):

@@ -14,10 +14,12 @@ from articles import selectors
 from articles.models import Interaction
 from recommender.services import feedback, interests
 
+from .site_throttles import rate_limited
 from .views import _safe_next, _wants_json
 
 
 @require_POST
+@rate_limited("writes")
 def explanation_feedback(request, pk: int):
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("home"))
@@ -54,6 +56,7 @@ def explanation_feedback(request, pk: int):
 
 @require_POST
 @login_required
+@rate_limited("writes")
 def interest_hide(request):
     slug = request.POST.get("topic", "")
     phrase = request.POST.get("phrase", "").strip()
@@ -74,6 +77,7 @@ def interest_hide(request):
 
 @require_POST
 @login_required
+@rate_limited("writes")
 def interest_restore(request, pk: int):
     if not interests.interest_restore(user=request.user, hidden_id=pk):
         raise Http404("No such removed interest.")

@@ -108,3 +108,18 @@ def wsgi_app_in_test_transaction(db, wsgi_app):
 def world(reader, other_reader, editor, mf_settings) -> World:
     """Reader A's private data, reader B, an editor, an article, a topic and a model version."""
     return world_build(reader=reader, other_reader=other_reader, editor=editor)
+
+
+@pytest.fixture
+def throttle_rates(monkeypatch):
+    """Set some throttle rates for one test: ``throttle_rates(search="2/minute")``. DRF binds
+    the rates when the throttle classes are created, so the shared class attribute is what to
+    change (every throttle of the project inherits it)."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def set_rates(**rates):
+        monkeypatch.setattr(
+            SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, **rates}
+        )
+
+    return set_rates
