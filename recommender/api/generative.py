@@ -127,6 +127,10 @@ class GenerativeRecommendView(APIView):
             RuntimeError,
         ) as error:
             logger.warning("Generative recommendation unanswered: %r", error)
+            if isinstance(error, ResultTimeout):
+                # get() registered the result with the backend (held, and subscribed to its
+                # channel, until an answer that may never come): stop waiting for it now.
+                result.backend.remove_pending_result(result)
             _unanswered_record()
             return _unavailable(NO_WORKER, retry=True)
         if payload["model_version"] is None:
