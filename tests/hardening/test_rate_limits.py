@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from articles.api.throttles import WritesThrottle
+from articles.api.throttles import WritesThrottle, client_ip
 from articles.models import Interaction, SearchQuery
 from tests.factories import ArticleFactory
 
@@ -186,3 +186,22 @@ def test_staff_writes_and_account_deletion_are_throttled(
     assert statuses == [400, 400]
     assert (refused.status_code, deletion.status_code) == (429, 429)
     assert User.objects.filter(pk=reader.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "client"),
+    [
+        (0, "192.0.2.1", "10.0.0.2"),  # no trusted proxy: the header is the client's own words
+        (1, "", "10.0.0.2"),  # a request that bypassed the proxy
+        (1, "192.0.2.1, 203.0.113.7", "203.0.113.7"),
+        (2, "192.0.2.1, 203.0.113.7, 10.0.0.1", "203.0.113.7"),
+        (2, "203.0.113.7", "203.0.113.7"),  # fewer entries than proxies: all written by them
+    ],
+)
+def test_client_ip_counts_trusted_proxies_from_the_right(settings, rf, proxies, forwarded, client):
+    # given
+    settings.RECSITE_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+
+    # then
+    assert client_ip(request) == client
