@@ -10,20 +10,22 @@ from django.contrib.auth import get_user_model, logout
 from django.core.cache import cache
 from django.db import connection
 from django.utils.http import content_disposition_header
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from articles.api.throttles import LoginThrottle, WritesThrottle
 from articles.privacy import PERSONAL_MODELS, personal_data_delete, personal_data_export
 from recommender.services.personalisation import personalisation_enabled, personalisation_set
 
+from . import login_throttle
 from .authentication import token_issue
 from .celery import app as celery_app
 from .privacy import HEALTH
@@ -41,18 +43,28 @@ logger = logging.getLogger(__name__)
     "one. Changing or resetting the account's password, deactivating or deleting the account "
     "revokes its token at once.",
     request=AuthTokenSerializer,
-    responses=inline_serializer("Token", {"token": serializers.CharField()}),
+    responses={
+        200: inline_serializer("Token", {"token": serializers.CharField()}),
+        429: OpenApiResponse(
+            description="Too many attempts from your address, or failed logins for this "
+            "account: wait Retry-After seconds."
+        ),
+    },
     auth=[],
 )
 class TokenView(ObtainAuthToken):
     # The credentials are in the body; a browser session must not make this POST need CSRF.
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [LoginThrottle]
     # ObtainAuthToken names DRF's plain parsers; the project's bounded JSON parser applies here too.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
+        # Checked before the password is hashed; the backend refuses the same back-off too.
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        wait = login_throttle.login_wait(request=request, username=str(username or ""))
+        if wait is not None:
+            raise Throttled(wait=wait, detail="Too many failed logins for this account.")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = token_issue(user=serializer.validated_data["user"])
@@ -112,6 +124,7 @@ DataExportSerializer = inline_serializer(
 
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [WritesThrottle]
 
     @extend_schema(summary="Your account", responses=AccountSerializer)
     def get(self, request):

@@ -15,10 +15,12 @@ from articles.models import Interaction
 from recommender.services import feedback, interests
 
 from .forms import InterestHideForm
+from .site_throttles import rate_limited
 from .views import _safe_next, _wants_json
 
 
 @require_POST
+@rate_limited("writes")
 def explanation_feedback(request, pk: int):
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("home"))
@@ -55,6 +57,7 @@ def explanation_feedback(request, pk: int):
 
 @require_POST
 @login_required
+@rate_limited("writes")
 def interest_hide(request):
     form = InterestHideForm(request.POST)
     if not form.is_valid():
@@ -76,6 +79,7 @@ def interest_hide(request):
 
 @require_POST
 @login_required
+@rate_limited("writes")
 def interest_restore(request, pk: int):
     if not interests.interest_restore(user=request.user, hidden_id=pk):
         raise Http404("No such removed interest.")

@@ -1,6 +1,8 @@
 """What the project-level pieces (API tokens, the admin, rate limits) store about a person, in
 the registry of articles.privacy; registered from RecsiteConfig.ready()."""
 
+import hashlib
+
 from django.conf import settings
 
 from articles.privacy import cache_family, personal_model
@@ -14,11 +16,30 @@ def _throttle_keys(user) -> list[str]:
 # DRF's rate-limit history ("throttle_<scope>_<ident>", its own layout): the account's id when
 # signed in, else the client address.
 THROTTLE = cache_family("throttle_{scope}_{ident}", keys_of=_throttle_keys)
-LOGIN_FAILURES = cache_family(
-    "login-failures:{digest}",
-    reason="failed logins for a typed username from one address, under a digest of both: not "
-    "tied to an account (anyone can type any name) and gone after the failure window",
-)
+
+
+def login_account_digest(username: str | None) -> str:
+    """Typed usernames are personal data: the login defence's keys hold only this digest of one
+    (case-folded, as the account's own name is matched)."""
+    return hashlib.sha256((username or "").casefold().encode()).hexdigest()[:32]
+
+
+def _login_family(template: str):
+    """A family of the login defence, keyed by the digest of the typed username: an account's
+    own keys are those of its username."""
+
+    def keys_of(user) -> list[str]:
+        return [family.key(digest=login_account_digest(user.get_username()))]
+
+    family = cache_family(template, keys_of=keys_of)
+    return family
+
+
+# The login defence (recsite.login_throttle), per typed username: failures in the window, the
+# back-off deadline, and the digests of the addresses the account logged in from.
+LOGIN_FAILURES = _login_family("login-failures:{digest}")
+LOGIN_BACKOFF = _login_family("login-backoff:{digest}")
+LOGIN_KNOWN = _login_family("login-known:{digest}")
 HEALTH = cache_family("health:{probe}", reason="a readiness probe's value, deleted at once")
 
 

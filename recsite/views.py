@@ -1,7 +1,6 @@
 """The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
 through articles.services, and every form works without JavaScript."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -11,10 +10,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles import privacy, selectors, services
+from articles.api.throttles import throttle_wait
 from articles.models import Interaction
 from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
 from recommender.services.cards import explained_cards
@@ -23,8 +24,8 @@ from recommender.services.impressions import impression_click
 from recommender.services.interests import reader_interests
 from recommender.services.personalisation import personalisation_enabled, personalisation_set
 
-from . import login_throttle
 from .forms import AccountDeleteForm, SignUpForm
+from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 PAGE_SIZE = 20
 HOME_TRENDING = 5
@@ -32,7 +33,6 @@ HOME_LATEST = 10
 HOME_FOR_YOU = 6
 MORE_IN_TOPIC = 5
 MORE_LIKE_THIS = 5
-LOGIN_LOCKED_MESSAGE = "Too many failed logins. Please wait a while before trying again."
 
 # The buttons a reader has on an article page: event -> (label, pressed label, feedback).
 ARTICLE_BUTTONS = {
@@ -64,7 +64,12 @@ def _safe_next(request, default: str) -> str:
 def home(request):
     for_you = for_you_cards = None
     if request.user.is_authenticated:
-        for_you, for_you_cards = explained_cards(user=request.user, n=HOME_FOR_YOU)
+        # Beyond the "views" rate the feed is still shown; only its impressions are not stored.
+        for_you, for_you_cards = explained_cards(
+            user=request.user,
+            n=HOME_FOR_YOU,
+            record_impressions=throttle_wait(request, "views") is None,
+        )
     return render(
         request,
         "recsite/home.html",
@@ -111,6 +116,9 @@ def search(request):
         messages.warning(request, STRIPPED_MESSAGE)
     page = None
     if text:
+        wait = throttle_wait(request, "search")
+        if wait is not None:
+            return too_many_requests(request, message=TOO_FAST_MESSAGES["search"], wait=wait)
         results = selectors.articles_search(text=text)
         page = _page(request, results)
         # Searches are behaviour (DESIGN §3). Turning to page 2 of the same results is not a new
@@ -123,8 +131,14 @@ def search(request):
 @require_GET
 def article_detail(request, slug):
     article = selectors.article_get_for_reader(user=request.user, slug=slug)
-    # Editors may preview drafts; only reading a published article is reader behaviour.
-    if request.user.is_authenticated and article.is_published:
+    # Editors may preview drafts; only reading a published article is reader behaviour. Beyond
+    # the "views" rate a reader still gets the article (many tabs at once are no abuse); only
+    # the view and the card's click are not recorded.
+    if (
+        request.user.is_authenticated
+        and article.is_published
+        and throttle_wait(request, "views") is None
+    ):
         services.interaction_record(
             user=request.user,
             article=article,
@@ -164,6 +178,7 @@ def _wants_json(request) -> bool:
 
 
 @require_POST
+@rate_limited("writes")
 def article_event(request, slug, event):
     if event not in ARTICLE_BUTTONS:
         raise Http404("No such action.")
@@ -229,6 +244,7 @@ def me_export(request):
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@rate_limited("auth")  # the form checks the password
 def me_delete(request):
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -241,6 +257,7 @@ def me_delete(request):
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("auth")  # hashes a password
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
@@ -258,20 +275,9 @@ def signup(request):
     return render(request, "registration/signup.html", context)
 
 
+@method_decorator(login_guard, name="dispatch")
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
-
-    def form_invalid(self, form):
-        # The backend already refuses a locked (username, address) pair; say so, with a 429.
-        username = form.data.get("username", "")
-        locked = login_throttle.login_locked(request=self.request, username=username)
-        if locked:
-            form.add_error(None, LOGIN_LOCKED_MESSAGE)
-        response = super().form_invalid(form)
-        if locked:
-            response.status_code = 429
-            response["Retry-After"] = str(settings.RECSITE_LOGIN_FAILURE_WINDOW_SECONDS)
-        return response
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -24,7 +24,7 @@ from .serializers import (
     InteractionSerializer,
     TopicListSerializer,
 )
-from .throttles import WritesThrottle
+from .throttles import SearchThrottle, WritesThrottle
 
 
 @extend_schema_view(
@@ -57,7 +57,7 @@ class ArticleViewSet(viewsets.ModelViewSet):
     pagination_class = Pagination
     # Reading is public; add/change/delete need the Editors group's model permissions.
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
-    throttle_classes = [WritesThrottle]
+    throttle_classes = [WritesThrottle, SearchThrottle]
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):

@@ -3,13 +3,19 @@
 The view only dispatches ``recommender.lm_recommend`` to the ``inference`` queue and waits for
 its result a bounded time (the LM and torch live in the worker, never in the web process). A
 missing answer -- no worker, a dead broker or result backend -- is a 503 with ``Retry-After``,
-never a hanging request; in the embedded default the task runs in-process.
+never a hanging request; in the embedded default the task runs in-process. After a missing
+answer the endpoint answers 503 at once, without dispatching, until its Retry-After has passed
+(a short circuit): a dead inference worker costs one web worker one short deadline, not every
+request its deadline.
 """
 
 import logging
+import math
+import time
 
 from celery.exceptions import TimeoutError as ResultTimeout
 from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import RedisError
@@ -17,6 +23,8 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from articles.api.throttles import RecommendThrottle
 
 from .. import tasks
 from ..models import ModelVersion
@@ -27,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 NO_MODEL = "no language model trained yet"
 NO_WORKER = "No inference worker answered in time; try again later."
+# Holds the time until which requests are answered 503 at once (shared by all web processes).
+UNANSWERED_UNTIL_KEY = "lm-recommend:unanswered-until"
 
 
 class GenerativeRequestSerializer(serializers.Serializer):
@@ -52,15 +62,27 @@ class GeneratedSerializer(serializers.Serializer):
     results = GeneratedItemSerializer(many=True)
 
 
-def _unavailable(detail: str, *, retry: bool) -> Response:
+def _unavailable(detail: str, *, retry: bool, retry_after: int | None = None) -> Response:
     response = Response({"detail": detail}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
     if retry:
-        response["Retry-After"] = str(settings.RECSITE_LM_RETRY_AFTER_SECONDS)
+        response["Retry-After"] = str(retry_after or settings.RECSITE_LM_RETRY_AFTER_SECONDS)
     return response
+
+
+def _unanswered_for() -> int | None:
+    """Whole seconds the short circuit still holds, or None when requests may be dispatched."""
+    remaining = (cache.get(UNANSWERED_UNTIL_KEY) or 0) - time.time()
+    return math.ceil(remaining) if remaining > 0 else None
+
+
+def _unanswered_record() -> None:
+    pause = settings.RECSITE_LM_RETRY_AFTER_SECONDS
+    cache.set(UNANSWERED_UNTIL_KEY, time.time() + pause, timeout=pause + 1)
 
 
 class GenerativeRecommendView(APIView):
     permission_classes = [IsAuthenticated]
+    throttle_classes = [RecommendThrottle]
 
     @extend_schema(
         operation_id="recommend_generate",
@@ -69,18 +91,23 @@ class GenerativeRecommendView(APIView):
             200: GeneratedSerializer,
             # Field messages, e.g. {"top_n": [...]}: not a {"detail"} body (found by the fuzzer).
             400: OpenApiResponse(description="Bad user_input or top_n, with field messages."),
+            429: DetailSerializer,
             503: DetailSerializer,
         },
         description="Articles the language model generates after your free text or, without "
         "it, after your reading history: real, published articles you have not read, best "
-        "first. 503 (with Retry-After) when no inference worker answers in time, or when no "
-        "language model has been trained yet.",
+        "first. 503 (with Retry-After) when no inference worker answers in time (then at once "
+        "until Retry-After has passed), or when no language model has been trained yet. 429 "
+        "(with Retry-After) beyond your rate of requests.",
     )
     def post(self, request):
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if lists.active_version(kind=ModelVersion.Kind.LM) is None:
             return _unavailable(NO_MODEL, retry=False)
+        unanswered_for = _unanswered_for()
+        if unanswered_for is not None:
+            return _unavailable(NO_WORKER, retry=True, retry_after=unanswered_for)
         timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
         try:
             # expires: a worker that comes back later drops the request instead of answering
@@ -100,6 +127,11 @@ class GenerativeRecommendView(APIView):
             RuntimeError,
         ) as error:
             logger.warning("Generative recommendation unanswered: %r", error)
+            if isinstance(error, ResultTimeout):
+                # get() registered the result with the backend (held, and subscribed to its
+                # channel, until an answer that may never come): stop waiting for it now.
+                result.backend.remove_pending_result(result)
+            _unanswered_record()
             return _unavailable(NO_WORKER, retry=True)
         if payload["model_version"] is None:
             return _unavailable(NO_MODEL, retry=False)

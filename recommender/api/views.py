@@ -9,6 +9,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from articles.api.throttles import WritesThrottle
+
 from .. import selectors, tasks
 from ..services.explanations import recommendations_with_explanations
 from ..services.outbox import task_enqueue
@@ -68,6 +70,7 @@ class ModelVersionViewSet(
 
     permission_classes = [ModelVersionPermissions]
     serializer_class = ModelVersionSerializer
+    throttle_classes = [WritesThrottle]
 
     def get_queryset(self):
         return selectors.model_versions()

@@ -7,17 +7,23 @@ from . import feedback, impressions
 from .explanations import ExplainedRecommendations, recommendations_with_explanations
 
 
-def explained_cards(*, user, n: int) -> tuple[ExplainedRecommendations, list[dict]]:
+def explained_cards(
+    *, user, n: int, record_impressions: bool = True
+) -> tuple[ExplainedRecommendations, list[dict]]:
+    """``record_impressions=False`` (a reader over the rate of recorded page loads) shows the
+    same cards without storing them; their links then count no click."""
     result = recommendations_with_explanations(user=user, n=n)
-    shown = impressions.impressions_record(
-        user_id=user.pk,
-        surface=RecommendationImpression.Surface.HOME,
-        model_version_id=result.model_version_id,
-        items=[
-            (item.article["id"], item.explanation["id"] if item.explanation else None)
-            for item in result.items
-        ],
-    )
+    shown = [None] * len(result.items)
+    if record_impressions:
+        shown = impressions.impressions_record(
+            user_id=user.pk,
+            surface=RecommendationImpression.Surface.HOME,
+            model_version_id=result.model_version_id,
+            items=[
+                (item.article["id"], item.explanation["id"] if item.explanation else None)
+                for item in result.items
+            ],
+        )
     votes = feedback.feedback_of(
         user=user,
         explanation_ids=[item.explanation["id"] for item in result.items if item.explanation],
@@ -29,7 +35,7 @@ def explained_cards(*, user, n: int) -> tuple[ExplainedRecommendations, list[dic
             {
                 "article": item.article,
                 "explanation": item.explanation,
-                "impression": impression.pk,
+                "impression": None if impression is None else impression.pk,
                 "vote": None if given is None else ("up" if given.vote > 0 else "down"),
                 "reason": "" if given is None else given.reason,
                 "message": ""

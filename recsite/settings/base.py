@@ -153,12 +153,24 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     # Documented error statuses (recsite.api_schema) plus the Idempotency-Key header.
     "DEFAULT_SCHEMA_CLASS": "recsite.idempotency.schema.AutoSchema",
-    # Write throttles use the default cache, so they are shared across processes through Redis
-    # whenever REDIS_URL is set.
+    # Throttles use the default cache, so they are shared across processes through Redis
+    # whenever REDIS_URL is set. Per signed-in user, else per client address (see
+    # RECSITE_TRUSTED_PROXIES); "auth" is always per address. Defaults leave room for a busy
+    # reader and stop a script.
     "DEFAULT_THROTTLE_RATES": {
         "writes": env("RECSITE_WRITE_THROTTLE", default="600/minute"),
+        # password checks (site, admin and token logins, sign-ups) from one address
         "auth": env("RECSITE_AUTH_THROTTLE", default="20/minute"),
+        # searches on the site and the API (?q=): each is a full-text query and a stored row
+        "search": env("RECSITE_SEARCH_THROTTLE", default="30/minute"),
+        # POST /api/recommend/: each one occupies the inference worker
+        "recommend": env("RECSITE_RECOMMEND_THROTTLE", default="10/minute"),
+        # behaviour recorded by page loads (article views, recommended cards shown); beyond it
+        # the page is still served, only not recorded
+        "views": env("RECSITE_VIEW_THROTTLE", default="120/minute"),
     },
+    # Same number as RECSITE_TRUSTED_PROXIES, for any DRF throttle that uses DRF's own get_ident.
+    "NUM_PROXIES": env.int("RECSITE_TRUSTED_PROXIES", default=0),
     "EXCEPTION_HANDLER": "recsite.api_errors.exception_handler",
     # Batch errors keyed by item index ({"3": {"article": [...]}}), not a list padded with {}.
     "LIST_SERIALIZER_ERRORS_AS_DICT": True,
@@ -288,11 +300,22 @@ RECSITE_REFRESH_BATCH_SIZE = 500
 # what it writes cannot be read back.
 DJANGO_REDIS_IGNORE_EXCEPTIONS = True
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-# Password guessing: after this many failed logins for one username from one address within the
-# window, that pair is refused (site, admin and token endpoint alike; counted in the cache).
+# --- trusted proxies and login defence (issue 10, security) ------------------------------------
+# How many reverse proxies (TLS terminator, load balancer) stand in front of the web processes:
+# the client address is taken from X-Forwarded-For that many hops from the right, else it is
+# REMOTE_ADDR. 0 (the default) when clients connect directly; 1 behind one proxy that appends to
+# X-Forwarded-For (docker-compose's). Too high a number lets clients pick their own address.
+RECSITE_TRUSTED_PROXIES = REST_FRAMEWORK["NUM_PROXIES"]
+# Password guessing (site, admin and token endpoint alike; counted in the cache): every address
+# has the "auth" rate above; and after this many failed logins for one account within the
+# window, that account's logins wait 1 s, 2 s, 4 s ... up to RECSITE_LOGIN_BACKOFF_MAX_SECONDS
+# after each further failure (429 + Retry-After), except from an address that has logged in to
+# that account before (for RECSITE_LOGIN_KNOWN_ADDRESS_DAYS).
 AUTHENTICATION_BACKENDS = ["recsite.login_throttle.ThrottledModelBackend"]
 RECSITE_LOGIN_FAILURE_LIMIT = env.int("RECSITE_LOGIN_FAILURE_LIMIT", default=5)
 RECSITE_LOGIN_FAILURE_WINDOW_SECONDS = env.int("RECSITE_LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+RECSITE_LOGIN_BACKOFF_MAX_SECONDS = env.int("RECSITE_LOGIN_BACKOFF_MAX_SECONDS", default=60)
+RECSITE_LOGIN_KNOWN_ADDRESS_DAYS = env.int("RECSITE_LOGIN_KNOWN_ADDRESS_DAYS", default=30)
 # Privacy (issue 10): raw events older than these many days are deleted by a daily periodic
 # task (articles.purge_expired_personal_data, walking articles.privacy): "view" interactions
 # (stronger signals such as reads and likes are the history readers expect to keep), searches,
@@ -353,9 +376,11 @@ RECSITE_LM_VALIDATION_USERS = env.int("RECSITE_LM_VALIDATION_USERS", default=200
 RECSITE_LM_NUM_BEAMS = env.int("RECSITE_LM_NUM_BEAMS", default=5)
 # Torch threads per generation in the inference worker (0: torch's default).
 RECSITE_LM_THREADS = env.int("RECSITE_LM_THREADS", default=1) or None
-# How long POST /api/recommend/ waits for the inference worker, and the Retry-After it sends
-# with 503 when none answered in time.
-RECSITE_LM_TIMEOUT_SECONDS = env.float("RECSITE_LM_TIMEOUT_SECONDS", default=10.0)
+# How long POST /api/recommend/ waits for the inference worker (a generation takes well under a
+# second), and the Retry-After it sends with 503 when none answered in time. After such a
+# timeout the endpoint answers 503 at once for RECSITE_LM_RETRY_AFTER_SECONDS, so that a dead
+# inference worker cannot hold web workers (issue 10).
+RECSITE_LM_TIMEOUT_SECONDS = env.float("RECSITE_LM_TIMEOUT_SECONDS", default=2.0)
 RECSITE_LM_RETRY_AFTER_SECONDS = env.int("RECSITE_LM_RETRY_AFTER_SECONDS", default=30)
 CELERY_TASK_ROUTES["recommender.train_lm"] = {"queue": "ml"}
 # POST /api/recommend/ waits on the Redis result backend: when Redis is down, give up after about

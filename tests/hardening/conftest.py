@@ -212,3 +212,18 @@ def start_worker(postgres_only, redis_only, settings, tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def throttle_rates(monkeypatch):
+    """Set some throttle rates for one test: ``throttle_rates(search="2/minute")``. DRF binds
+    the rates when the throttle classes are created, so the shared class attribute is what to
+    change (every throttle of the project inherits it)."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def set_rates(**rates):
+        monkeypatch.setattr(
+            SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, **rates}
+        )
+
+    return set_rates

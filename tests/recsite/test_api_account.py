@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
+from articles.api.throttles import LoginThrottle
 from articles.models import Interaction, SearchQuery
 from tests.factories import TEST_PASSWORD, ArticleFactory, InteractionFactory, SearchQueryFactory
 
@@ -57,7 +57,7 @@ def test_bad_credentials_are_400_with_field_messages(payload, errors, reader, ap
 
 
 def test_token_endpoint_is_throttled_with_retry_after(reader, api_client, monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "1/minute"})
+    monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"auth": "1/minute"})
     api_client.post(TOKEN_URL, {"username": "alice", "password": "wrong"}, format="json")
 
     response = api_client.post(

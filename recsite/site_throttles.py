@@ -1,0 +1,61 @@
+"""Rate limits of the reader site's (non-DRF) views, on the API's throttles
+(articles.api.throttles.throttle_wait), answered with a 429 page that says why and when to
+come back. Views that record behaviour as a side effect of a page load do not answer 429: they
+serve the page and skip the recording (see recsite.views)."""
+
+from functools import wraps
+
+from django.shortcuts import render
+
+from articles.api.throttles import throttle_wait
+
+from . import login_throttle
+
+TOO_FAST_MESSAGES = {
+    "writes": "You are doing that too often. Your last action was not saved.",
+    "search": "You are searching faster than we can answer.",
+    "auth": "Too many login attempts from your network.",
+}
+LOGIN_LOCKED_MESSAGE = "Too many failed logins for this account. Please wait before trying again."
+
+
+def too_many_requests(request, *, message: str, wait: int):
+    response = render(
+        request, "recsite/too_many_requests.html", {"message": message, "wait": wait}, status=429
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def rate_limited(scope: str):
+    """Refuse the view's POSTs beyond the rate of ``scope`` (GETs are not counted)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method == "POST":
+                wait = throttle_wait(request, scope)
+                if wait is not None:
+                    return too_many_requests(request, message=TOO_FAST_MESSAGES[scope], wait=wait)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def login_guard(view):
+    """A login view's POSTs: the per-address rate, then the account's back-off, both checked
+    before any password is hashed."""
+
+    @wraps(view)
+    @rate_limited("auth")
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST":
+            username = request.POST.get("username", "")
+            wait = login_throttle.login_wait(request=request, username=username)
+            if wait is not None:
+                return too_many_requests(request, message=LOGIN_LOCKED_MESSAGE, wait=wait)
+        return view(request, *args, **kwargs)
+
+    return wrapped
