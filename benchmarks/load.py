@@ -9,12 +9,20 @@ sometimes vote on its explanation (``POST /api/explanations/{id}/feedback/``), w
 think time after each request. Votes are sent only if the OpenAPI schema has that operation, and
 only with reasons that record no interaction (so interactions can be counted exactly).
 
-Bars: no error (every response the expected status, no connection error); every acknowledged
-write is in the database afterwards, exactly: per reader, the interactions created after the
-start equal the 201 responses, and each acknowledged vote is stored with its last value; the
-Celery queues (messages waiting + delivered but unacknowledged) are empty within 60 s after the
-load stopped. p50/p99 latency per endpoint is reported, as seen by the clients and as spent in
-the gunicorn workers.
+Each reader comes from its own client address, through the trusted-proxy header
+(``X-Forwarded-For`` with ``RECSITE_TRUSTED_PROXIES=1``, as behind the recommended TLS proxy), and
+every write carries a fresh ``Idempotency-Key``; 10 % of the writes are sent a second time with
+the same key and body, as a client retrying after a lost answer, and must be replayed (same
+status and body, ``Idempotent-Replayed: true``) without writing anything. Throttles keep their
+defaults; a 429 is not an error but is counted and reported on its own (its write is not
+acknowledged, so it must not be stored either).
+
+Bars: no error (every response the expected status or 429, no connection error); every retry
+replayed; every acknowledged write is in the database afterwards, exactly (0 duplicates, 0 lost):
+per reader, the interactions created after the start equal the 201 responses, and each
+acknowledged vote is stored with its last value; the Celery queues (messages waiting + delivered
+but unacknowledged) are empty within 60 s after the load stopped. p50/p99 latency per endpoint is
+reported, as seen by the clients and as spent in the gunicorn workers.
 
     .venv/bin/python benchmarks/load.py [--readers 50] [--duration 60] [--think-ms 1000]
 
@@ -31,6 +39,7 @@ import re
 import sys
 import threading
 import time
+import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -44,6 +53,8 @@ EVENTS = (("view", 4), ("read", 3), ("like", 1), ("bookmark", 1), ("dislike", 1)
 # Votes whose reason records no interaction (not_relevant and already_read would).
 VOTES = ({"vote": "up", "reason": "helpful"}, {"vote": "down", "reason": "wrong_reason"})
 VOTE_SHARE = 0.3
+# Share of the writes sent again with the same Idempotency-Key, as a client retrying.
+RETRY_SHARE = 0.1
 DRAIN_BAR_SECONDS = 60
 DRAIN_WATCH_SECONDS = 180
 ENDPOINT_OF = (
@@ -65,19 +76,29 @@ class Reader(threading.Thread):
         self.think_s = think_s
         self.votes_enabled = votes
         self.random = random.Random(number)
-        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        self.headers = {
+            "Authorization": f"Token {token}",
+            "Content-Type": "application/json",
+            # A documentation address (RFC 5737) per reader: only a header value, never dialled.
+            "X-Forwarded-For": f"198.51.{100 + number // 250}.{1 + number % 250}",
+        }
         self.connection = http.client.HTTPConnection(_server.HOST, port, timeout=30)
         self.latencies = defaultdict(list)  # endpoint -> milliseconds
         self.errors: list[str] = []
         self.interaction_ids: list[int] = []
         self.votes: dict[int, str] = {}  # explanation id -> last acknowledged vote
         self.votes_created = 0
+        self.throttled = Counter()  # endpoint -> 429 answers
+        self.retries = 0
+        self.retries_replayed = 0
 
-    def request(self, endpoint, method, path, body=None, expected=(200,)):
+    def request(self, endpoint, method, path, body=None, expected=(200,), headers=None):
         payload = json.dumps(body).encode() if body is not None else None
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=payload, headers=self.headers)
+            self.connection.request(
+                method, path, body=payload, headers={**self.headers, **(headers or {})}
+            )
             response = self.connection.getresponse()
             data = response.read()
             status = response.status
@@ -86,10 +107,33 @@ class Reader(threading.Thread):
             self.errors.append(f"{endpoint}: {error!r}")
             return None, None
         self.latencies[endpoint].append((time.perf_counter() - started) * 1000)
+        self.last_replayed = response.getheader("Idempotent-Replayed") == "true"
+        self.last_data = data
+        if status == 429:
+            self.throttled[endpoint] += 1
+            return status, None
         if status not in expected:
             self.errors.append(f"{endpoint}: HTTP {status} {data[:200]!r}")
             return status, None
         return status, json.loads(data) if data else None
+
+    def write(self, endpoint, path, body, expected):
+        """POST with a fresh Idempotency-Key; now and then the same request again, which must be
+        answered with the first response, replayed."""
+        key = {"Idempotency-Key": str(uuid.uuid4())}
+        status, stored = self.request(endpoint, "POST", path, body, expected, headers=key)
+        if stored is None or self.random.random() >= RETRY_SHARE:
+            return status, stored
+        first = self.last_data
+        again, _ = self.request(endpoint, "POST", path, body, expected, headers=key)
+        if again == 429:  # throttled before the key was looked at: counted as a 429 only
+            return status, stored
+        self.retries += 1
+        if again == status and self.last_replayed and self.last_data == first:
+            self.retries_replayed += 1
+        else:
+            self.errors.append(f"{endpoint}: retry not replayed (HTTP {again})")
+        return status, stored
 
     def think(self) -> bool:
         time.sleep(self.random.uniform(0.5, 1.5) * self.think_s)
@@ -109,9 +153,8 @@ class Reader(threading.Thread):
                 if not self.think():
                     break
                 event = self.random.choices(*zip(*EVENTS, strict=True))[0]
-                _, created = self.request(
+                _, created = self.write(
                     "POST /api/interactions/",
-                    "POST",
                     "/api/interactions/",
                     {"article": article_id, "event": event},
                     expected=(201,),
@@ -129,9 +172,8 @@ class Reader(threading.Thread):
 
     def vote(self, explanation_id: int):
         body = self.random.choice(VOTES)
-        status, stored = self.request(
+        status, stored = self.write(
             "POST " + FEEDBACK_PATH,
-            "POST",
             FEEDBACK_PATH.format(id=explanation_id),
             body,
             expected=(200, 201),
@@ -252,6 +294,8 @@ def main() -> int:
 
     machine = _server.machine()
     env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
+    # Behind one proxy, as deployed: each reader's address arrives in X-Forwarded-For.
+    env["RECSITE_TRUSTED_PROXIES"] = "1"
     _server.database_create(args.database)
     _server.setup_django(env)
     data = _server.deployment_prepare(env)
@@ -340,8 +384,12 @@ def main() -> int:
         if client_ms[endpoint]
     }
     requests = sum(len(values) for values in client_ms.values())
+    throttled = sum((reader.throttled for reader in readers), Counter())
+    retries = sum(reader.retries for reader in readers)
+    replayed = sum(reader.retries_replayed for reader in readers)
     bars = {
         "no_errors": not errors and logged_errors == 0,
+        "retries_replayed": replayed == retries,
         "writes_exact": writes["exact"],
         "queue_drained_60s": drain_seconds is not None and drain_seconds <= DRAIN_BAR_SECONDS,
     }
@@ -369,6 +417,10 @@ def main() -> int:
         f"Celery backlog: max {max(backlog_during, default=0)} during the load, "
         f"{backlog_at_stop} when it stopped, empty after {drained_text}"
     )
+    print(
+        f"retries with the same Idempotency-Key: {retries}, replayed {replayed}; "
+        f"429 answers: {dict(throttled) or 0}"
+    )
     print(f"errors: {len(errors)} client-side, {logged_errors} 5xx logged")
     for error in errors[:10]:
         print(f"  {error}")
@@ -387,12 +439,17 @@ def main() -> int:
             "celery": "one worker, -Q default,ml,inference -c 1",
             "votes": votes,
             "events": dict(EVENTS),
+            "retry_share": RETRY_SHARE,
+            "client_addresses": "one per reader, X-Forwarded-For behind 1 trusted proxy",
+            "throttles": "defaults",
         },
         bars={"met": bars, "drain_limit_seconds": DRAIN_BAR_SECONDS},
         requests=requests,
         throughput_rps=requests / load_seconds,
         endpoints=endpoints,
         errors={"client": len(errors), "logged_5xx": logged_errors, "samples": errors[:20]},
+        retries={"sent": retries, "replayed": replayed},
+        throttled=dict(throttled),
         writes=writes,
         celery={
             "backlog_max_during_load": max(backlog_during, default=0),

@@ -126,6 +126,9 @@ class ApiAutoSchema(AutoSchema):
         if has_body:
             statuses.append(("413", "The body is larger than the server accepts."))
             statuses.append(("415", "The body's media type is not accepted."))
-        if self.view.get_throttles():
+        safe = self.method in permissions.SAFE_METHODS
+        # A throttle of writes only (articles.api.throttles.WritesThrottle) never limits a read.
+        throttles = self.view.get_throttles()
+        if any(not (safe and getattr(throttle, "writes_only", False)) for throttle in throttles):
             statuses.append(("429", "Too many requests; retry after `Retry-After` seconds."))
         return statuses

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from articles.api.serializers import StrictInputSerializer
 from articles.api.throttles import LoginThrottle, WritesThrottle
 from articles.privacy import PERSONAL_MODELS, personal_data_delete, personal_data_export
 from recommender.services.personalisation import personalisation_enabled, personalisation_set
@@ -81,7 +82,7 @@ class PersonalisedField(serializers.BooleanField):
         return personalisation_enabled(user_id=instance.pk)
 
 
-class AccountSerializer(serializers.ModelSerializer):
+class AccountSerializer(StrictInputSerializer, serializers.ModelSerializer):
     # Not `format: email`: an account may have none, and then it is "".
     email = serializers.CharField(read_only=True, help_text="Empty when the account has none.")
     personalised = PersonalisedField(

@@ -12,7 +12,11 @@ from ..models import Article, Interaction, Topic
 # Values must have the JSON type the schema states: DRF would turn a number into a string ("0")
 # and read an object's keys as a list of topics. (Form values are strings, and lists are repeated
 # keys, so form input is left to the fields.)
-JSON_TYPES = {serializers.CharField: str, serializers.ManyRelatedField: list}
+JSON_TYPES = {
+    serializers.CharField: str,
+    serializers.ManyRelatedField: list,
+    serializers.BooleanField: bool,
+}
 
 
 # Input serializers reject keys they do not accept instead of silently dropping them, so that a

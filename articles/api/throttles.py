@@ -40,11 +40,15 @@ class _ByClientAddress:
 class PerUserThrottle(_ByClientAddress, UserRateThrottle):
     """A signed-in user's requests of ``scope``, or an anonymous client address's."""
 
+    # True where reads are never counted (the schema then documents no 429 on them).
+    writes_only = False
+
 
 class WritesThrottle(PerUserThrottle):
     """Limits each user's writes (rate "writes" in REST_FRAMEWORK); reads are not counted."""
 
     scope = "writes"
+    writes_only = True
 
     def allow_request(self, request, view):
         if request.method in SAFE_METHODS:

@@ -93,6 +93,7 @@ SITE_ROUTES = {
         "/explanations/{pk}/feedback/", ("POST",), ("vote", "reason", "comment", "next")
     ),
     "me_export": Route("/me/export/", ("GET",), ()),
+    "me_personalisation": Route("/me/personalisation/", ("POST",), ("personalised",)),
     "me_delete": Route("/me/delete/", ("GET", "POST"), ("password",)),
     "signup": Route(
         "/signup/", ("GET", "POST"), ("username", "email", "password1", "password2", "next")

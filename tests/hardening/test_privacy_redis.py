@@ -4,13 +4,14 @@ articles.privacy (so a new, unregistered key family fails here)."""
 
 import pytest
 import redis
+from django.conf import settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from articles.models import Interaction
 from articles.privacy import CACHE_FAMILIES, personal_cache_keys
 from recommender.models import Explanation
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.recommender.conftest import (  # noqa: F401 (fixtures)
     _encodings_reused,
     text_clusters,
@@ -41,6 +42,12 @@ def _stored_keys(client: redis.Redis) -> set[str]:
 
 
 def _use_every_feature(reader, site, api, capture) -> None:
+    # The login defence: a login (a known address), then failures up to the back-off.
+    login = APIClient()
+    credentials = {"username": reader.username, "password": TEST_PASSWORD}
+    assert login.post("/login/", credentials).status_code == 302
+    for _ in range(settings.RECSITE_LOGIN_FAILURE_LIMIT):
+        login.post("/login/", {**credentials, "password": "wrong-password-1234"})
     astronomy = text_mf_version_astronomy()
     with capture(execute=True):
         for article in astronomy[:4]:
