@@ -61,3 +61,12 @@ def page_not_found(request, exception):
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": exceptions.NotFound.default_detail}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: an unhandled error under /api/ still answers in JSON (the details go to the
+    log and, with SENTRY_DSN, to the error tracker, never to the client); the site keeps its
+    HTML page."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
+    return defaults.server_error(request)

@@ -10,6 +10,7 @@ admin.site.login = login_guard(admin.site.login)
 
 # Unmatched /api/ addresses answer in JSON like the rest of the API.
 handler404 = "recsite.api_errors.page_not_found"
+handler500 = "recsite.api_errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -3,8 +3,10 @@ the API answers in JSON everywhere under /api/, also where no route matches."""
 
 import pytest
 import yaml
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from articles import selectors as articles_selectors
 from articles.models import Article, Interaction
 from tests.factories import ArticleFactory, TopicFactory, UserFactory
 
@@ -281,3 +283,19 @@ def test_a_method_an_api_route_does_not_allow_is_a_json_405(client_for, db):
     assert response.status_code == 405
     assert response.json() == {"detail": 'Method "DELETE" not allowed.'}
     assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_an_unhandled_api_error_is_a_json_500(db, monkeypatch):
+    # given: the topics list fails with an error no view handles
+    def fail(*args, **kwargs):
+        raise RuntimeError("the topic query failed")
+
+    monkeypatch.setattr(articles_selectors, "topics_with_counts", fail)
+
+    # when
+    response = Client(raise_request_exception=False).get("/api/topics/")
+
+    # then: JSON, and nothing of the error's text
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Internal server error."}
