@@ -205,7 +205,7 @@ def prepare(env) -> dict:
         _server.manage(env, "load_demo")
     if not ModelVersion.objects.filter(kind="mf", status="active").exists():
         _server.manage(env, "retrain", "--sync")
-    return {"articles": Article.objects.count()}
+    return {"dataset": "the demo catalogue (load_demo)", "articles": Article.objects.count()}
 
 
 def reader_ids(count: int) -> list[int]:
