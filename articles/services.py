@@ -37,8 +37,9 @@ def topic_get_or_create(*, name: str) -> Topic:
 
 
 def _announce_if_published(article: Article) -> None:
+    # Inside the write's transaction, so work a receiver requests commits with it (or not at all).
     if article.is_published:
-        transaction.on_commit(lambda: article_published.send(sender=Article, article=article))
+        article_published.send(sender=Article, article=article)
 
 
 @transaction.atomic
@@ -161,9 +162,8 @@ def interactions_record(
         )
     created = Interaction.objects.bulk_create(rows)
     if created:
-        transaction.on_commit(
-            lambda: interaction_recorded.send(sender=Interaction, user=user, interactions=created)
-        )
+        # Inside the transaction: the refresh a receiver requests commits with the rows.
+        interaction_recorded.send(sender=Interaction, user=user, interactions=created)
     return created
 
 

@@ -1,7 +1,8 @@
 """Signals through which ``articles`` announces changes without importing ``recommender``.
 
-Both are sent after the surrounding transaction commits, so receivers may dispatch tasks that
-read the new rows.
+Both are sent inside the transaction of the write they announce, so that the work a receiver
+requests is stored with it (recommender's transactional outbox) or not at all; a receiver that
+acts outside the database defers that to ``transaction.on_commit``, like the outbox's relay.
 """
 
 from django.dispatch import Signal

@@ -56,6 +56,10 @@ ACTIVE = cache_family("rec:active:{kind}", reason=SHARED)
 ARTICLE = cache_family("rec:article:{id}", reason="a published article as results show it")
 TOPICS = cache_family("rec:topics", reason=SHARED)
 COLD_START = cache_family("rec:cold_start", reason="counts over every reader: no one's")
+# Until when POST /api/recommend/ answers 503 at once (recommender.api.generative).
+LM_UNANSWERED = cache_family(
+    "lm-recommend:unanswered-until", reason="when the inference worker last failed to answer"
+)
 PAGES_GENERATION = cache_family("rec:pages:generation", reason=SHARED)
 EMBEDDINGS_STAMP = cache_family("rec:embeddings:stamp", reason=SHARED)
 LOCK = cache_family("rec:lock:{name}", reason="a job's lock, holding a random token")

@@ -14,9 +14,13 @@ from .services.outbox import task_enqueue
 
 
 def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
-    # Deleting first makes the very next request recompute from the new behaviour, even before
-    # the refresh task ran; the task then re-warms the cache.
+    # Sent inside the write's transaction. Deleting now and again once it commits makes the very
+    # next request recompute from the new behaviour (a list cached meanwhile from the rows as they
+    # were is dropped too), even before the refresh task ran; the task then re-warms the cache.
     lists.reader_list_forget(user_id=user.pk, kind=ModelVersion.Kind.MF)
+    transaction.on_commit(
+        lambda: lists.reader_list_forget(user_id=user.pk, kind=ModelVersion.Kind.MF)
+    )
     # Imported here so that loading the app does not load the training stack (recommender.ml).
     from .tasks import refresh_user_lists
 
@@ -50,8 +54,8 @@ def topics_on_change(sender, instance, **kwargs):
 
 
 # Connected here rather than in RecommenderConfig.ready() because it needs no configuration.
-# ``article_published`` is sent after the commit, for a
-# newly published article or a published article whose text changed: embed it on a worker.
+# ``article_published`` is sent inside the write's transaction, for a newly published article or
+# a published article whose text changed: embed it on a worker.
 @receiver(article_published, dispatch_uid="recommender.embed_article")
 def article_embedding_on_publish(sender, *, article, **kwargs):
     from .tasks import embed_articles

@@ -7,13 +7,15 @@ recsite.authentication.tokens_revoke_on_password_change. The templates have thei
 because django.contrib.admin, installed first, ships pages under Django's default ones.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.urls import reverse_lazy
+
+from articles.api.throttles import client_ip
+
+from .privacy import password_reset_key
 
 RESET_LIMITED_MESSAGE = "Too many password reset requests. Please wait a while and try again."
 
@@ -34,7 +36,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def _reset_request_count(scope: str, value: str) -> int:
     """Counts this request in a fixed window; 0 when the cache is down (fail open: the reset
     page must keep working without Redis)."""
-    key = f"password-reset:{scope}:{hashlib.sha256(value.encode()).hexdigest()[:32]}"
+    key = password_reset_key(scope=scope, value=value)
     window = settings.RECSITE_PASSWORD_RESET_WINDOW_SECONDS
     if cache.add(key, 1, timeout=window):
         return 1
@@ -48,9 +50,9 @@ def _reset_request_count(scope: str, value: str) -> int:
 def password_reset_limited(*, request, email: str) -> bool:
     """Whether this email address or this client address asked too often: each reset sends an
     email, which must not become a way to flood an inbox or the mail relay. The address limit
-    is the looser one: behind a proxy, REMOTE_ADDR is the proxy's, shared by every reader."""
+    is the looser one: many readers may share an address (an office, a carrier's NAT)."""
     by_email = _reset_request_count("email", email.casefold())
-    by_address = _reset_request_count("address", request.META.get("REMOTE_ADDR", ""))
+    by_address = _reset_request_count("address", client_ip(request))
     return (
         by_email > settings.RECSITE_PASSWORD_RESET_LIMIT
         or by_address > settings.RECSITE_PASSWORD_RESET_ADDRESS_LIMIT

@@ -40,6 +40,19 @@ def _login_family(template: str):
 LOGIN_FAILURES = _login_family("login-failures:{digest}")
 LOGIN_BACKOFF = _login_family("login-backoff:{digest}")
 LOGIN_KNOWN = _login_family("login-known:{digest}")
+
+
+def password_reset_key(*, scope: str, value: str) -> str:
+    """Reset requests counted per typed email address or per client address, under a digest."""
+    return PASSWORD_RESET.key(scope=scope, digest=hashlib.sha256(value.encode()).hexdigest()[:32])
+
+
+# Password-reset requests in the window (recsite.account_views): an account's own key is the one
+# of its email address.
+PASSWORD_RESET = cache_family(
+    "password-reset:{scope}:{digest}",
+    keys_of=lambda user: [password_reset_key(scope="email", value=user.email.casefold())],
+)
 HEALTH = cache_family("health:{probe}", reason="a readiness probe's value, deleted at once")
 
 

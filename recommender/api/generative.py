@@ -28,6 +28,7 @@ from articles.api.throttles import RecommendThrottle
 
 from .. import tasks
 from ..models import ModelVersion
+from ..privacy import LM_UNANSWERED
 from ..services import lists
 from .serializers import CachedArticleField, DetailSerializer
 
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 NO_MODEL = "no language model trained yet"
 NO_WORKER = "No inference worker answered in time; try again later."
 # Holds the time until which requests are answered 503 at once (shared by all web processes).
-UNANSWERED_UNTIL_KEY = "lm-recommend:unanswered-until"
+UNANSWERED_UNTIL_KEY = LM_UNANSWERED.key()
 
 
 class GenerativeRequestSerializer(serializers.Serializer):

@@ -49,6 +49,8 @@ def _use_every_feature(reader, site, api, capture) -> None:
     guesser = APIClient()
     for _ in range(settings.RECSITE_LOGIN_FAILURE_LIMIT):
         guesser.post("/login/", {**credentials, "password": "wrong-password-1234"})
+    # A password reset asked for by email (counted per address typed).
+    assert guesser.post("/password-reset/", {"email": reader.email}).status_code == 302
     astronomy = text_mf_version_astronomy()
     with capture(execute=True):
         for article in astronomy[:4]:

@@ -118,7 +118,8 @@ def test_new_interaction_invalidates_the_cached_list_at_once(
         interaction_recorded.send(sender=Interaction, user=reader, interactions=[interaction])
 
     assert lists.reader_list_get(version_id=mf_version.pk, user_id=reader.pk) is None
-    assert len(callbacks) == 1  # the refresh task, dispatched once the transaction commits
+    # once the transaction commits: the list forgotten again, and the refresh task dispatched
+    assert len(callbacks) == 2
 
 
 def test_interaction_refreshes_the_list_without_retraining(

@@ -8,8 +8,9 @@ from articles.importers.datasets import DATASETS, DatasetError, import_dataset
 
 class Command(BaseCommand):
     help = (
-        "Load a research data set (see ../shared/data/README.md): citeulike-a or "
-        "movielens-100k. Idempotent: a second run adds nothing."
+        "Load a research data set from its directory as published: citeulike-a (users.dat, "
+        "titles.txt, abstracts.tsv, item-tag.dat, tags.dat) or movielens-100k (u.data, u.item). "
+        "Idempotent: a second run adds nothing."
     )
 
     def add_arguments(self, parser):
