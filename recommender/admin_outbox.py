@@ -4,6 +4,7 @@ the relay alone changes these rows."""
 
 from django.contrib import admin
 
+from .admin_explanations import ReadOnlyAdmin
 from .models import OutboxMessage
 
 
@@ -21,17 +22,8 @@ class PendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
     list_display = ["pk", "task", "args", "cache_keys", "created_at", "sent_at", "attempts"]
     list_filter = [PendingFilter, "task"]
     ordering = ["-pk"]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

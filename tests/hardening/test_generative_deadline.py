@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from recommender.api import generative
 from recommender.models import ModelVersion
-from recsite.celery import app as celery_app
+from tests.celery_switch import celery_with_broker
 
 URL = "/api/recommend/"
 
@@ -18,29 +18,11 @@ URL = "/api/recommend/"
 @pytest.fixture
 def celery_without_worker(redis_server):
     """The Celery app publishing to, and awaiting results from, ``redis_server``; restored."""
-    conf = celery_app.conf
-    saved_conf = {key: conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
-    saved = (
-        celery_app._pool,
-        celery_app._backend_cache,
-        getattr(celery_app._local, "backend", None),
-        celery_app.amqp._producer_pool,
-    )
-    conf.update(
-        task_always_eager=False, broker_url=redis_server.url, result_backend=redis_server.url
-    )
-    celery_app._pool = celery_app.amqp._producer_pool = celery_app._backend_cache = None
-    celery_app._local.backend = None
+    restore = celery_with_broker(redis_server.url)
     broker = redis.Redis.from_url(redis_server.url)
     yield broker
     broker.close()
-    conf.update(saved_conf)
-    (
-        celery_app._pool,
-        celery_app._backend_cache,
-        celery_app._local.backend,
-        celery_app.amqp._producer_pool,
-    ) = saved
+    restore()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from articles.models import Interaction
 from recommender import tasks
-from recsite.celery import app as celery_app
+from tests.celery_switch import celery_with_broker
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")
@@ -33,33 +33,6 @@ def dispatched(monkeypatch):
     return calls
 
 
-def _celery_with_broker(url: str):
-    """Point the Celery app at ``url`` as broker and result backend with tasks no longer run
-    in-process; returns a function that restores everything."""
-    conf = celery_app.conf
-    saved_conf = {key: conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
-    saved = (
-        celery_app._pool,
-        celery_app._backend_cache,
-        getattr(celery_app._local, "backend", None),
-        celery_app.amqp._producer_pool,
-    )
-    conf.update(task_always_eager=False, broker_url=url, result_backend=url)
-    celery_app._pool = celery_app.amqp._producer_pool = celery_app._backend_cache = None
-    celery_app._local.backend = None
-
-    def restore():
-        conf.update(saved_conf)
-        (
-            celery_app._pool,
-            celery_app._backend_cache,
-            celery_app._local.backend,
-            celery_app.amqp._producer_pool,
-        ) = saved
-
-    return restore
-
-
 @pytest.fixture
 def celery_without_worker(lm_settings):
     """A real Redis broker and result backend that no worker consumes."""
@@ -69,7 +42,7 @@ def celery_without_worker(lm_settings):
     except redis.RedisError:
         pytest.skip(f"no Redis at {TEST_REDIS_URL} for the no-worker test")
     lm_settings.RECSITE_LM_TIMEOUT_SECONDS = 0.5
-    restore = _celery_with_broker(TEST_REDIS_URL)
+    restore = celery_with_broker(TEST_REDIS_URL)
     yield
     restore()
     client.flushdb()  # the unconsumed request (db 12 is this test's own)
@@ -77,7 +50,7 @@ def celery_without_worker(lm_settings):
 
 @pytest.fixture
 def celery_broker_down(lm_settings):
-    restore = _celery_with_broker(UNREACHABLE_REDIS_URL)
+    restore = celery_with_broker(UNREACHABLE_REDIS_URL)
     yield
     restore()
 
