@@ -21,7 +21,8 @@ from .environment import BASE_DIR, VAR_DIR, env
 # Development-only default; production.py requires DJANGO_SECRET_KEY and has no default.
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-recsite-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# (Django's test environment adds its own "testserver".)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [

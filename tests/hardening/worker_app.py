@@ -39,6 +39,7 @@ if os.environ.get("HARDENING_DIE_BEFORE_ACK") == "1":
 
 if stage_pause := os.environ.get("HARDENING_RETRAIN_STAGE_PAUSE_SECONDS"):
 
-    @retrain_stage_done.connect(weak=False)
     def _pause(**kwargs):
         time.sleep(float(stage_pause))
+
+    retrain_stage_done.connect(_pause, weak=False)
