@@ -282,7 +282,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # Reliability: a task is acknowledged only after it finished, so a killed worker's task is
-# redelivered; tasks are idempotent (DESIGN §7) so a redelivery is safe.
+# redelivered; tasks are idempotent (recommender/tasks.py) so a redelivery is safe.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
