@@ -9,7 +9,7 @@ from . import privacy
 logger = logging.getLogger(__name__)
 
 
-# Scheduled daily by the beat entry of migrations 0003/0005 (editable in the admin).
+# Scheduled daily by recsite/schedules.py (editable in the admin).
 @shared_task(
     name="articles.purge_expired_personal_data", soft_time_limit=10 * 60, time_limit=15 * 60
 )

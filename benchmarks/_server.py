@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
 RESULTS = ROOT / "benchmarks" / "results"
 VAR = ROOT / "var" / "bench"
 PYTHON = sys.executable
@@ -75,17 +74,17 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
-def deployment_prepare(env: dict[str, str]) -> dict:
-    """Migrate, import citeulike-a, embed the articles and train (MF, then the hybrid over it,
-    as served by default), each only if not done yet. Returns what the database holds. Must run
-    after setup_django(env)."""
+def deployment_prepare(env: dict[str, str], *, citeulike: Path) -> dict:
+    """Migrate, import citeulike-a (from the directory ``citeulike``), embed the articles and
+    train (MF, then the hybrid over it, as served by default), each only if not done yet.
+    Returns what the database holds. Must run after setup_django(env)."""
     from articles.models import Article, Interaction
     from recommender.models import ArticleEmbedding, ModelVersion
     from recommender.services.loading import artifact_directory
 
     manage(env, "migrate", "--noinput", "-v", "0")
     if Article.objects.filter(external_id__startswith="citeulike-a:").count() < CITEULIKE_ARTICLES:
-        manage(env, "import_dataset", "citeulike-a", str(DATA), "--no-progress")
+        manage(env, "import_dataset", "citeulike-a", str(citeulike), "--no-progress")
     embedded = ArticleEmbedding.objects.count() >= CITEULIKE_ARTICLES
     if not embedded:
         manage(env, "embed_articles")

@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
 RESULT = ROOT / "benchmarks" / "results" / "embed_citeulike.json"
 BAR_SECONDS = 240.0
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._data import citeulike, data_option  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
 
@@ -57,14 +57,13 @@ def run(cache_dir: Path, texts: list[str], encoder) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    data_option(parser)
     parser.add_argument("--cache-dir", type=Path, help="default: a fresh temporary directory")
     parser.add_argument("--threads", type=int, help="torch threads (default: all cores)")
     args = parser.parse_args()
-    if not (args.data / "titles.txt").is_file():
-        print(f"skipped: {args.data} is absent")
+    if (data := citeulike(args.data)) is None:
         return 0
-    dataset = read_citeulike(args.data)
+    dataset = read_citeulike(data)
     texts = [article_text(a["title"], a["summary"]) for a in dataset.articles]
     load_before = os.getloadavg()
     started = time.perf_counter()

@@ -1,5 +1,5 @@
 """Benchmark (issue 4): the hybrid ranker against the `implicit` library's ALS, our MF and the
-zero-shot content model on citeulike-a, warm and cold splits of DESIGN §5 (seed 0).
+zero-shot content model on citeulike-a, warm and cold splits of recommender.ml.splits (seed 0).
 
 Warm split: implicit ALS at 128 / 256 / 400 factors (same alpha, regularisation, iterations and
 threads as our MF), our MF, content, hybrid — all in this run, scored by the same full-ranking
@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
 RESULT = ROOT / "benchmarks" / "results" / "hybrid_vs_peers.json"
 LM_RESULT = ROOT / "benchmarks" / "results" / "lm.json"
 WARM_BAR, COLD_BAR = 1.03, 1.2
@@ -50,6 +49,7 @@ PIPELINE_BAR_SECONDS = 15 * 60
 LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._data import citeulike, data_option  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
@@ -278,12 +278,12 @@ def main() -> int:
     parser.add_argument(
         "--only", choices=("peers", "pipeline"), help="run one part; the other stays as stored"
     )
+    data_option(parser)
     args = parser.parse_args()
-    if not (DATA / "users.dat").exists():
-        print(f"citeulike-a not found at {DATA}: nothing to benchmark (see DESIGN §5).")
+    if (data := citeulike(args.data)) is None:
         return 0
     load_before = os.getloadavg()
-    dataset = read_citeulike(DATA)
+    dataset = read_citeulike(data)
     started = time.perf_counter()
     embeddings = _embeddings(dataset.articles, args.cache_dir)
     embeddings_seconds = time.perf_counter() - started

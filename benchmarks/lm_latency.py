@@ -46,6 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._data import citeulike, data_option  # noqa: E402
 from benchmarks.hybrid_vs_peers import _embeddings  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
@@ -57,7 +58,6 @@ from recommender.ml.metrics import evaluate  # noqa: E402
 from recommender.ml.popular import PopularityRecommender  # noqa: E402
 from recommender.ml.splits import cold_split, warm_split  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
 RESULT = ROOT / "benchmarks" / "results" / "lm.json"
 P50_BAR_MS = 500.0
 # The hybrid asks the LM about its shortlist of about this many candidates per reader.
@@ -66,7 +66,7 @@ SCORED_CANDIDATES = 50
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    data_option(parser)
     parser.add_argument("--time-budget", type=float, default=300.0)
     parser.add_argument("--model-dir", type=Path, default=ROOT / "var" / "bench" / "lm-citeulike")
     parser.add_argument(
@@ -84,11 +84,10 @@ def main() -> int:
     parser.add_argument("--attach", action="append", default=[], metavar="NAME=FILE")
     parser.add_argument("--out", type=Path, default=RESULT)
     args = parser.parse_args()
-    if not (args.data / "users.dat").is_file():
-        print(f"citeulike-a not found at {args.data}: nothing measured", file=sys.stderr)
+    if (data := citeulike(args.data)) is None:
         return 2
 
-    dataset = read_citeulike(args.data)
+    dataset = read_citeulike(data)
     item_ids = [article["article_id"] for article in dataset.articles]
     titles = [article["title"] for article in dataset.articles]
     matrix = build_interaction_matrix(dataset.interactions, item_ids=item_ids)

@@ -44,6 +44,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _data  # noqa: E402
 import _server  # noqa: E402
 
 QUEUES = _server.QUEUES
@@ -287,9 +288,9 @@ def main() -> int:
     )
     # Readers from the end of the data set: the serving benchmark uses the first ones.
     parser.add_argument("--skip-readers", type=int, default=5000)
+    _data.data_option(parser)
     args = parser.parse_args()
-    if not (_server.DATA / "users.dat").exists():
-        print(f"citeulike-a not found at {_server.DATA}: nothing to benchmark.")
+    if (citeulike := _data.citeulike(args.data)) is None:
         return 2
 
     machine = _server.machine()
@@ -298,7 +299,7 @@ def main() -> int:
     env["RECSITE_TRUSTED_PROXIES"] = "1"
     _server.database_create(args.database)
     _server.setup_django(env)
-    data = _server.deployment_prepare(env)
+    data = _server.deployment_prepare(env, citeulike=citeulike)
     from django.utils import timezone
 
     from articles.models import Interaction

@@ -1,8 +1,8 @@
 """Benchmark 1 (issue 3): our ImplicitALS against the `implicit` library's CPU ALS.
 
-Both train in one run on the citeulike-a warm split of DESIGN §5 (seed 0) with the same raw
-weight matrix, factors, regularisation, alpha, iterations and thread count, and are scored by
-the same full-ranking metrics. Bars: our NDCG@10 >= implicit's and our training time <= 2x
+Both train in one run on the citeulike-a warm split (recommender.ml.splits, seed 0) with the
+same raw weight matrix, factors, regularisation, alpha, iterations and thread count, and are
+scored by the same full-ranking metrics. Bars: our NDCG@10 >= implicit's and our training time <= 2x
 implicit's. Training runs are interleaved (implicit, ours, implicit, ours, ...) and the fastest
 of each is compared, so a burst of load on a shared machine hits both alike.
 
@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "citeulike-a"
 RESULT = ROOT / "benchmarks" / "results" / "mf_vs_implicit.json"
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._data import citeulike, data_option  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
@@ -136,13 +136,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3, help="interleaved training runs each")
+    data_option(parser)
     args = parser.parse_args()
-    if not (DATA / "users.dat").exists():
-        print(f"citeulike-a not found at {DATA}: nothing to benchmark (see DESIGN §5).")
+    if (data := citeulike(args.data)) is None:
         return 0
 
     load_before = os.getloadavg()
-    dataset = read_citeulike(DATA)
+    dataset = read_citeulike(data)
     matrix = build_interaction_matrix(
         dataset.interactions, item_ids=[article["article_id"] for article in dataset.articles]
     )

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _data  # noqa: E402
 import _server  # noqa: E402
 
 BAR_SECONDS = 15 * 60
@@ -36,16 +37,16 @@ def main() -> int:
     parser.add_argument("--database", default="recsite_bench")
     parser.add_argument("--redis-db", type=int, default=15)
     parser.add_argument("--lm-seconds", type=int, default=300, help="the LM's time budget")
+    _data.data_option(parser)
     args = parser.parse_args()
-    if not (_server.DATA / "users.dat").exists():
-        print(f"citeulike-a not found at {_server.DATA}: nothing to benchmark.")
+    if (citeulike := _data.citeulike(args.data)) is None:
         return 2
     machine = _server.machine()
     env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
     env["RECSITE_LM_TIME_BUDGET_SECONDS"] = str(args.lm_seconds)
     _server.database_create(args.database)
     _server.setup_django(env)
-    data = _server.deployment_prepare(env)
+    data = _server.deployment_prepare(env, citeulike=citeulike)
 
     stages = {}
     for name, command in (

@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _data  # noqa: E402
 import _server  # noqa: E402
 
 LUA = Path(__file__).resolve().parent / "wrk_tokens.lua"
@@ -226,19 +227,19 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved trivial/cached runs")
     parser.add_argument("--readers", type=int, default=500, help="readers of the cached runs")
     parser.add_argument("--miss-readers", type=int, default=2000)
+    _data.data_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install -y wrk): cannot benchmark.")
         return 2
-    if not (_server.DATA / "users.dat").exists():
-        print(f"citeulike-a not found at {_server.DATA}: nothing to benchmark.")
+    if (citeulike := _data.citeulike(args.data)) is None:
         return 2
 
     machine = _server.machine()
     env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
     _server.database_create(args.database)
     _server.setup_django(env)
-    data = _server.deployment_prepare(env)
+    data = _server.deployment_prepare(env, citeulike=citeulike)
     hit_ids = _server.reader_ids(args.readers)
     miss_ids = _server.reader_ids(args.miss_readers, skip=args.readers)
     tokens = _server.tokens_for(hit_ids + miss_ids)

@@ -1,7 +1,6 @@
 """Celery tasks: thin, named explicitly, idempotent and safe to retry (DESIGN §7)."""
 
 import logging
-import time
 
 from celery import group, shared_task
 from django.conf import settings
@@ -20,6 +19,7 @@ from .services.lm_inference import lm_recommend as lm_recommend_service
 from .services.outbox import outbox_pending_count, outbox_purge, outbox_relay
 from .services.serving import reader_list_refresh
 from .services.training import RetrainAlreadyRunning, model_version_train_mf
+from .signals import retrain_stage_done
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +35,7 @@ def _retrain_done_key(task_id: str) -> str:
 
 def _retrain_progress(stage: str) -> None:
     logger.info("Retraining: %s done", stage)
-    # Zero outside tests; tests use it to kill a worker in the middle of a training.
-    if settings.RECSITE_RETRAIN_STAGE_PAUSE_SECONDS:
-        time.sleep(settings.RECSITE_RETRAIN_STAGE_PAUSE_SECONDS)
+    retrain_stage_done.send(sender="recommender.retrain", stage=stage)
 
 
 # Routed to the "ml" queue by settings.CELERY_TASK_ROUTES. A killed worker's retrain lock

@@ -7,7 +7,7 @@ from celery import shared_task
 logger = logging.getLogger(__name__)
 
 
-# Daily from django-celery-beat (migration 0002_idempotency_purge_schedule); purging twice is
+# Daily (recsite/schedules.py, editable in the admin); purging twice is
 # harmless, so a redelivered message needs no guard.
 @shared_task(name="recsite.purge_idempotency_keys", soft_time_limit=5 * 60, time_limit=6 * 60)
 def purge_idempotency_keys() -> int:

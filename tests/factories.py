@@ -1,8 +1,22 @@
+"""factory_boy factories of every model tests build: users and articles, behaviour, and the
+recommender's rows (model versions, explanations and their feedback, impressions, editorial
+boosts, evidence penalties)."""
+
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from articles.models import Article, Interaction, SearchQuery, Topic
+from recommender.models import (
+    EditorialBoost,
+    EvidencePenalty,
+    Explanation,
+    ExplanationFeedback,
+    ModelVersion,
+    RecommendationImpression,
+)
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -65,3 +79,69 @@ class SearchQueryFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     text = "networks"
+
+
+class ModelVersionFactory(factory.django.DjangoModelFactory):
+    """A registry row without artifacts: for admin, API and registry tests that never load it
+    (``mf_version`` in tests/recommender_fixtures.py trains a real one)."""
+
+    class Meta:
+        model = ModelVersion
+
+    kind = ModelVersion.Kind.MF
+    status = ModelVersion.Status.READY
+
+
+class ExplanationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Explanation
+
+    user = factory.SubFactory(UserFactory)
+    article = factory.SubFactory(ArticleFactory)
+    style = Explanation.Style.TRENDING
+    text = "Trending: 3 readers this week"
+
+
+class ExplanationFeedbackFactory(factory.django.DjangoModelFactory):
+    """A thumbs-up by the reader the explanation was shown to."""
+
+    class Meta:
+        model = ExplanationFeedback
+
+    explanation = factory.SubFactory(ExplanationFactory)
+    user = factory.SelfAttribute("explanation.user")
+    vote = 1
+    reason = ExplanationFeedback.Reason.HELPFUL
+
+
+class RecommendationImpressionFactory(factory.django.DjangoModelFactory):
+    """A card shown on the home feed, with the explanation it carried."""
+
+    class Meta:
+        model = RecommendationImpression
+
+    explanation = factory.SubFactory(ExplanationFactory)
+    user = factory.SelfAttribute("explanation.user")
+    article = factory.SelfAttribute("explanation.article")
+    surface = RecommendationImpression.Surface.HOME
+    position = 1
+
+
+class EditorialBoostFactory(factory.django.DjangoModelFactory):
+    """A boost running from yesterday to tomorrow, of the ``article`` or ``topic`` given."""
+
+    class Meta:
+        model = EditorialBoost
+
+    kind = EditorialBoost.Kind.BOOST
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class EvidencePenaltyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvidencePenalty
+
+    user = factory.SubFactory(UserFactory)
+    key = "style:trending"
+    penalty = 1.0

@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,11 @@ from articles.importers.datasets import LineFile
 from articles.models import Article, Interaction, Topic
 
 User = get_user_model()
-REAL_DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
+# The real data sets' directory (holding citeulike-a/ and ml-100k/), as for the benchmarks;
+# without RECSITE_DATA_DIR, where the development machines keep it, beside the repository.
+REAL_DATA = Path(
+    os.environ.get("RECSITE_DATA_DIR") or Path(settings.BASE_DIR).parent / "shared" / "data"
+)
 
 
 @pytest.fixture
@@ -215,7 +220,8 @@ def test_directory_without_the_files_is_a_command_error(tmp_path, run_import_com
 @pytest.mark.slow
 @pytest.mark.skipif(
     not (REAL_DATA / "citeulike-a").is_dir() or not (REAL_DATA / "ml-100k").is_dir(),
-    reason=f"the real data sets are not at {REAL_DATA} (../shared/data from the project root)",
+    reason=f"the real data sets (citeulike-a/, ml-100k/) are not in {REAL_DATA}: "
+    "set RECSITE_DATA_DIR",
 )
 def test_real_data_sets_parse_completely_with_their_documented_sizes():
     # given

@@ -11,16 +11,19 @@ from articles.privacy import (
     personal_data_delete,
     personal_data_export,
 )
-from recommender.models import (
-    EvidencePenalty,
-    Explanation,
-    ExplanationFeedback,
-    HiddenInterest,
-    RecommendationImpression,
-)
+from recommender.models import HiddenInterest
 from recommender.services.interests import interest_hide
 from recommender.services.personalisation import personalisation_set
-from tests.factories import ArticleFactory, InteractionFactory, SearchQueryFactory, TopicFactory
+from tests.factories import (
+    ArticleFactory,
+    EvidencePenaltyFactory,
+    ExplanationFactory,
+    ExplanationFeedbackFactory,
+    InteractionFactory,
+    RecommendationImpressionFactory,
+    SearchQueryFactory,
+    TopicFactory,
+)
 
 User = get_user_model()
 
@@ -68,17 +71,15 @@ def _reader_with_everything(reader):
     article = ArticleFactory(title="Dark matter")
     InteractionFactory(user=reader, article=article, event="like")
     SearchQueryFactory(user=reader, text="galaxies")
-    explanation = Explanation.objects.create(
+    explanation = ExplanationFactory(
         user=reader, article=article, style="trending", text="Trending: 3 readers this week"
     )
-    ExplanationFeedback.objects.create(
-        explanation=explanation, user=reader, vote=-1, reason="other", comment="not for me"
+    ExplanationFeedbackFactory(
+        explanation=explanation, vote=-1, reason="other", comment="not for me"
     )
-    EvidencePenalty.objects.create(user=reader, key="style:trending", penalty=0.5)
+    EvidencePenaltyFactory(user=reader, key="style:trending", penalty=0.5)
     interest_hide(user=reader, topic=TopicFactory(slug="space", name="Space"))
-    RecommendationImpression.objects.create(
-        user=reader, article=article, explanation=explanation, surface="home", position=2
-    )
+    RecommendationImpressionFactory(explanation=explanation, position=2)
     personalisation_set(user=reader, enabled=False)
     return article, explanation
 

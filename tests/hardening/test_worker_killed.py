@@ -41,7 +41,7 @@ def test_a_worker_killed_mid_retrain_leaves_the_active_model_serving(
     start_worker, queue, publish_for_real, mf_version, clusters, client_for, settings
 ):
     # given: a retraining running on a worker that pauses after each stage
-    process = start_worker(queue, RECSITE_RETRAIN_STAGE_PAUSE_SECONDS="60").process
+    process = start_worker(queue, HARDENING_RETRAIN_STAGE_PAUSE_SECONDS="60").process
     retrain.apply_async(queue=queue)
     killed = wait_for(
         lambda: ModelVersion.objects.filter(status=ModelVersion.Status.TRAINING).first(),

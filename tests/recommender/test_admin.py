@@ -2,6 +2,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from recommender.models import ModelVersion
+from tests.factories import ModelVersionFactory
 
 CHANGELIST = "/admin/recommender/modelversion/"
 
@@ -25,8 +26,8 @@ def messages_of(response) -> list[str]:
 
 
 def test_editors_see_versions_with_metrics_and_notes(editor, mf_version):
-    failed = ModelVersion.objects.create(
-        kind="mf", status="failed", error="Traceback ...\nRuntimeError: CG diverged"
+    failed = ModelVersionFactory(
+        status=ModelVersion.Status.FAILED, error="Traceback ...\nRuntimeError: CG diverged"
     )
 
     response = admin_client(editor).get(CHANGELIST)
@@ -61,7 +62,7 @@ def test_admin_activate_and_roll_back_actions(
 
 
 def test_admin_refuses_to_activate_a_failed_version(editor, mf_version):
-    failed = ModelVersion.objects.create(kind="mf", status="failed")
+    failed = ModelVersionFactory(status=ModelVersion.Status.FAILED)
 
     response = run_action(admin_client(editor), "activate", [failed])
 

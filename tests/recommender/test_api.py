@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 
 from articles.models import Interaction
 from recommender.models import ModelVersion
-from tests.factories import InteractionFactory
+from tests.factories import InteractionFactory, ModelVersionFactory
 
 URL = "/api/recommendations/"
 
@@ -156,7 +156,7 @@ def test_staff_activate_and_rollback(
 
 
 def test_activating_a_failed_version_is_a_400(client_for, editor, mf_version):
-    failed = ModelVersion.objects.create(kind="mf", status="failed")
+    failed = ModelVersionFactory(status=ModelVersion.Status.FAILED)
 
     response = client_for(editor).post(f"/api/model-versions/{failed.pk}/activate/")
 
@@ -187,7 +187,7 @@ def test_readers_cannot_touch_model_versions(
     client_for, reader, mf_version, settings, method, path
 ):
     settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
-    ready = ModelVersion.objects.create(kind="mf", status="ready", metrics={"ndcg@10": 0.9})
+    ready = ModelVersionFactory(metrics={"ndcg@10": 0.9})
 
     response = getattr(client_for(reader), method)(path.format(pk=ready.pk))
 
@@ -213,7 +213,7 @@ def test_the_view_permission_alone_reads_model_versions_but_runs_no_action(
 ):
     # given: as in the admin, which lists the versions to such an account but offers no action
     settings.RECSITE_ACTIVATION_TOLERANCE = -1.0
-    ready = ModelVersion.objects.create(kind="mf", status="ready", metrics={"ndcg@10": 0.9})
+    ready = ModelVersionFactory(metrics={"ndcg@10": 0.9})
     reader.user_permissions.add(Permission.objects.get(codename="view_modelversion"))
 
     # when

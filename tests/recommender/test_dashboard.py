@@ -4,8 +4,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from recommender.models import Explanation, ExplanationFeedback, RecommendationImpression
-from tests.factories import ArticleFactory, InteractionFactory, UserFactory
+from recommender.models import Explanation
+from tests.factories import (
+    ArticleFactory,
+    ExplanationFactory,
+    ExplanationFeedbackFactory,
+    InteractionFactory,
+    RecommendationImpressionFactory,
+    UserFactory,
+)
 
 CHANGELIST = "/admin/recommender/explanation/"
 DASHBOARD = "/admin/recommender/explanation/dashboard/"
@@ -22,28 +29,17 @@ def voted(db):
     """Two explanations of two styles: one thumbs-up (helpful), one thumbs-down (wrong reason)."""
     reader = UserFactory()
     article = ArticleFactory()
-    liked = Explanation.objects.create(
+    liked = ExplanationFactory(
         user=reader, article=article, style="topic_match", text="On Space, like 3 articles you read"
     )
-    disliked = Explanation.objects.create(
+    disliked = ExplanationFactory(
         user=reader, article=article, style="co_readers", text="4 readers of X also read this"
     )
-    ExplanationFeedback.objects.create(explanation=liked, user=reader, vote=1, reason="helpful")
-    ExplanationFeedback.objects.create(
-        explanation=disliked, user=reader, vote=-1, reason="wrong_reason"
-    )
+    ExplanationFeedbackFactory(explanation=liked, vote=1, reason="helpful")
+    ExplanationFeedbackFactory(explanation=disliked, vote=-1, reason="wrong_reason")
     InteractionFactory(user=reader, article=article)
-    RecommendationImpression.objects.create(
-        user=reader,
-        article=article,
-        explanation=liked,
-        surface="home",
-        position=0,
-        clicked_at=timezone.now(),
-    )
-    RecommendationImpression.objects.create(
-        user=reader, article=article, explanation=liked, surface="home", position=1
-    )
+    RecommendationImpressionFactory(explanation=liked, position=0, clicked_at=timezone.now())
+    RecommendationImpressionFactory(explanation=liked, position=1)
     return liked, disliked
 
 

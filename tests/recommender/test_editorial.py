@@ -10,7 +10,7 @@ from recommender.models import EditorialBoost
 from recommender.services.editorial import diversified
 from recommender.services.explanations import recommendations_with_explanations
 from recommender.services.serving import recommendations_for_user
-from tests.factories import InteractionFactory
+from tests.factories import EditorialBoostFactory, InteractionFactory
 
 EVERYTHING = 100
 
@@ -24,13 +24,6 @@ def _read_astronomy(reader, clusters):
         InteractionFactory(user=reader, article=article, event=Interaction.Event.READ)
 
 
-def _boost(**fields):
-    now = timezone.now()
-    return EditorialBoost.objects.create(
-        **{"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=1), **fields}
-    )
-
-
 def test_a_pinned_article_tops_the_readers_list_with_editorial_evidence(
     mf_version, clusters, reader
 ):
@@ -38,7 +31,7 @@ def test_a_pinned_article_tops_the_readers_list_with_editorial_evidence(
     _read_astronomy(reader, clusters)
     before = recommendations_for_user(user=reader, n=EVERYTHING)
     pinned = clusters.b[0]
-    _boost(kind=EditorialBoost.Kind.PIN, article=pinned)
+    EditorialBoostFactory(kind=EditorialBoost.Kind.PIN, article=pinned)
 
     # when
     result = recommendations_with_explanations(user=reader, n=5)
@@ -56,7 +49,7 @@ def test_an_expired_boost_changes_nothing(mf_version, clusters, reader):
     _read_astronomy(reader, clusters)
     before = recommendations_for_user(user=reader, n=EVERYTHING)
     now = timezone.now()
-    EditorialBoost.objects.create(
+    EditorialBoostFactory(
         kind=EditorialBoost.Kind.PIN,
         article=clusters.b[0],
         starts_at=now - timedelta(days=3),
@@ -74,7 +67,7 @@ def test_a_topic_boost_lifts_that_topics_articles_above_the_rest(mf_version, clu
     # given: a reader of both topics, mostly astronomy; biology boosted 100x
     _read_astronomy(reader, clusters)
     InteractionFactory(user=reader, article=clusters.b[0], event=Interaction.Event.READ)
-    _boost(kind=EditorialBoost.Kind.BOOST, topic=clusters.biology, factor=100.0)
+    EditorialBoostFactory(kind=EditorialBoost.Kind.BOOST, topic=clusters.biology, factor=100.0)
 
     # when
     result = recommendations_for_user(user=reader, n=EVERYTHING)
@@ -87,7 +80,7 @@ def test_a_topic_boost_lifts_that_topics_articles_above_the_rest(mf_version, clu
 def test_a_pin_on_an_article_the_reader_read_is_not_shown_again(mf_version, clusters, reader):
     # given
     _read_astronomy(reader, clusters)
-    _boost(kind=EditorialBoost.Kind.PIN, article=clusters.a[0])
+    EditorialBoostFactory(kind=EditorialBoost.Kind.PIN, article=clusters.a[0])
 
     # when
     result = recommendations_for_user(user=reader, n=EVERYTHING)

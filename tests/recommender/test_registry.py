@@ -6,6 +6,7 @@ from recommender.models import ModelVersion
 from recommender.services import lists
 from recommender.services.registry import model_version_activate, model_version_rollback
 from recommender.services.training import model_version_train_mf
+from tests.factories import ModelVersionFactory
 
 ACTIVE = ModelVersion.Status.ACTIVE
 READY = ModelVersion.Status.READY
@@ -42,7 +43,7 @@ def test_activation_switches_the_version_serving_reads(
 
 
 def test_activate_refuses_a_failed_version(mf_version):
-    failed = ModelVersion.objects.create(kind="mf", status=ModelVersion.Status.FAILED)
+    failed = ModelVersionFactory(status=ModelVersion.Status.FAILED)
 
     with pytest.raises(ValidationError) as error:
         model_version_activate(version=failed, note="")

@@ -6,7 +6,9 @@ from django_celery_beat.models import PeriodicTask
 
 from articles.models import Interaction
 from recommender.services import lists
-from recommender.tasks import refresh_all_lists, refresh_user_lists
+from recommender.services.training import STAGES
+from recommender.signals import retrain_stage_done
+from recommender.tasks import refresh_all_lists, refresh_user_lists, retrain
 from tests.factories import InteractionFactory, UserFactory
 
 
@@ -47,3 +49,22 @@ def test_beat_schedules_are_stored_in_the_database(db):
     assert (retrain.crontab.minute, retrain.crontab.hour, retrain.queue) == ("0", "3", "ml")
     assert (refresh.crontab.minute, refresh.crontab.hour) == ("0", "*")
     assert (json.loads(retrain.kwargs), retrain.enabled, refresh.enabled) == ({}, True, True)
+
+
+def test_a_retrain_announces_each_stage_it_finished(mf_settings, clusters):
+    # given: a listener, as the test worker app connects one to pause mid-training
+    stages = []
+
+    def listen(sender, stage, **kwargs):
+        stages.append(stage)
+
+    retrain_stage_done.connect(listen)
+    try:
+        # when
+        result = retrain.apply().get()
+    finally:
+        retrain_stage_done.disconnect(listen)
+
+    # then
+    assert result["status"] == "active"
+    assert stages == list(STAGES)
