@@ -1,4 +1,4 @@
-"""Loaders for the research data sets of ``../shared/data`` (formats in its README), built on the
+"""Loaders for the research data sets citeulike-a and MovieLens 100K (as published), built on the
 same records, writers and batching as the CSV importers, so they are bulk and idempotent too.
 
 citeulike-a
