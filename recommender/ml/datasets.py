@@ -1,4 +1,4 @@
-"""Readers for the public research data sets citeulike-a and MovieLens 100K, in their published files.
+"""Readers for the public research data sets citeulike-a and MovieLens 100K, as published.
 
 Each reader returns the canonical shapes of csvio: article dicts and interaction tuples
 (user_id, article_id, event, value, timestamp), ids as strings.
