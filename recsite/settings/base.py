@@ -233,8 +233,9 @@ SPECTACULAR_SETTINGS = {
         "Articles, reader behaviour and explained recommendations. Authenticate with a token "
         "from POST /api/auth/token/ (header `Authorization: Token <key>`) or a browser session. "
         "No string in a request body may hold a control character other than tab, newline and "
-        "carriage return (NUL included), nor an unpaired surrogate: such a body is a 400 naming "
-        f"the field. JSON bodies nest at most {RECSITE_JSON_MAX_DEPTH} levels deep."
+        "carriage return (NUL included), nor an unpaired surrogate, and no query parameter a NUL: "
+        "such a request is a 400 naming the field. JSON bodies nest at most "
+        f"{RECSITE_JSON_MAX_DEPTH} levels deep."
     ),
     "VERSION": "1.0.0",
     # Request bodies are documented as JSON, the API's format; form encodings (accepted for the

@@ -37,15 +37,17 @@ def no_undocumented_server_error(ctx, response, case):
 # What a schema cannot state: whether a well-formed id or slug names something that exists (or is
 # still free), whether there is an earlier version to roll back to, whether an Idempotency-Key
 # was already used with another body, the one rule between fields that its description gives in
-# words, and the API-wide rule that no string of a body holds a control character (stated once in
-# the API's description: a pattern on every string and property name would bury the schema). An
-# answer saying only that is an honest answer to drawn data; any other rejection still fails.
+# words, and the API-wide rule that no string of a body or a query holds a NUL or other control
+# character (stated once in the API's description: a pattern on every string and property name
+# would bury the schema). An answer saying only that is an honest answer to drawn data; any
+# other rejection still fails.
 STATE_DEPENDENT = re.compile(
     r"^No published article has id -?\d+\.$|^Object with slug=.* does not exist\.$"
     r"|^No topic with slug .*\.$|^No active \w+ version to roll back from\.$"
     r"|^Article with this [\w ]+ already exists\.$|^A rating needs a value\.$"
     r"|^This Idempotency-Key was already used with a different request"
-    r"|^Control characters \(such as NUL\) are not allowed\.$",
+    r"|^Control characters \(such as NUL\) are not allowed\.$"
+    r"|^Null characters are not allowed\.$",
     re.DOTALL,
 )
 
