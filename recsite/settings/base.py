@@ -280,12 +280,12 @@ RECSITE_VALIDATION_SEED = 0
 # below the active version's; otherwise it waits as "ready" for an editor to decide.
 RECSITE_ACTIVATION_TOLERANCE = env.float("RECSITE_ACTIVATION_TOLERANCE", default=0.02)
 # The hybrid trained after each MF version activates only if its validation NDCG@10 exceeds
-# that MF version's on the same split by more than this (recommender.services.hybrid_training).
+# that MF version's on the same split by more than this (recommender.training.hybrid).
 RECSITE_HYBRID_MIN_GAIN = env.float("RECSITE_HYBRID_MIN_GAIN", default=0.0)
 # Versions whose artifacts are kept on disk (per kind; the active one is always kept).
 RECSITE_KEEP_VERSIONS = env.int("RECSITE_KEEP_VERSIONS", default=5)
 # The retrain lock's timeout; its holder renews it every third of that while it trains, so a
-# killed worker's lock expires within this many seconds (recommender.services.locks).
+# killed worker's lock expires within this many seconds (recommender.training.locks).
 RECSITE_RETRAIN_LOCK_SECONDS = env.int("RECSITE_RETRAIN_LOCK_SECONDS", default=60)
 # A reader's cached list: how many candidates it holds and how long it lives without a refresh.
 RECSITE_LIST_LENGTH = 200
@@ -428,7 +428,7 @@ RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS",
 
 # --- durable background work: the transactional outbox (issue 10) ----------------------------
 # Work a write requests (list refreshes, embeddings, key phrases, retraining) and cache deletes
-# that could not reach Redis are stored with the write (recommender.services.outbox) and relayed
+# that could not reach Redis are stored with the write (recommender.outbox) and relayed
 # to Celery: at once after the commit, else by the relay_outbox periodic task (every minute) or
 # `manage.py relay_outbox`. Messages relayed per batch (one transaction each):
 RECSITE_OUTBOX_BATCH_SIZE = env.int("RECSITE_OUTBOX_BATCH_SIZE", default=200)

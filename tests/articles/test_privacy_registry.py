@@ -18,8 +18,8 @@ from recommender.models import (
     HiddenInterest,
     RecommendationImpression,
 )
-from recommender.services.interests import interest_hide
-from recommender.services.personalisation import personalisation_set
+from recommender.ranking.interests import interest_hide
+from recommender.ranking.personalisation import personalisation_set
 from tests.factories import ArticleFactory, InteractionFactory, SearchQueryFactory, TopicFactory
 
 User = get_user_model()

@@ -6,14 +6,16 @@ import numpy as np
 from django.utils import timezone
 
 from articles.models import Interaction
+from recommender.cache import lists
+from recommender.explaining import evidence
+from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.ml import explain
 from recommender.models import (
     EditorialBoost,
     EvidencePenalty,
     Explanation,
 )
-from recommender.services import evidence, lists, loading
-from recommender.services.explanations import recommendations_with_explanations
+from recommender.runtime import loading
 from tests.factories import InteractionFactory, UserFactory
 
 URL = "/api/recommendations/"
@@ -153,7 +155,7 @@ def test_penalised_evidence_is_not_cited_again(mf_version, clusters, reader):
     )
 
     EvidencePenalty.objects.create(user=reader, key=f"article:{lead}", penalty=1.0)
-    from recommender.services.explanations import explanations_forget
+    from recommender.cache.explanations import explanations_forget
 
     explanations_forget(user_id=reader.pk)
     after = recommendations_with_explanations(user=reader, n=20)

@@ -8,17 +8,17 @@ from rest_framework.test import APIClient
 from articles.models import Article
 from articles.services import article_create
 from recommender import selectors
+from recommender.cache import lists
 from recommender.ml.artifacts import load_json, save_json
 from recommender.ml.data import build_interaction_matrix
 from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.hybrid_features import FEATURES
 from recommender.models import ModelVersion
-from recommender.services import lists
-from recommender.services.hybrid_serving import serving_hybrid
-from recommender.services.loading import artifact_directory, loaded_model
-from recommender.services.registry import model_version_activate, model_version_rollback
-from recommender.services.serving import _personalized, recommendations_for_user
-from recommender.services.training import model_version_train_mf
+from recommender.ranking.hybrid import serving_hybrid
+from recommender.ranking.serving import _personalized, recommendations_for_user
+from recommender.runtime.loading import artifact_directory, loaded_model
+from recommender.training.mf import model_version_train_mf
+from recommender.training.registry import model_version_activate, model_version_rollback
 
 URL = "/api/recommendations/"
 

@@ -7,10 +7,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from recommender.cache import lists
 from recommender.models import Explanation, ModelVersion
-from recommender.services import lists
-from recommender.services.loading import artifact_directory, loaded_model
-from recommender.services.serving import recommendations_for_user
+from recommender.ranking.serving import recommendations_for_user
+from recommender.runtime.loading import artifact_directory, loaded_model
 from recsite.backups import active_versions, row_counts
 from tests.factories import SearchQueryFactory
 

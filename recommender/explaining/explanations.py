@@ -15,17 +15,19 @@ from django.utils import timezone
 from articles.models import Article, Topic
 from recommender.ml import sentences
 
+from ..cache import explanations as explanation_cache
+from ..cache import lists
 from ..models import EditorialBoost, Explanation, ModelVersion
-from . import evidence, explanation_cache, lists, styles
-from .embeddings import embedding_index
-from .loading import loaded_model
-from .serving import (
+from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
     PERSONALIZED,
     Recommendations,
     recommendations_for_user,
 )
+from ..runtime.embeddings import embedding_index
+from ..runtime.loading import loaded_model
+from . import evidence, styles
 
 COLD_START_REUSE = timedelta(days=1)
 # What a non-personal list may say: nothing drawn from the reader's behaviour.
@@ -89,15 +91,6 @@ def recommendations_with_explanations(
             for item in result.items
         ],
     )
-
-
-def explanations_forget(*, user_id: int) -> None:
-    """Drop the reader's cached explanations and the pages showing them, so the next page
-    re-checks them."""
-    active = lists.active_version(kind=ModelVersion.Kind.MF)
-    version_ids = [0] if active is None else [0, active.id]
-    explanation_cache.explanations_forget(user_id=user_id, version_ids=version_ids)
-    lists.reader_pages_forget(user_id=user_id)
 
 
 def explanations_for(

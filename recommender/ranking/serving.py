@@ -9,7 +9,7 @@ Strategies (the ``strategy`` of a response):
   training) take part through the text adapter's factors (cold start from text);
   when an active hybrid version was trained over the active MF version, the hybrid ranks
   instead, with the per-reader scoring of offline evaluation
-  (recommender.services.hybrid_serving). The response's ``model_version_id`` stays the MF
+  (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
   version's: explanations cite MF evidence computed against it; the reader's cached list is
   keyed by the hybrid's id, so activating or rolling back a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
@@ -17,7 +17,7 @@ Strategies (the ``strategy`` of a response):
   and the mean embedding of what they read and searched;
 - "cold_start": readers nothing can place (no usable history, no model, no embeddings) get
   trending then newest articles;
-- "non_personal": readers who turned personalisation off (recommender.services.personalisation)
+- "non_personal": readers who turned personalisation off (recommender.ranking.personalisation)
   get trending then newest articles, their own behaviour unused (not even to drop what they
   read).
 """
@@ -28,13 +28,16 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from recommender.ml.base import top_n
+
 from .. import selectors
+from ..cache import lists
 from ..models import ModelVersion
-from . import content, editorial, interests, lists
-from .embeddings import embedding_index
-from .history import positive_weights
-from .hybrid_serving import LoadedHybrid, hybrid_scores, serving_hybrid
-from .loading import LoadedModel, loaded_model
+from ..runtime.embeddings import embedding_index
+from ..runtime.history import positive_weights
+from ..runtime.loading import LoadedModel, loaded_model
+from . import content, editorial, interests
+from .hybrid import LoadedHybrid, hybrid_scores, serving_hybrid
 from .personalisation import personalisation_enabled
 
 PERSONALIZED = "personalized"
@@ -218,9 +221,7 @@ def _personalized(
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
     k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    top = top[np.isfinite(scores[top])]
+    top = top_n(scores, k)
     items = _ranked(item_ids[top].tolist(), scores[top].tolist())
     return lists.ReaderList(PERSONALIZED, items)
 

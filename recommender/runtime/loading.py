@@ -15,7 +15,7 @@ from django.conf import settings
 
 from recommender.ml.mf import ImplicitALS
 
-from .lists import ActiveVersion
+from ..cache.lists import ActiveVersion
 
 logger = logging.getLogger(__name__)
 

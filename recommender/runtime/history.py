@@ -1,4 +1,6 @@
-"""A reader's behaviour as fold-in weights, by the same rules as training."""
+"""A reader's behaviour as fold-in weights, by the same rules as training: the one helper that
+serving (recommender.ranking) and explanation evidence (recommender.explaining) fold a reader in
+with."""
 
 import numpy as np
 from django.conf import settings
@@ -21,3 +23,8 @@ def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
         cap=settings.RECSITE_WEIGHT_CAP,
     )
     return positive_ids, weights
+
+
+def positive_events() -> list[str]:
+    """The events that count for a reader (a positive training weight)."""
+    return [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]

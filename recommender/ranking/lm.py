@@ -24,10 +24,10 @@ from recommender.ml.lm.recommender import LMRecommender
 from recommender.ml.lm.trie import TitleTrie
 
 from .. import selectors
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
-from .lm import positive_events
-from .loading import artifact_directory
+from ..runtime.history import positive_events
+from ..runtime.loading import artifact_directory
 
 logger = logging.getLogger(__name__)
 

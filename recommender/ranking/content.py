@@ -18,18 +18,17 @@ from articles.models import Interaction
 from recommender.ml.adapter import TextAdapter
 from recommender.ml.base import top_n
 from recommender.ml.content import mean_profile, normalize_rows
-from recommender.ml.data import fold_in_weights
 
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
-from .embeddings import EmbeddingIndex, embedding_index, search_vectors
-from .loading import LoadedModel, artifact_directory, loaded_model
+from ..runtime.embeddings import EmbeddingIndex, embedding_index, search_vectors
+from ..runtime.history import positive_events, positive_weights
+from ..runtime.loading import LoadedModel, artifact_directory, loaded_model
 
 # A search counts like a view: a sign of interest, weaker than reading.
 SEARCH_WEIGHT = 1.0
 # Co-reading uses the most recent readers of an article only, to bound the query.
 COREAD_READERS = 500
-POSITIVE_EVENTS = [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]
 
 
 def positive_article_ids(events) -> list[int]:
@@ -39,18 +38,14 @@ def positive_article_ids(events) -> list[int]:
     if not ids:
         return []
     column = {article_id: col for col, article_id in enumerate(ids)}
-    idx, _weights, _disliked = _fold(events, column)
+    idx, _weights = _fold(events, column)
     return [ids[col] for col in idx.tolist()]
 
 
-def _fold(events, column):
-    _ids, kinds, values = zip(*events, strict=True)
-    return fold_in_weights(
-        np.asarray([column[article_id] for article_id, _, _ in events], dtype=np.int64),
-        kinds,
-        values,
-        weights=settings.RECSITE_EVENT_WEIGHTS,
-        cap=settings.RECSITE_WEIGHT_CAP,
+def _fold(events, column) -> tuple[np.ndarray, np.ndarray]:
+    # Folded over first-seen columns, so that the positive ids come out in first-seen order.
+    return positive_weights(
+        [(column[article_id], event, value) for article_id, event, value in events]
     )
 
 
@@ -62,7 +57,7 @@ def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarra
     ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
     if ids:
         column = {article_id: col for col, article_id in enumerate(ids)}
-        idx, event_weights, _ = _fold(events, column)
+        idx, event_weights = _fold(events, column)
         read = [ids[col] for col in idx.tolist()]
         weight_of = dict(zip(read, event_weights.tolist(), strict=True))
         found, vectors = index.vectors_of(weight_of)
@@ -208,7 +203,7 @@ def _mf_neighbours(article_id: int, n: int) -> dict[int, float] | None:
 
 
 def _cooccurrence_neighbours(article_id: int, n: int) -> dict[int, float]:
-    positive = Interaction.objects.filter(event__in=POSITIVE_EVENTS)
+    positive = Interaction.objects.filter(event__in=positive_events())
     recent = (
         positive.filter(article_id=article_id)
         .order_by("-created_at")

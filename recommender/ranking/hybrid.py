@@ -6,7 +6,7 @@ processes cannot run (the pipeline trains the hybrid without it).
 The hybrid serves only over the MF version it was trained on: that version's full-data model
 and text adapter are its MF base, so fold-in vectors, adapter factors of new articles and the
 explanations' MF evidence all come from the same model. The registry deactivates a hybrid
-whose MF base stops serving (recommender.services.registry).
+whose MF base stops serving (recommender.training.registry).
 """
 
 import logging
@@ -19,11 +19,11 @@ from recommender.ml.artifacts import load_json
 from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.hybrid_features import NewItems
 
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
+from ..runtime.embeddings import EmbeddingIndex
+from ..runtime.loading import artifact_directory
 from .content import ColdItems
-from .embeddings import EmbeddingIndex
-from .loading import artifact_directory
 
 logger = logging.getLogger(__name__)
 
