@@ -20,7 +20,7 @@ from recommender.ml import explain, sentences
 from .. import selectors
 from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
 from ..runtime.embeddings import EmbeddingIndex
-from ..runtime.history import positive_events, positive_weights
+from ..runtime.history import model_history, positive_events, positive_weights
 from ..runtime.loading import LoadedModel
 
 # "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
@@ -91,15 +91,10 @@ def mf_options(
     ``targets`` from the MF item-item contributions of the reader's fold-in (exactly the one
     serving scored with): every cited article is a positive contributor whose removal lowers
     the score."""
-    known = [
-        (loaded.column_of[article_id], event, value)
-        for article_id, event, value in reader.events
-        if article_id in loaded.column_of
-    ]
+    known, idx, weights = model_history(loaded.column_of, reader.events)
     targets = [pk for pk in targets if pk in loaded.column_of]
     if not known or not targets:
         return {}
-    idx, weights = positive_weights(known)
     if len(idx) == 0:
         return {}
     model = loaded.model

@@ -34,7 +34,7 @@ from .. import selectors
 from ..cache import lists
 from ..models import ModelVersion
 from ..runtime.embeddings import embedding_index
-from ..runtime.history import positive_weights
+from ..runtime.history import model_history
 from ..runtime.loading import LoadedModel, loaded_model
 from . import content, editorial, interests
 from .hybrid import LoadedHybrid, hybrid_scores, serving_hybrid
@@ -185,14 +185,9 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 def _personalized(
     loaded: LoadedModel, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
-    known = [
-        (loaded.column_of[article_id], event, value)
-        for article_id, event, value in events
-        if article_id in loaded.column_of
-    ]
+    known, idx, weights = model_history(loaded.column_of, events)
     if not known:
         return None
-    idx, weights = positive_weights(known)
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.

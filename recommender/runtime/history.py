@@ -25,6 +25,18 @@ def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
     return positive_ids, weights
 
 
+def model_history(column_of: dict[int, int], events) -> tuple[list, np.ndarray, np.ndarray]:
+    """A reader's fold-in into one model, as serving scores it and explanations cite it: (their
+    (column, event, value) events on articles the model knows, the positive columns int64 and
+    their weights float32 (``positive_weights``))."""
+    known = [
+        (column_of[article_id], event, value)
+        for article_id, event, value in events
+        if article_id in column_of
+    ]
+    return (known, *positive_weights(known))
+
+
 def positive_events() -> list[str]:
     """The events that count for a reader (a positive training weight)."""
     return [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]
