@@ -1,4 +1,5 @@
-"""Article and search embeddings: written by workers, read by web processes as numpy arrays.
+"""Article and search embeddings as workers write them (web processes read them as numpy
+arrays: recommender.runtime.embeddings).
 
 Storage, and why:
 
@@ -18,8 +19,8 @@ Storage, and why:
   in the cache under their text hash: a search vector only steers a reader's content profile,
   so losing one costs little.
 
-Everything that reads (``embedding_index``, ``search_vectors``) is numpy-only; everything that
-writes loads the encoder (torch) lazily, once per worker process.
+Everything that reads (recommender.runtime.embeddings) is numpy-only; everything here loads the
+encoder (torch) lazily, once per worker process.
 """
 
 import logging
