@@ -81,7 +81,7 @@ def deployment_prepare(env: dict[str, str]) -> dict:
     after setup_django(env)."""
     from articles.models import Article, Interaction
     from recommender.models import ArticleEmbedding, ModelVersion
-    from recommender.runtime.loading import artifact_directory
+    from recommender.runtime.artifacts import artifact_directory
 
     manage(env, "migrate", "--noinput", "-v", "0")
     if Article.objects.filter(external_id__startswith="citeulike-a:").count() < CITEULIKE_ARTICLES:

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from recommender.cache import lists
 from recommender.models import ModelVersion
-from recommender.runtime.loading import artifact_directory
+from recommender.runtime.artifacts import artifact_directory
 
 DATABASE_FILE = "database.json"
 MANIFEST_FILE = "manifest.json"

@@ -21,7 +21,7 @@ from .. import selectors
 from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
 from ..runtime.embeddings import EmbeddingIndex
 from ..runtime.history import model_history, positive_events, positive_weights
-from ..runtime.loading import LoadedModel
+from ..runtime.mf import LoadedMF
 
 # "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
 # this (unrelated scientific abstracts sit around 0.1-0.3, same-subject ones above 0.5).
@@ -85,7 +85,7 @@ def topics_of(*, article_ids) -> dict[int, set[str]]:
 
 
 def mf_options(
-    reader: Reader, loaded: LoadedModel, targets: list[int], index: EmbeddingIndex | None = None
+    reader: Reader, loaded: LoadedMF, targets: list[int], index: EmbeddingIndex | None = None
 ) -> dict[int, dict]:
     """because_you_read, co_readers and (with the text ``index``) similar_text evidence for
     ``targets`` from the MF item-item contributions of the reader's fold-in (exactly the one

@@ -26,7 +26,7 @@ from ..ranking.serving import (
     recommendations_for_user,
 )
 from ..runtime.embeddings import embedding_index
-from ..runtime.loading import loaded_model
+from ..runtime.mf import loaded_mf
 from . import evidence, styles
 
 COLD_START_REUSE = timedelta(days=1)
@@ -150,7 +150,7 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
     if result.strategy == PERSONALIZED:
         index = embedding_index()
         active = lists.active_version(kind=ModelVersion.Kind.MF)
-        loaded = loaded_model(version=active) if active is not None else None
+        loaded = loaded_mf(version=active) if active is not None else None
         if loaded is not None and loaded.version_id == result.model_version_id:
             sources.append(evidence.mf_options(reader, loaded, targets, index))
             # Articles newer than the model are ranked through their text (the adapter).

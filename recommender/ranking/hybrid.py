@@ -9,64 +9,11 @@ explanations' MF evidence all come from the same model. The registry deactivates
 whose MF base stops serving (recommender.training.registry).
 """
 
-import logging
-import threading
-from dataclasses import dataclass
-
 import numpy as np
 
-from recommender.ml.artifacts import load_json
-from recommender.ml.hybrid import HybridRecommender
-from recommender.ml.hybrid_features import NewItems
-
-from ..cache import lists
-from ..models import ModelVersion
 from ..runtime.embeddings import EmbeddingIndex
-from ..runtime.loading import artifact_directory
-from .content import ColdItems
-
-logger = logging.getLogger(__name__)
-
-HYBRID = ModelVersion.Kind.HYBRID
-
-
-@dataclass(frozen=True)
-class LoadedHybrid:
-    version_id: int
-    mf_version_id: int
-    model: HybridRecommender
-
-
-_lock = threading.Lock()
-_loaded: dict[tuple[int, str], LoadedHybrid | None] = {}
-_new_items: dict[tuple, NewItems] = {}
-
-
-def serving_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
-    """The active hybrid if it was trained over the active MF version ``mf``; else None.
-    Cached per process (a cache hit of the reader's list reads no file and no row)."""
-    active = lists.active_version(kind=HYBRID) if mf is not None else None
-    if active is None:
-        return None
-    key = (active.id, active.artifact_path)
-    with _lock:
-        if key not in _loaded:
-            _loaded.clear()  # only the active version is served
-            _new_items.clear()
-            _loaded[key] = _load(active)
-        loaded = _loaded[key]
-    return loaded if loaded is not None and loaded.mf_version_id == mf.id else None
-
-
-def _load(active: lists.ActiveVersion) -> LoadedHybrid | None:
-    directory = artifact_directory(active.artifact_path)
-    try:
-        model = HybridRecommender.load(directory, mmap=True)
-        mf_version_id = int(load_json(directory / "version.json")["mf_version"])
-    except (OSError, ValueError, KeyError):
-        logger.exception("Cannot load hybrid version %s from %s", active.id, directory)
-        return None
-    return LoadedHybrid(version_id=active.id, mf_version_id=mf_version_id, model=model)
+from ..runtime.hybrid import LoadedHybrid, hybrid_new_items
+from ..runtime.mf import ColdItems
 
 
 def hybrid_scores(
@@ -82,22 +29,9 @@ def hybrid_scores(
     ``cold.article_ids`` (articles newer than the model, with the MF base's adapter factors),
     for the reader whose positive history is ``columns`` with event weights ``weights``;
     ``seen`` int64 (columns in the same numbering) stay out of the candidate pool."""
-    new = _new(hybrid, cold, index) if cold is not None and len(cold.article_ids) else None
+    new = (
+        hybrid_new_items(hybrid, cold, index)
+        if cold is not None and len(cold.article_ids)
+        else None
+    )
     return hybrid.model.reader_scores(columns, weights, seen, new)
-
-
-def _new(hybrid: LoadedHybrid, cold: ColdItems, index: EmbeddingIndex | None) -> NewItems:
-    """The new articles' features that do not depend on the reader (their text neighbours take
-    one catalogue-sized product each), computed once per model and embedding index."""
-    key = (hybrid.version_id, None if index is None else index.stamp, len(cold.article_ids))
-    with _lock:
-        if key not in _new_items:
-            base = hybrid.model.base
-            embeddings = np.zeros((len(cold.article_ids), base.item_embeddings.shape[1]), "f4")
-            if index is not None:
-                found, vectors = index.vectors_of(cold.article_ids.tolist())
-                row_of = {pk: row for row, pk in enumerate(cold.article_ids.tolist())}
-                embeddings[[row_of[pk] for pk in found]] = vectors
-            _new_items.clear()
-            _new_items[key] = base.new_items(cold.factors, embeddings)
-        return _new_items[key]

@@ -35,9 +35,10 @@ from ..cache import lists
 from ..models import ModelVersion
 from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
-from ..runtime.loading import LoadedModel, loaded_model
+from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
+from ..runtime.mf import LoadedMF, cold_items, loaded_mf
 from . import content, editorial, interests
-from .hybrid import LoadedHybrid, hybrid_scores, serving_hybrid
+from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
 PERSONALIZED = "personalized"
@@ -113,7 +114,7 @@ def reader_list_refresh(*, user_id: int) -> lists.ReaderList:
 def _list_version_id(version: lists.ActiveVersion | None) -> int:
     """The id the reader's list is cached under: the serving hybrid's, else the MF version's
     (0: no model)."""
-    hybrid = serving_hybrid(mf=version)
+    hybrid = loaded_hybrid(mf=version)
     if hybrid is not None:
         return hybrid.version_id
     return version.id if version is not None else 0
@@ -136,12 +137,12 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
             user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, ranked.items)
         )
     events = selectors.interaction_events_of(user_id=user_id)
-    loaded = loaded_model(version=version) if version is not None else None
+    loaded = loaded_mf(version=version) if version is not None else None
     ranked = None
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
-        hybrid = serving_hybrid(mf=version)
+        hybrid = loaded_hybrid(mf=version)
         ranked = _personalized(loaded, events, version.artifact_path, hybrid)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
@@ -160,7 +161,7 @@ def _ranked(article_ids: list[int], scores: list[float]) -> tuple:
     )[: settings.RECSITE_LIST_LENGTH]
 
 
-def _little_history(loaded: LoadedModel | None, events) -> bool:
+def _little_history(loaded: LoadedMF | None, events) -> bool:
     read = content.positive_article_ids(events)
     known = [pk for pk in read if loaded is not None and pk in loaded.column_of]
     return len(known) < settings.RECSITE_CONTENT_MIN_HISTORY
@@ -183,7 +184,7 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 
 
 def _personalized(
-    loaded: LoadedModel, events, artifact_path: str, hybrid: LoadedHybrid | None
+    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
@@ -194,7 +195,7 @@ def _personalized(
     seen = np.zeros(len(loaded.item_ids), dtype=bool)
     seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
-    cold = content.cold_items(loaded=loaded, artifact_path=artifact_path)
+    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
     if cold is not None and len(cold.article_ids):
         # New articles: scored through their text's adapted factors (and, by the hybrid, text).
         seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])

@@ -24,7 +24,7 @@ from recommender.ml.text import get_encoder, text_hash
 from ..cache import lists
 from ..models import ArticleEmbedding, ModelVersion
 from ..privacy import EMBEDDINGS_STAMP, SEARCH
-from .loading import artifact_directory
+from .artifacts import artifact_directory
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from recommender.ml.hybrid_features import FEATURES
 from recommender.ml.mf import ImplicitALS
 
 from ..models import ModelVersion
-from ..runtime.loading import artifact_directory
+from ..runtime.artifacts import artifact_directory
 from .embeddings import article_vectors
 from .lifecycle import Fitted, version_train
 from .registry import ACTIVATION_METRIC, model_version_activate

@@ -22,7 +22,7 @@ from recommender.ml.artifacts import write_artifact_dir
 
 from .. import selectors
 from ..models import ModelVersion
-from ..runtime.loading import artifact_directory
+from ..runtime.artifacts import artifact_directory
 from .locks import LockHeld, cache_lock
 from .registry import model_version_activate_if_not_worse
 

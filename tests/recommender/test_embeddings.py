@@ -9,8 +9,8 @@ from django.core.management import call_command
 from articles.models import Article
 from articles.services import article_create, article_update
 from recommender.models import ArticleEmbedding, ModelVersion
+from recommender.runtime.artifacts import artifact_directory
 from recommender.runtime.embeddings import embedding_index, vector_from_bytes
-from recommender.runtime.loading import artifact_directory
 from recommender.training.embeddings import articles_embed
 
 

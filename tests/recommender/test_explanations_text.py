@@ -11,8 +11,8 @@ from recommender.explaining.explanations import recommendations_with_explanation
 from recommender.explaining.interests import MAX_PHRASES, reader_interests, reader_phrases_mine
 from recommender.ml.phrases import candidate_phrases, select_phrases
 from recommender.ranking import interests
-from recommender.runtime import loading
 from recommender.runtime.embeddings import embedding_index
+from recommender.runtime.mf import loaded_mf
 from tests.factories import InteractionFactory
 
 
@@ -34,7 +34,7 @@ def test_similar_text_cites_a_close_history_article_that_drives_the_score(astron
     index = embedding_index()
     options = evidence.mf_options(
         evidence.reader_read(user_id=astronomy_reader.pk),
-        loading.loaded_model(version=lists.active_version(kind="mf")),
+        loaded_mf(version=lists.active_version(kind="mf")),
         [item.article["id"] for item in result.items],
         index,
     )
