@@ -5,7 +5,8 @@ interactions (per reader 20% held out, fixed seed) and measured on the held-out 
 that then serves is fitted again on *all* the data with the same parameters. Only after its
 artifacts are complete on disk does the row become ``ready`` and, if not worse than the active
 version beyond the tolerance, ``active`` (recommender.training.registry). Any failure marks the
-row ``failed`` with the error and leaves the active version serving.
+row ``failed`` with the error and leaves the active version serving (the lifecycle shared with
+the hybrid stage and the LM: recommender.training.lifecycle).
 """
 
 import logging
