@@ -22,6 +22,8 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.utils import timezone
 
+from .models import Article, Interaction, SearchQuery
+
 
 @dataclass(frozen=True)
 class Retention:
@@ -167,8 +169,6 @@ def personal_data_purge(*, now: datetime | None = None) -> dict[str, int]:
 def register_articles() -> None:
     """What the ``articles`` app stores about a person (called from ArticlesConfig.ready())."""
     from django.contrib.auth import get_user_model
-
-    from .models import Article, Interaction, SearchQuery
 
     personal_model(
         model=get_user_model(),

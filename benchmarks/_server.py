@@ -80,7 +80,7 @@ def deployment_prepare(env: dict[str, str], *, citeulike: Path) -> dict:
     Returns what the database holds. Must run after setup_django(env)."""
     from articles.models import Article, Interaction
     from recommender.models import ArticleEmbedding, ModelVersion
-    from recommender.services.loading import artifact_directory
+    from recommender.runtime.artifacts import artifact_directory
 
     manage(env, "migrate", "--noinput", "-v", "0")
     if Article.objects.filter(external_id__startswith="citeulike-a:").count() < CITEULIKE_ARTICLES:

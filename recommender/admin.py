@@ -4,11 +4,10 @@ retrain / activate / roll back actions that go through the services."""
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from . import tasks
+from .dispatch import RETRAIN, task_dispatch
 from .models import ModelVersion
-from .services.outbox import task_enqueue
-from .services.registry import model_version_activate, model_version_rollback
-from .services.training import retrain_running
+from .training.mf import retrain_running
+from .training.registry import model_version_activate, model_version_rollback
 
 
 @admin.register(ModelVersion)
@@ -80,7 +79,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         if retrain_running():
             self.message_user(request, "A retraining is already running.", messages.WARNING)
             return
-        task_enqueue(task=tasks.retrain)
+        task_dispatch(RETRAIN)
         self.message_user(request, "Retraining queued; refresh this page to follow it.")
 
     @admin.action(description="Activate the selected version", permissions=["change"])

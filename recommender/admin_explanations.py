@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from . import dashboard
+from .explaining.styles import bandit_state
 from .models import (
     EvidencePenalty,
     Explanation,
@@ -16,7 +17,6 @@ from .models import (
     HiddenInterest,
     RecommendationImpression,
 )
-from .services.styles import bandit_state
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,5 +1,5 @@
 """The outbox for operators (superusers): background work and cache deletes waiting for Redis,
-with the last error of each, and what was sent lately (recommender.services.outbox). Read-only:
+with the last error of each, and what was sent lately (recommender.outbox). Read-only:
 the relay alone changes these rows."""
 
 from django.contrib import admin

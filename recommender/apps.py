@@ -11,7 +11,8 @@ class RecommenderConfig(AppConfig):
         from articles.models import Article, Topic
         from articles.signals import interaction_recorded
 
-        from . import privacy, receivers
+        # Registers the tasks, which recommender.dispatch requests by name (eager ones too).
+        from . import privacy, receivers, tasks  # noqa: F401
 
         privacy.register_recommender()
 

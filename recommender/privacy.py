@@ -2,8 +2,10 @@
 (registered from RecommenderConfig.ready()) and its cache key families. The services build their
 keys with these families, so a key cannot exist without being registered here."""
 
+from articles.models import SearchQuery
 from articles.privacy import Retention, cache_family, non_personal_model, personal_model
 
+from .ml.text import text_hash
 from .models import (
     ArticleEmbedding,
     EditorialBoost,
@@ -23,10 +25,6 @@ def _version_ids() -> list[int]:
 
 
 def _search_keys(user) -> list[str]:
-    from articles.models import SearchQuery
-
-    from .ml.text import text_hash
-
     texts = {
         " ".join(text.split()).lower()
         for text in SearchQuery.objects.filter(user=user).values_list("text", flat=True)

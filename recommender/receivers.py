@@ -8,9 +8,10 @@ from django.dispatch import receiver
 from articles.models import SearchQuery
 from articles.signals import article_published
 
+from .cache import lists
+from .cache.boosts import boosts_forget
+from .dispatch import EMBED_ARTICLES, EMBED_SEARCHES, REFRESH_USER_LISTS, task_dispatch
 from .models import EditorialBoost, ModelVersion
-from .services import editorial, lists
-from .services.outbox import task_enqueue
 
 
 def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
@@ -21,11 +22,8 @@ def reader_list_on_interaction(sender, *, user, interactions, **kwargs):
     transaction.on_commit(
         lambda: lists.reader_list_forget(user_id=user.pk, kind=ModelVersion.Kind.MF)
     )
-    # Imported here so that loading the app does not load the training stack (recommender.ml).
-    from .tasks import refresh_user_lists
-
     # In the outbox with the interaction: a dead broker delays the refresh, never loses it.
-    task_enqueue(task=refresh_user_lists, args=[[user.pk]])
+    task_dispatch(REFRESH_USER_LISTS, args=[[user.pk]])
 
 
 def article_dict_on_change(sender, instance, **kwargs):
@@ -58,24 +56,20 @@ def topics_on_change(sender, instance, **kwargs):
 # a published article whose text changed: embed it on a worker.
 @receiver(article_published, dispatch_uid="recommender.embed_article")
 def article_embedding_on_publish(sender, *, article, **kwargs):
-    from .tasks import embed_articles
-
-    task_enqueue(task=embed_articles, args=[[article.pk]])
+    task_dispatch(EMBED_ARTICLES, args=[[article.pk]])
 
 
 # A signed-in reader's search steers their content profile once a worker has embedded it.
 @receiver(post_save, sender=SearchQuery, dispatch_uid="recommender.embed_searches")
 def search_embedding_on_search(sender, instance, created, **kwargs):
     if created and instance.user_id is not None:
-        from .tasks import embed_searches
-
-        task_enqueue(task=embed_searches, args=[instance.user_id])
+        task_dispatch(EMBED_SEARCHES, args=[instance.user_id])
 
 
 @receiver(post_save, sender=EditorialBoost, dispatch_uid="recommender.boosts")
 @receiver(post_delete, sender=EditorialBoost, dispatch_uid="recommender.boosts_d")
 def editorial_boosts_on_change(**kwargs) -> None:
     """A boost saved or deleted (admin, shell or cascade) applies to the next page served."""
-    editorial.boosts_forget()
+    boosts_forget()
     # Again once committed: a page served meanwhile may have cached the boosts as they were.
-    transaction.on_commit(editorial.boosts_forget)
+    transaction.on_commit(boosts_forget)

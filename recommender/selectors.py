@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, Interaction, Topic
 
-from .models import EditorialBoost, ModelVersion
+from .models import EditorialBoost, ModelVersion, PersonalisationSetting
 
 # (user_id, article_id, event, value, unix seconds): recommender.ml.data's row format.
 InteractionRow = tuple[int, int, str, float | None, float]
@@ -32,7 +32,7 @@ def model_version_active_ref(*, kind: str) -> tuple[int, str] | None:
 
 def training_rows() -> list[InteractionRow]:
     """Every interaction of an active user with a published article (the training data), but
-    those of readers who turned personalisation off (recommender.services.personalisation)."""
+    those of readers who turned personalisation off (recommender.ranking.personalisation)."""
     rows = (
         Interaction.objects.filter(user__is_active=True, article__status=Article.Status.PUBLISHED)
         .exclude(user__personalisation__enabled=False)
@@ -92,4 +92,11 @@ def editorial_boosts_not_ended(*, now) -> QuerySet[EditorialBoost]:
         EditorialBoost.objects.filter(ends_at__gt=now)
         .select_related("topic")
         .order_by("-starts_at", "-id")
+    )
+
+
+def opted_out_user_ids() -> set[int]:
+    """Readers who turned personalisation off: left out of every model's training data."""
+    return set(
+        PersonalisationSetting.objects.filter(enabled=False).values_list("user_id", flat=True)
     )

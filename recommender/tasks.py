@@ -1,5 +1,6 @@
 """Celery tasks: thin, named explicitly, idempotent and safe to retry (DESIGN §7)."""
 
+import functools
 import logging
 
 from celery import group, shared_task
@@ -8,29 +9,50 @@ from django.core.cache import cache
 from django.db import OperationalError
 
 from . import selectors
+from .cache import lists
+from .explaining.interests import reader_phrases_mine
 from .models import ModelVersion
+from .outbox import outbox_pending_count, outbox_purge, outbox_relay
 from .privacy import TASK_DONE
-from .services import lists
-from .services.embeddings import articles_embed, searches_embed
-from .services.interests import reader_phrases_mine
-from .services.lm import LMTrainingAlreadyRunning, model_version_train_lm
-from .services.lm_inference import NoLanguageModel
-from .services.lm_inference import lm_recommend as lm_recommend_service
-from .services.outbox import outbox_pending_count, outbox_purge, outbox_relay
-from .services.serving import reader_list_refresh
-from .services.training import RetrainAlreadyRunning, model_version_train_mf
+from .ranking.lm import NoLanguageModel
+from .ranking.lm import lm_recommend as lm_recommend_service
+from .ranking.serving import reader_list_refresh
 from .signals import retrain_stage_done
+from .training.embeddings import articles_embed, searches_embed
+from .training.lm import LMTrainingAlreadyRunning, model_version_train_lm
+from .training.mf import RetrainAlreadyRunning, model_version_train_mf
 
 logger = logging.getLogger(__name__)
 
 
-# How long a finished retrain task's id is remembered, so that a second delivery of the same
+# How long a finished training task's id is remembered, so that a second delivery of the same
 # message (a redelivery after a lost acknowledgement) does not train again.
-RETRAIN_DONE_TTL_SECONDS = 7 * 24 * 60 * 60
+TASK_DONE_TTL_SECONDS = 7 * 24 * 60 * 60
 
 
-def _retrain_done_key(task_id: str) -> str:
-    return TASK_DONE.key(name=f"retrain:{task_id}")
+def _task_done_key(name: str, task_id: str) -> str:
+    return TASK_DONE.key(name=f"{name}:{task_id}")
+
+
+def once_per_task_id(name: str):
+    """For a bound task: a delivery whose task id already finished returns the first result
+    (with ``"duplicate": True``) instead of running again. A skipped run is not remembered."""
+
+    def decorate(run):
+        @functools.wraps(run)
+        def once(self, *args, **kwargs) -> dict:
+            key = _task_done_key(name, self.request.id) if self.request.id else None
+            if key is not None and (done := cache.get(key)) is not None:
+                logger.info("%s skipped: task %s already ran.", name, self.request.id)
+                return {**done, "duplicate": True}
+            result = run(self, *args, **kwargs)
+            if key is not None and result.get("status") != "skipped":
+                cache.set(key, result, timeout=TASK_DONE_TTL_SECONDS)
+            return result
+
+        return once
+
+    return decorate
 
 
 def _retrain_progress(stage: str) -> None:
@@ -39,23 +61,17 @@ def _retrain_progress(stage: str) -> None:
 
 
 # Routed to the "ml" queue by settings.CELERY_TASK_ROUTES. A killed worker's retrain lock
-# expires within settings.RECSITE_RETRAIN_LOCK_SECONDS (recommender.services.locks), and its
+# expires within settings.RECSITE_RETRAIN_LOCK_SECONDS (recommender.training.locks), and its
 # half-trained row is marked failed by the next training.
 @shared_task(bind=True, name="recommender.retrain", soft_time_limit=55 * 60, time_limit=60 * 60)
+@once_per_task_id("retrain")
 def retrain(self) -> dict:
-    done_key = _retrain_done_key(self.request.id) if self.request.id else None
-    if done_key is not None and (done := cache.get(done_key)) is not None:
-        logger.info("Retraining skipped: task %s already ran.", self.request.id)
-        return {**done, "duplicate": True}
     try:
         version = model_version_train_mf(progress=_retrain_progress)
     except RetrainAlreadyRunning:
         logger.info("Retraining skipped: another one is running.")
         return {"status": "skipped"}
-    result = {"version": version.pk, "status": version.status}
-    if done_key is not None:
-        cache.set(done_key, result, timeout=RETRAIN_DONE_TTL_SECONDS)
-    return result
+    return {"version": version.pk, "status": version.status}
 
 
 @shared_task(
@@ -125,8 +141,9 @@ def embed_searches(user_id: int) -> int:
 
 # Routed to the "ml" queue by settings.CELERY_TASK_ROUTES; the hard limit is below the lock's
 # timeout, so a killed worker's lock has expired before anyone needs it again.
-@shared_task(name="recommender.train_lm", soft_time_limit=55 * 60, time_limit=60 * 60)
-def train_lm() -> dict:
+@shared_task(bind=True, name="recommender.train_lm", soft_time_limit=55 * 60, time_limit=60 * 60)
+@once_per_task_id("train_lm")
+def train_lm(self) -> dict:
     try:
         version = model_version_train_lm()
     except LMTrainingAlreadyRunning:
@@ -140,7 +157,7 @@ def train_lm() -> dict:
 @shared_task(name="recommender.lm_recommend", soft_time_limit=60, time_limit=90)
 def lm_recommend(user_id: int | None, user_input: str, top_n: int) -> dict:
     """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
-    active); see recommender.services.lm_inference.lm_recommend."""
+    active); see recommender.ranking.lm.lm_recommend."""
     try:
         return lm_recommend_service(user_id=user_id, user_input=user_input, top_n=top_n)
     except NoLanguageModel as error:
@@ -161,6 +178,6 @@ def mine_reader_phrases(user_id: int) -> int:
 @shared_task(name="recommender.relay_outbox", soft_time_limit=4 * 60, time_limit=5 * 60)
 def relay_outbox() -> dict:
     """Publish the background work and replay the cache deletes that a Redis outage held back
-    (recommender.services.outbox), then purge old sent messages."""
+    (recommender.outbox), then purge old sent messages."""
     sent = outbox_relay(max_batches=settings.RECSITE_OUTBOX_MAX_BATCHES)
     return {"sent": sent, "pending": outbox_pending_count(), "purged": outbox_purge()}

@@ -41,7 +41,7 @@ def exception_handler(exc, context):
     # Raised while the parser reads a body beyond settings.DATA_UPLOAD_MAX_MEMORY_SIZE.
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
-    # Background work goes through the outbox (recommender.services.outbox) and never raises
+    # Background work goes through the outbox (recommender.outbox) and never raises
     # these; a view that needs Redis itself (the broker or the result backend, redis-py errors
     # raw or wrapped by django_redis) answers 503, never 500.
     elif isinstance(exc, BrokerUnavailable | RedisError | ConnectionInterrupted):

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from articles.api.serializers import StrictInputSerializer
 from articles.api.throttles import LoginThrottle, WritesThrottle
 from articles.privacy import PERSONAL_MODELS, personal_data_delete, personal_data_export
-from recommender.services.personalisation import personalisation_enabled, personalisation_set
+from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
 from . import login_throttle
 from .authentication import token_issue
@@ -76,7 +76,7 @@ class TokenView(ObtainAuthToken):
 
 
 class PersonalisedField(serializers.BooleanField):
-    """The account's personalisation switch (recommender.services.personalisation)."""
+    """The account's personalisation switch (recommender.ranking.personalisation)."""
 
     def get_attribute(self, instance):
         return personalisation_enabled(user_id=instance.pk)

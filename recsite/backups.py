@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from recommender.cache import lists
 from recommender.models import ModelVersion
-from recommender.services import lists
-from recommender.services.loading import artifact_directory
+from recommender.runtime.artifacts import artifact_directory
 
 DATABASE_FILE = "database.json"
 MANIFEST_FILE = "manifest.json"

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from articles import selectors
 from articles.models import Interaction
-from recommender.services import feedback, interests
+from recommender.explaining import feedback
+from recommender.ranking import interests
 
 from .forms import InterestHideForm
 from .site_throttles import rate_limited

@@ -7,6 +7,8 @@ from django.conf import settings
 
 from articles.privacy import cache_family, personal_model
 
+from .models import IdempotencyKey
+
 
 def _throttle_keys(user) -> list[str]:
     scopes = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
@@ -59,8 +61,6 @@ HEALTH = cache_family("health:{probe}", reason="a readiness probe's value, delet
 def register_recsite() -> None:
     from django.contrib.admin.models import LogEntry
     from rest_framework.authtoken.models import Token
-
-    from .models import IdempotencyKey
 
     personal_model(
         model=Token,

@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from .idempotency.services import idempotency_keys_purge
+
 logger = logging.getLogger(__name__)
 
 
@@ -11,8 +13,6 @@ logger = logging.getLogger(__name__)
 # harmless, so a redelivered message needs no guard.
 @shared_task(name="recsite.purge_idempotency_keys", soft_time_limit=5 * 60, time_limit=6 * 60)
 def purge_idempotency_keys() -> int:
-    from .idempotency.services import idempotency_keys_purge
-
     deleted = idempotency_keys_purge()
     logger.info("Purged %d expired idempotency keys.", deleted)
     return deleted

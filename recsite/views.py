@@ -18,11 +18,11 @@ from articles import privacy, selectors, services
 from articles.api.throttles import throttle_wait
 from articles.models import Interaction
 from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
-from recommender.services.cards import explained_cards
-from recommender.services.content import similar_articles
-from recommender.services.impressions import impression_click
-from recommender.services.interests import reader_interests
-from recommender.services.personalisation import personalisation_enabled, personalisation_set
+from recommender.explaining.cards import explained_cards
+from recommender.explaining.impressions import impression_click
+from recommender.explaining.interests import reader_interests
+from recommender.ranking.content import similar_articles
+from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
 from .forms import AccountDeleteForm, SignUpForm
 from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests

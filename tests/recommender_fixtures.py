@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 
 from articles.models import Article, Interaction, Topic
-from recommender.services.training import model_version_train_mf
+from recommender.training.mf import model_version_train_mf
 from tests.factories import ArticleFactory, TopicFactory, UserFactory
 
 ARTICLES_PER_CLUSTER = 20

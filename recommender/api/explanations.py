@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 from articles.api.throttles import WritesThrottle
 from articles.models import Interaction
 
+from ..explaining.feedback import explanation_feedback_submit, explanation_get_for_user
 from ..models import Explanation, ExplanationFeedback
-from ..services.feedback import explanation_feedback_submit, explanation_get_for_user
 
 VOTE_NAMES = {1: "up", -1: "down"}
 
@@ -27,7 +27,7 @@ class ExplanationSerializer(serializers.Serializer):
 
 @extend_schema_field(ExplanationSerializer(allow_null=True))
 class CachedExplanationField(serializers.Field):
-    """An explanation dict as recommender.services.explanations cached it, passed through (the
+    """An explanation dict as recommender.explaining.explanations cached it, passed through (the
     response is built from the cache; ExplanationSerializer describes it in the schema)."""
 
     def __init__(self, **kwargs):

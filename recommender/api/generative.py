@@ -27,9 +27,9 @@ from rest_framework.views import APIView
 from articles.api.throttles import RecommendThrottle
 
 from .. import tasks
+from ..cache import lists
 from ..models import ModelVersion
 from ..privacy import LM_UNANSWERED
-from ..services import lists
 from .serializers import CachedArticleField, DetailSerializer
 
 logger = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ from rest_framework import serializers
 from articles.api.fields import QueryIntegerField
 from articles.validation import ids_parse
 
+from ..cache import lists
 from ..models import ModelVersion
-from ..services import lists
-from ..services.serving import COLD_START, CONTENT, NON_PERSONAL, PERSONALIZED
+from ..ranking.serving import COLD_START, CONTENT, NON_PERSONAL, PERSONALIZED
 from .explanations import CachedExplanationField
 
 MAX_EXCLUDE = 500

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from articles.api.fields import QueryIntegerField
 from articles.selectors import articles_published
 
-from ..services.content import similar_articles
+from ..ranking.content import similar_articles
 from .serializers import CachedArticleField
 
 

@@ -11,12 +11,12 @@ from rest_framework.views import APIView
 
 from articles.api.throttles import WritesThrottle
 
-from .. import selectors, tasks
-from ..services.explanations import recommendations_with_explanations
-from ..services.outbox import task_enqueue
-from ..services.pages import cached_page, cached_page_store
-from ..services.registry import model_version_activate, model_version_rollback
-from ..services.training import retrain_running
+from .. import selectors
+from ..cache.pages import cached_page, cached_page_store
+from ..dispatch import RETRAIN, task_dispatch
+from ..explaining.explanations import recommendations_with_explanations
+from ..training.mf import retrain_running
+from ..training.registry import model_version_activate, model_version_rollback
 from .permissions import ModelVersionPermissions
 from .serializers import (
     DetailSerializer,
@@ -42,7 +42,7 @@ class RecommendationsView(APIView):
         "personalisation off the same, their behaviour unused (strategy `non_personal`).",
     )
     def get(self, request):
-        # Rendered JSON pages are cached (recommender.services.pages); the browsable API's
+        # Rendered JSON pages are cached (recommender.cache.pages); the browsable API's
         # HTML is not.
         body, slot = None, None
         if request.accepted_renderer.format == "json":
@@ -87,7 +87,7 @@ class ModelVersionViewSet(
                 {"detail": "A retraining is already running."}, status=status.HTTP_409_CONFLICT
             )
         # Through the outbox: with the broker down the retraining is queued once it is back.
-        task_id = task_enqueue(task=tasks.retrain)
+        task_id = task_dispatch(RETRAIN)
         return Response(
             {"task_id": task_id, "detail": "Retraining queued."}, status=status.HTTP_202_ACCEPTED
         )

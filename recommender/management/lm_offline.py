@@ -7,13 +7,13 @@ import numpy as np
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from recommender.ml.lm.offline import evaluate_lm, users_sample
+
 DEFAULT_TIME_BUDGET_SECONDS = 240.0
 
 
 def evaluate_lm_command(command, options: dict, train, test, articles: list[dict], ks, candidates):
     """(fitted LMRecommender, metrics) for evaluate_offline's LM branch."""
-    from recommender.ml.lm.offline import evaluate_lm, users_sample
-
     budget = options["time_budget"]
     if budget is None:
         budget = DEFAULT_TIME_BUDGET_SECONDS

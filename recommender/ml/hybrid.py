@@ -1,7 +1,7 @@
 """The hybrid ranker: a linear blend of MF, text, co-reading, popularity, recency (and,
 offline only, the LM), with weights learned on held-out interactions. It is the model of
 ``evaluate_offline --model hybrid`` and the one the retraining pipeline trains and web
-processes serve (``train_over_mf``, recommender.services.hybrid_serving).
+processes serve (``train_over_mf``, recommender.ranking.hybrid).
 
 Training (``fit``):
 

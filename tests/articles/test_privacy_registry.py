@@ -12,8 +12,8 @@ from articles.privacy import (
     personal_data_export,
 )
 from recommender.models import HiddenInterest
-from recommender.services.interests import interest_hide
-from recommender.services.personalisation import personalisation_set
+from recommender.ranking.interests import interest_hide
+from recommender.ranking.personalisation import personalisation_set
 from tests.factories import (
     ArticleFactory,
     EvidencePenaltyFactory,

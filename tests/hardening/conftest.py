@@ -17,7 +17,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 
-from recommender.services.outbox import publish_pause_end
+from recommender.outbox import publish_pause_end
 from recsite.celery import app as celery_app
 from tests.factories import UserFactory
 

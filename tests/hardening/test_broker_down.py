@@ -8,8 +8,8 @@ import time
 import pytest
 
 from articles.models import Interaction
+from recommender.cache import lists
 from recommender.models import Explanation, ExplanationFeedback, OutboxMessage
-from recommender.services import lists
 from recommender.tasks import relay_outbox
 from recsite.celery import app as celery_app
 
@@ -34,7 +34,7 @@ def test_writes_are_saved_and_the_refresh_catches_up_later(
 
     # when: they act, through the API and the site, while the broker is unreachable
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="recommender.services.outbox"):
+    with caplog.at_level(logging.WARNING, logger="recommender.outbox"):
         api = client_for(reader).post(
             "/api/interactions/", {"article": clusters.a[-1].pk, "event": "like"}, format="json"
         )

@@ -1,4 +1,4 @@
-"""The outbox relay (recommender.services.outbox): it delivers pending messages oldest first, cache
+"""The outbox relay (recommender.outbox): it delivers pending messages oldest first, cache
 deletes before tasks; it keeps what a dead broker refused; several relays at once on PostgreSQL
 deliver each message once; old sent messages are purged; the embedded default needs no outbox."""
 
@@ -13,9 +13,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from recommender.cache import lists
 from recommender.models import OutboxMessage
-from recommender.services import lists
-from recommender.services.outbox import outbox_purge, outbox_relay, task_enqueue
+from recommender.outbox import outbox_purge, outbox_relay, task_enqueue
 from recommender.tasks import refresh_user_lists
 from recsite.api_errors import exception_handler
 from tests.factories import UserFactory
@@ -37,7 +37,7 @@ def test_a_request_in_the_embedded_default_runs_its_task_on_commit_without_an_ou
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        task_enqueue(task=refresh_user_lists, args=[[reader.pk]])
+        task_enqueue(task=refresh_user_lists.name, args=[[reader.pk]])
 
     # then: the list is computed in-process, as before the outbox
     assert lists.reader_list_get(version_id=mf_version.pk, user_id=reader.pk) is not None

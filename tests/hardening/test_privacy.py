@@ -11,10 +11,10 @@ from django_celery_beat.models import PeriodicTask
 from articles.models import Interaction, SearchQuery
 from articles.tasks import purge_expired_personal_data
 from recommender import selectors
+from recommender.cache import lists
 from recommender.models import Explanation, ExplanationFeedback, RecommendationImpression
-from recommender.services import lists
-from recommender.services.serving import recommendations_for_user
-from recommender.services.training import model_version_train_mf
+from recommender.ranking.serving import recommendations_for_user
+from recommender.training.mf import model_version_train_mf
 from tests.factories import ArticleFactory, InteractionFactory, SearchQueryFactory
 
 User = get_user_model()

@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from articles.models import Interaction, SearchQuery
+from recommender.cache import lists
 from recommender.models import Explanation, ExplanationFeedback, ModelVersion, OutboxMessage
-from recommender.services import lists
 from recsite.celery import app as celery_app
 from tests.factories import UserFactory
 

@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django_redis import get_redis_connection
 
 from recommender.models import ModelVersion
-from recommender.services.training import RETRAIN_LOCK_KEY, model_version_train_mf
 from recommender.tasks import retrain
+from recommender.training.mf import RETRAIN_LOCK_KEY, model_version_train_mf
 from recsite.celery import app as celery_app
 
 from .conftest import LOCK_SECONDS, Worker, wait_for

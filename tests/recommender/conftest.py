@@ -6,8 +6,8 @@ import pytest
 
 from articles.models import Article
 from recommender.ml.text import TextEncoder
-from recommender.services.embeddings import articles_embed
-from recommender.services.training import model_version_train_mf
+from recommender.training.embeddings import articles_embed
+from recommender.training.mf import model_version_train_mf
 
 ASTRONOMY = [
     "Dark matter halos around dwarf galaxies",

@@ -4,7 +4,7 @@ readers with little history are ranked by their content profile."""
 from articles.models import Article, Interaction
 from articles.services import article_create, search_record
 from recommender.models import ModelVersion
-from recommender.services.serving import recommendations_for_user
+from recommender.ranking.serving import recommendations_for_user
 from tests.factories import InteractionFactory, UserFactory
 
 EVERYTHING = 100

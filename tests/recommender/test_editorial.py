@@ -6,10 +6,10 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles.models import Interaction
+from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.models import EditorialBoost
-from recommender.services.editorial import diversified
-from recommender.services.explanations import recommendations_with_explanations
-from recommender.services.serving import recommendations_for_user
+from recommender.ranking.editorial import diversified
+from recommender.ranking.serving import recommendations_for_user
 from tests.factories import EditorialBoostFactory, InteractionFactory
 
 EVERYTHING = 100

@@ -9,8 +9,9 @@ from django.core.management import call_command
 from articles.models import Article
 from articles.services import article_create, article_update
 from recommender.models import ArticleEmbedding, ModelVersion
-from recommender.services.embeddings import articles_embed, embedding_index, vector_from_bytes
-from recommender.services.loading import artifact_directory
+from recommender.runtime.artifacts import artifact_directory
+from recommender.runtime.embeddings import embedding_index, vector_from_bytes
+from recommender.training.embeddings import articles_embed
 
 
 def test_embeddings_are_stored_normalised_with_the_text_hash(text_clusters):

@@ -6,14 +6,16 @@ import numpy as np
 from django.utils import timezone
 
 from articles.models import Interaction
+from recommender.cache import lists
+from recommender.explaining import evidence
+from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.ml import explain
 from recommender.models import (
     EditorialBoost,
     EvidencePenalty,
     Explanation,
 )
-from recommender.services import evidence, lists, loading
-from recommender.services.explanations import recommendations_with_explanations
+from recommender.runtime.mf import loaded_mf
 from tests.factories import InteractionFactory, UserFactory
 
 URL = "/api/recommendations/"
@@ -59,7 +61,7 @@ def test_because_you_read_names_the_top_contributor_and_true_counts(mf_version, 
     result = recommendations_with_explanations(user=reader, n=40)
     options = evidence.mf_options(
         evidence.reader_read(user_id=reader.pk),
-        loading.loaded_model(version=lists.active_version(kind="mf")),
+        loaded_mf(version=lists.active_version(kind="mf")),
         [item.article["id"] for item in result.items],
     )
     target, found = next(
@@ -94,7 +96,7 @@ def test_removing_the_cited_articles_lowers_the_score(mf_version, clusters, read
     read(reader, clusters.a[:3])
     read(reader, clusters.b[:1])
     result = recommendations_with_explanations(user=reader, n=15)
-    loaded = loading.loaded_model(version=lists.active_version(kind="mf"))
+    loaded = loaded_mf(version=lists.active_version(kind="mf"))
     columns = [loaded.column_of[pk] for pk in sorted(positive_history(reader))]
     weights = np.full(len(columns), 2.0, dtype=np.float32)  # one read each
 
@@ -153,7 +155,7 @@ def test_penalised_evidence_is_not_cited_again(mf_version, clusters, reader):
     )
 
     EvidencePenalty.objects.create(user=reader, key=f"article:{lead}", penalty=1.0)
-    from recommender.services.explanations import explanations_forget
+    from recommender.cache.explanations import explanations_forget
 
     explanations_forget(user_id=reader.pk)
     after = recommendations_with_explanations(user=reader, n=20)
@@ -166,7 +168,7 @@ def test_co_readers_count_is_true(mf_version, clusters, reader):
     result = recommendations_with_explanations(user=reader, n=20)
     options = evidence.mf_options(
         evidence.reader_read(user_id=reader.pk),
-        loading.loaded_model(version=lists.active_version(kind="mf")),
+        loaded_mf(version=lists.active_version(kind="mf")),
         [item.article["id"] for item in result.items],
     )
     found = [(t, f["co_readers"]) for t, f in options.items() if "co_readers" in f]

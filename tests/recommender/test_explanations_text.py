@@ -5,11 +5,14 @@ import numpy as np
 import pytest
 
 from articles.models import Interaction
+from recommender.cache import lists
+from recommender.explaining import evidence
+from recommender.explaining.explanations import recommendations_with_explanations
+from recommender.explaining.interests import MAX_PHRASES, reader_interests, reader_phrases_mine
 from recommender.ml.phrases import candidate_phrases, select_phrases
-from recommender.services import evidence, interests, lists, loading
-from recommender.services.embeddings import embedding_index
-from recommender.services.explanations import recommendations_with_explanations
-from recommender.services.interests import reader_interests, reader_phrases_mine
+from recommender.ranking import interests
+from recommender.runtime.embeddings import embedding_index
+from recommender.runtime.mf import loaded_mf
 from tests.factories import InteractionFactory
 
 
@@ -31,7 +34,7 @@ def test_similar_text_cites_a_close_history_article_that_drives_the_score(astron
     index = embedding_index()
     options = evidence.mf_options(
         evidence.reader_read(user_id=astronomy_reader.pk),
-        loading.loaded_model(version=lists.active_version(kind="mf")),
+        loaded_mf(version=lists.active_version(kind="mf")),
         [item.article["id"] for item in result.items],
         index,
     )
@@ -70,7 +73,7 @@ def test_key_phrases_are_mined_from_the_history_with_the_encoder(astronomy_reade
 
     words = " ".join(phrases)
     titles = " ".join(a.title.lower() for a in text_mf_version_articles(None)[:4])
-    assert 1 <= len(phrases) <= interests.MAX_PHRASES
+    assert 1 <= len(phrases) <= MAX_PHRASES
     assert all(word in titles for word in words.split())
     assert reader_interests(user=astronomy_reader).phrases == phrases
 

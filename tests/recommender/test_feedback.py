@@ -3,9 +3,9 @@
 import pytest
 
 from articles.models import Interaction
+from recommender.explaining import styles
+from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.models import EvidencePenalty, Explanation, ExplanationFeedback
-from recommender.services import styles
-from recommender.services.explanations import recommendations_with_explanations
 from tests.factories import InteractionFactory, UserFactory
 
 URL = "/api/recommendations/"

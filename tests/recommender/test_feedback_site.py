@@ -4,8 +4,8 @@ the "me" page's inferred interests."""
 import pytest
 
 from articles.models import Interaction
+from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.models import ExplanationFeedback, HiddenInterest, RecommendationImpression
-from recommender.services.explanations import recommendations_with_explanations
 from tests.factories import InteractionFactory
 
 

@@ -8,17 +8,18 @@ from rest_framework.test import APIClient
 from articles.models import Article
 from articles.services import article_create
 from recommender import selectors
+from recommender.cache import lists
 from recommender.ml.artifacts import load_json, save_json
 from recommender.ml.data import build_interaction_matrix
 from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.hybrid_features import FEATURES
 from recommender.models import ModelVersion
-from recommender.services import lists
-from recommender.services.hybrid_serving import serving_hybrid
-from recommender.services.loading import artifact_directory, loaded_model
-from recommender.services.registry import model_version_activate, model_version_rollback
-from recommender.services.serving import _personalized, recommendations_for_user
-from recommender.services.training import model_version_train_mf
+from recommender.ranking.serving import _personalized, recommendations_for_user
+from recommender.runtime.artifacts import artifact_directory
+from recommender.runtime.hybrid import loaded_hybrid
+from recommender.runtime.mf import loaded_mf
+from recommender.training.mf import model_version_train_mf
+from recommender.training.registry import model_version_activate, model_version_rollback
 
 URL = "/api/recommendations/"
 
@@ -215,7 +216,7 @@ def test_served_scores_equal_the_offline_scorers_for_the_same_history(mf_setting
     mf = model_version_train_mf()
     reader = clusters.readers[0]
     version = lists.active_version(kind=ModelVersion.Kind.MF)
-    hybrid = serving_hybrid(mf=version)
+    hybrid = loaded_hybrid(mf=version)
     offline = HybridRecommender.load(artifact_directory(hybrid_of(mf).artifact_path))
     matrix = build_interaction_matrix(
         selectors.training_rows(),
@@ -227,7 +228,7 @@ def test_served_scores_equal_the_offline_scorers_for_the_same_history(mf_setting
 
     # when: the web process's cache-miss computation
     served = _personalized(
-        loaded_model(version=version),
+        loaded_mf(version=version),
         selectors.interaction_events_of(user_id=reader.pk),
         version.artifact_path,
         hybrid,

@@ -1,4 +1,4 @@
-"""Rendered recommendation pages served from the cache (recommender.services.pages) only while
+"""Rendered recommendation pages served from the cache (recommender.cache.pages) only while
 everything they show is still true."""
 
 from datetime import timedelta
@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from articles.models import Interaction
+from recommender.cache import lists
 from recommender.models import EditorialBoost
-from recommender.services import lists
 from tests.factories import InteractionFactory
 
 URL = "/api/recommendations/"

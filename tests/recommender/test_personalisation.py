@@ -3,11 +3,11 @@ nothing of theirs and their behaviour trains no model; on again, personal lists 
 
 from articles.models import Interaction
 from recommender import selectors
+from recommender.cache import lists
+from recommender.explaining.explanations import NON_PERSONAL_STYLES
+from recommender.explaining.interests import reader_interests, reader_phrases_mine
 from recommender.models import PersonalisationSetting
-from recommender.services import lists
-from recommender.services.explanations import NON_PERSONAL_STYLES
-from recommender.services.interests import reader_interests, reader_phrases_mine
-from recommender.services.personalisation import personalisation_set
+from recommender.ranking.personalisation import personalisation_set
 from tests.factories import InteractionFactory
 
 

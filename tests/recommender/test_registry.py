@@ -2,10 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from recommender.cache import lists
 from recommender.models import ModelVersion
-from recommender.services import lists
-from recommender.services.registry import model_version_activate, model_version_rollback
-from recommender.services.training import model_version_train_mf
+from recommender.training.mf import model_version_train_mf
+from recommender.training.registry import model_version_activate, model_version_rollback
 from tests.factories import ModelVersionFactory
 
 ACTIVE = ModelVersion.Status.ACTIVE

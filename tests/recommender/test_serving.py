@@ -2,8 +2,8 @@ from articles.models import Interaction
 from articles.selectors import articles_latest, articles_trending
 from articles.services import article_archive, interaction_record
 from articles.signals import interaction_recorded
-from recommender.services import lists
-from recommender.services.serving import recommendations_for_user
+from recommender.cache import lists
+from recommender.ranking.serving import recommendations_for_user
 from tests.factories import ArticleFactory, InteractionFactory
 
 EVERYTHING = 100

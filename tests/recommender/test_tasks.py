@@ -1,14 +1,16 @@
 import json
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from articles.models import Interaction
-from recommender.services import lists
-from recommender.services.training import STAGES
+from recommender import tasks
+from recommender.cache import lists
 from recommender.signals import retrain_stage_done
 from recommender.tasks import refresh_all_lists, refresh_user_lists, retrain
+from recommender.training.mf import STAGES
 from tests.factories import InteractionFactory, UserFactory
 
 
@@ -68,3 +70,26 @@ def test_a_retrain_announces_each_stage_it_finished(mf_settings, clusters):
     # then
     assert result["status"] == "active"
     assert stages == list(STAGES)
+
+
+TRAININGS = {"retrain": tasks.retrain, "train_lm": tasks.train_lm}
+
+
+def test_every_training_task_runs_once_per_task_id(monkeypatch):
+    # given: trainings that only count their runs
+    runs = []
+
+    def train(**kwargs):
+        runs.append(kwargs)
+        return SimpleNamespace(pk=len(runs), status="active")
+
+    monkeypatch.setattr(tasks, "model_version_train_lm", train)
+    monkeypatch.setattr(tasks, "model_version_train_mf", train)
+    first = {name: task.apply(task_id=f"{name}-once").get() for name, task in TRAININGS.items()}
+
+    # when: the broker delivers the same messages again
+    second = {name: task.apply(task_id=f"{name}-once").get() for name, task in TRAININGS.items()}
+
+    # then
+    assert len(runs) == 2
+    assert second == {name: {**result, "duplicate": True} for name, result in first.items()}

@@ -7,12 +7,8 @@ from django.core.management import call_command
 
 from recommender.ml.mf import ImplicitALS
 from recommender.models import ModelVersion
-from recommender.services.training import (
-    RETRAIN_LOCK_KEY,
-    RetrainAlreadyRunning,
-    model_version_train_mf,
-)
 from recommender.tasks import retrain
+from recommender.training.mf import RETRAIN_LOCK_KEY, RetrainAlreadyRunning, model_version_train_mf
 
 METRIC_NAMES = {
     "recall@10",

@@ -7,10 +7,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from recommender.cache import lists
 from recommender.models import Explanation, ModelVersion
-from recommender.services import lists
-from recommender.services.loading import artifact_directory, loaded_model
-from recommender.services.serving import recommendations_for_user
+from recommender.ranking.serving import recommendations_for_user
+from recommender.runtime.artifacts import artifact_directory
+from recommender.runtime.mf import loaded_mf
 from recsite.backups import active_versions, row_counts
 from tests.factories import SearchQueryFactory
 
@@ -49,7 +50,7 @@ def test_backup_drop_restore_gives_back_the_rows_and_the_active_model(
     assert (counts["auth.User"], counts["articles.Interaction"]) == (30, 240)
     assert active_versions() == active == {"mf": mf_version.pk}
     assert artifact_directory(mf_version.artifact_path).is_dir()
-    assert loaded_model(version=lists.active_version(kind="mf")).version_id == mf_version.pk
+    assert loaded_mf(version=lists.active_version(kind="mf")).version_id == mf_version.pk
     after = recommendations_for_user(user=reader, n=5)
     assert [item.article["id"] for item in after.items] == [
         item.article["id"] for item in before.items

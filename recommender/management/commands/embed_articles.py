@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from recommender.services.embeddings import articles_embed
+from ...training.embeddings import articles_embed
 
 
 class Command(BaseCommand):

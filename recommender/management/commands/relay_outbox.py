@@ -3,7 +3,7 @@ waiting for the periodic relay) and say how much is left."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recommender.services.outbox import outbox_pending_count, outbox_purge, outbox_relay
+from ...outbox import outbox_pending_count, outbox_purge, outbox_relay
 
 
 class Command(BaseCommand):

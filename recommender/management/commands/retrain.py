@@ -7,12 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.models import ModelVersion
-from recommender.services.training import (
-    STAGES,
-    RetrainAlreadyRunning,
-    model_version_train_mf,
-)
 from recommender.tasks import retrain
+
+from ...training.mf import STAGES, RetrainAlreadyRunning, model_version_train_mf
 
 
 class Command(BaseCommand):

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.models import ModelVersion
-from recommender.services.lm import LMTrainingAlreadyRunning, model_version_train_lm
 from recommender.tasks import train_lm
+
+from ...training.lm import LMTrainingAlreadyRunning, model_version_train_lm
 
 REPORTED = ("perplexity", "recall@20", "ndcg@10")
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .histories import HeldOut, history_tokens, training_windows
+from .threads import torch_threads
 from .tokenizer import SpecialIds
 
 
@@ -91,8 +92,6 @@ def train_model(
     """Train ``model`` (in place) on ``histories`` (item indices in reading order) until the time
     budget or ``max_steps`` is used up; returns what was done."""
     import torch
-
-    from .threads import torch_threads
 
     if not any(histories):
         raise ValueError("no history with at least one title to learn from")
@@ -175,8 +174,6 @@ def perplexity(
     """exp(mean negative log-likelihood per token) of each held-out title (its tokens and the
     closing ``[sep]``) given the history before it; ``inf`` without examples."""
     import torch
-
-    from .threads import torch_threads
 
     total_nll, total_tokens = 0.0, 0
     with torch_threads(threads), torch.inference_mode():

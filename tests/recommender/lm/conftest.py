@@ -11,7 +11,7 @@ from django.utils import timezone
 from articles.models import Article, Interaction
 from recommender.ml.artifacts import write_artifact_dir
 from recommender.models import ModelVersion
-from recommender.services import lm_inference
+from recommender.ranking import lm as lm_inference
 from tests.factories import ArticleFactory, UserFactory
 from tests.recommender.ml.lm_tiny import TINY_PARAMS, histories, titles, trained
 

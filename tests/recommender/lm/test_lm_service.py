@@ -4,9 +4,9 @@ import pytest
 
 from articles.models import Article, Interaction
 from recommender.models import ModelVersion
-from recommender.services.lm import model_version_train_lm
-from recommender.services.lm_inference import NoLanguageModel, lm_log_likelihoods, lm_recommend
+from recommender.ranking.lm import NoLanguageModel, lm_log_likelihoods, lm_recommend
 from recommender.tasks import lm_recommend as lm_recommend_task
+from recommender.training.lm import model_version_train_lm
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")

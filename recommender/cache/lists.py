@@ -11,7 +11,7 @@ A cache hit must cost no SQL query (benchmark 2), so everything a response needs
 - ``rec:topics``: the set of topic slugs, to validate the ``topic`` filter;
 - ``rec:cold_start``: trending then newest article ids, the base of every cold-start list
   (counting recent interactions is too slow to repeat for each new reader);
-- ``rec:pages:<user>``: the reader's rendered API pages (recommender.services.pages), each
+- ``rec:pages:<user>``: the reader's rendered API pages (recommender.cache.pages), each
   stamped with the active versions it was computed under, deleted with the reader's list and
   explanations; ``rec:pages:generation`` is a number bumped
   whenever something every page shows changes (an article, a topic, an editorial boost), which
@@ -28,6 +28,7 @@ from articles.models import Article
 from articles.selectors import articles_latest, articles_published, articles_trending
 
 from .. import selectors
+from ..outbox import cache_forget
 from ..privacy import (
     ACTIVE,
     ARTICLE,
@@ -37,7 +38,6 @@ from ..privacy import (
     PAGES_GENERATION,
     TOPICS,
 )
-from .outbox import cache_forget
 
 # Activation and rollback delete this key at once; the timeout is a safety net for a cache that
 # missed the delete (e.g. a local-memory cache of another process).

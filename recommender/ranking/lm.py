@@ -24,10 +24,10 @@ from recommender.ml.lm.recommender import LMRecommender
 from recommender.ml.lm.trie import TitleTrie
 
 from .. import selectors
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
-from .lm import positive_events
-from .loading import artifact_directory
+from ..runtime.artifacts import artifact_directory
+from ..runtime.history import positive_events
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class _Catalogue:
 
 
 @dataclass
-class _Loaded:
+class LoadedLM:
     version_id: int
     directory: str
     recommender: LMRecommender
@@ -55,10 +55,10 @@ class _Loaded:
 
 
 _lock = threading.Lock()
-_loaded: _Loaded | None = None
+_loaded: LoadedLM | None = None
 
 
-def _active() -> _Loaded:
+def loaded_lm() -> LoadedLM:
     global _loaded
     active = lists.active_version(kind=LM)
     if active is None:
@@ -73,7 +73,7 @@ def _active() -> _Loaded:
             except (OSError, ValueError, KeyError) as error:
                 logger.exception("Cannot load LM version %s from %s", active.id, directory)
                 raise NoLanguageModel(f"language model v{active.id} cannot be loaded") from error
-            _loaded = _Loaded(version_id=active.id, directory=directory, recommender=recommender)
+            _loaded = LoadedLM(version_id=active.id, directory=directory, recommender=recommender)
         loaded = _loaded
         stamp = published_catalogue_stamp()
         if loaded.catalogue is None or loaded.catalogue.stamp != stamp:
@@ -100,7 +100,7 @@ def _catalogue(recommender: LMRecommender, stamp: tuple) -> _Catalogue:
     )
 
 
-def _history_prompt(loaded: _Loaded, history: list[int]) -> list[int]:
+def _history_prompt(loaded: LoadedLM, history: list[int]) -> list[int]:
     """Prompt for a history of article ids, oldest first; articles no longer published are left
     out (the trie's tokens are those of the published catalogue)."""
     tokens = loaded.catalogue.tokens
@@ -124,7 +124,7 @@ def lm_recommend(*, user_id: int | None, user_input: str = "", top_n: int = 5) -
     articles ``user_id`` has not interacted with, best first, each with its title's
     log-likelihood. The prompt is ``user_input`` when it has text, else the reader's history
     (reading order). Raises NoLanguageModel when no LM is active."""
-    loaded = _active()
+    loaded = loaded_lm()
     recommender = loaded.recommender
     text = user_input.strip()
     if text:
@@ -157,7 +157,7 @@ def lm_log_likelihoods(*, history: list[int], article_ids: list[int]) -> dict[in
     """For the hybrid ranker: log p(title | history) of each published article in
     ``article_ids`` (article ids, the history oldest first) under the active LM, by article id;
     articles not published are absent. Raises NoLanguageModel when no LM is active."""
-    loaded = _active()
+    loaded = loaded_lm()
     tokens = loaded.catalogue.tokens
     prompt = _history_prompt(loaded, history)
     scored = [article_id for article_id in article_ids if article_id in tokens]

@@ -11,19 +11,12 @@ explanation styles' bandit) still include them.
 
 from django.db import transaction
 
-from ..models import ModelVersion, PersonalisationSetting
-from . import lists
+from ..cache.readers import reader_caches_forget
+from ..models import PersonalisationSetting
 
 
 def personalisation_enabled(*, user_id: int) -> bool:
     return not PersonalisationSetting.objects.filter(user_id=user_id, enabled=False).exists()
-
-
-def opted_out_user_ids() -> set[int]:
-    """Readers who turned personalisation off: left out of every model's training data."""
-    return set(
-        PersonalisationSetting.objects.filter(enabled=False).values_list("user_id", flat=True)
-    )
 
 
 @transaction.atomic
@@ -39,11 +32,4 @@ def personalisation_set(*, user, enabled: bool) -> PersonalisationSetting:
 
 
 def _forget(user_id: int) -> None:
-    # Imported here: both import serving, which imports this module.
-    from .explanations import explanations_forget
-    from .interests import reader_phrases_forget
-
-    for kind in ModelVersion.Kind:
-        lists.reader_list_forget(user_id=user_id, kind=kind)
-    explanations_forget(user_id=user_id)
-    reader_phrases_forget(user_id=user_id)
+    reader_caches_forget(user_id=user_id)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import QueryDict
 
-from . import editorial, lists
+from . import lists
+from .boosts import boosts_next_change
 
 QUERY_PARAMETERS = ("n", "offset", "topic", "exclude")
 # Pages kept per reader (e.g. several page sizes, topics, exclusions): the oldest go first.
@@ -59,7 +60,7 @@ def cached_page(*, user_id: int, params: QueryDict) -> tuple[bytes | None, PageS
 
 def cached_page_store(*, slot: PageSlot, body: bytes) -> None:
     expires_at = time.time() + settings.RECSITE_LIST_TTL_SECONDS
-    next_change = editorial.boosts_next_change()
+    next_change = boosts_next_change()
     if next_change is not None:
         expires_at = min(expires_at, next_change.timestamp())
     pages, _, _ = lists.reader_pages_get(user_id=slot.user_id)

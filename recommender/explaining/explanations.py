@@ -15,17 +15,19 @@ from django.utils import timezone
 from articles.models import Article, Topic
 from recommender.ml import sentences
 
+from ..cache import explanations as explanation_cache
+from ..cache import lists
 from ..models import EditorialBoost, Explanation, ModelVersion
-from . import evidence, explanation_cache, lists, styles
-from .embeddings import embedding_index
-from .loading import loaded_model
-from .serving import (
+from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
     PERSONALIZED,
     Recommendations,
     recommendations_for_user,
 )
+from ..runtime.embeddings import embedding_index
+from ..runtime.mf import loaded_mf
+from . import evidence, styles
 
 COLD_START_REUSE = timedelta(days=1)
 # What a non-personal list may say: nothing drawn from the reader's behaviour.
@@ -91,15 +93,6 @@ def recommendations_with_explanations(
     )
 
 
-def explanations_forget(*, user_id: int) -> None:
-    """Drop the reader's cached explanations and the pages showing them, so the next page
-    re-checks them."""
-    active = lists.active_version(kind=ModelVersion.Kind.MF)
-    version_ids = [0] if active is None else [0, active.id]
-    explanation_cache.explanations_forget(user_id=user_id, version_ids=version_ids)
-    lists.reader_pages_forget(user_id=user_id)
-
-
 def explanations_for(
     *, user_id: int, result: Recommendations, article_ids: list[int]
 ) -> dict[int, Explanation]:
@@ -157,7 +150,7 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
     if result.strategy == PERSONALIZED:
         index = embedding_index()
         active = lists.active_version(kind=ModelVersion.Kind.MF)
-        loaded = loaded_model(version=active) if active is not None else None
+        loaded = loaded_mf(version=active) if active is not None else None
         if loaded is not None and loaded.version_id == result.model_version_id:
             sources.append(evidence.mf_options(reader, loaded, targets, index))
             # Articles newer than the model are ranked through their text (the adapter).

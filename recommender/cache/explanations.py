@@ -9,8 +9,10 @@ may change the reasons.
 from django.conf import settings
 from django.core.cache import cache
 
+from ..models import ModelVersion
+from ..outbox import cache_forget
 from ..privacy import EXPLANATIONS
-from .outbox import cache_forget
+from . import lists
 
 # Entries kept per reader: a few pages of a list, the oldest dropped first.
 MAX_ENTRIES = 400
@@ -33,5 +35,10 @@ def explanations_set(*, version_id: int, user_id: int, entries: dict[str, dict])
     cache.set(_key(version_id, user_id), trimmed, timeout=settings.RECSITE_LIST_TTL_SECONDS)
 
 
-def explanations_forget(*, user_id: int, version_ids: list[int]) -> None:
+def explanations_forget(*, user_id: int) -> None:
+    """Drop the reader's cached explanations and the pages showing them, so the next page
+    re-checks them."""
+    active = lists.active_version(kind=ModelVersion.Kind.MF)
+    version_ids = [0] if active is None else [0, active.id]
     cache_forget(keys=[_key(version_id, user_id) for version_id in version_ids])
+    lists.reader_pages_forget(user_id=user_id)

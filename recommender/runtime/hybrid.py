@@ -1,13 +1,5 @@
-"""The active hybrid as a web process holds it (numpy/scipy only, memory-mapped artifacts), and
-its scores for one reader: recommender.ml.hybrid.HybridRecommender.reader_scores, the function
-offline evaluation ranks with, on the reader's current history. Without the LM, which web
-processes cannot run (the pipeline trains the hybrid without it).
-
-The hybrid serves only over the MF version it was trained on: that version's full-data model
-and text adapter are its MF base, so fold-in vectors, adapter factors of new articles and the
-explanations' MF evidence all come from the same model. The registry deactivates a hybrid
-whose MF base stops serving (recommender.services.registry).
-"""
+"""The active hybrid as a process holds it (numpy/scipy only, memory-mapped artifacts), served
+only over the MF version it was trained on (recommender.ranking.hybrid scores with it)."""
 
 import logging
 import threading
@@ -19,11 +11,11 @@ from recommender.ml.artifacts import load_json
 from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.hybrid_features import NewItems
 
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
-from .content import ColdItems
+from .artifacts import artifact_directory
 from .embeddings import EmbeddingIndex
-from .loading import artifact_directory
+from .mf import ColdItems
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +34,7 @@ _loaded: dict[tuple[int, str], LoadedHybrid | None] = {}
 _new_items: dict[tuple, NewItems] = {}
 
 
-def serving_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
+def loaded_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
     """The active hybrid if it was trained over the active MF version ``mf``; else None.
     Cached per process (a cache hit of the reader's list reads no file and no row)."""
     active = lists.active_version(kind=HYBRID) if mf is not None else None
@@ -69,24 +61,9 @@ def _load(active: lists.ActiveVersion) -> LoadedHybrid | None:
     return LoadedHybrid(version_id=active.id, mf_version_id=mf_version_id, model=model)
 
 
-def hybrid_scores(
-    hybrid: LoadedHybrid,
-    *,
-    columns: np.ndarray,
-    weights: np.ndarray,
-    seen: np.ndarray,
-    cold: ColdItems | None,
-    index: EmbeddingIndex | None,
-) -> np.ndarray:
-    """float32 (n,): the hybrid's scores of its catalogue's columns followed by
-    ``cold.article_ids`` (articles newer than the model, with the MF base's adapter factors),
-    for the reader whose positive history is ``columns`` with event weights ``weights``;
-    ``seen`` int64 (columns in the same numbering) stay out of the candidate pool."""
-    new = _new(hybrid, cold, index) if cold is not None and len(cold.article_ids) else None
-    return hybrid.model.reader_scores(columns, weights, seen, new)
-
-
-def _new(hybrid: LoadedHybrid, cold: ColdItems, index: EmbeddingIndex | None) -> NewItems:
+def hybrid_new_items(
+    hybrid: LoadedHybrid, cold: ColdItems, index: EmbeddingIndex | None
+) -> NewItems:
     """The new articles' features that do not depend on the reader (their text neighbours take
     one catalogue-sized product each), computed once per model and embedding index."""
     key = (hybrid.version_id, None if index is None else index.stamp, len(cold.article_ids))

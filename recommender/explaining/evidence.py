@@ -19,9 +19,9 @@ from recommender.ml import explain, sentences
 
 from .. import selectors
 from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
-from .embeddings import EmbeddingIndex
-from .history import positive_weights
-from .loading import LoadedModel
+from ..runtime.embeddings import EmbeddingIndex
+from ..runtime.history import model_history, positive_events, positive_weights
+from ..runtime.mf import LoadedMF
 
 # "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
 # this (unrelated scientific abstracts sit around 0.1-0.3, same-subject ones above 0.5).
@@ -85,21 +85,16 @@ def topics_of(*, article_ids) -> dict[int, set[str]]:
 
 
 def mf_options(
-    reader: Reader, loaded: LoadedModel, targets: list[int], index: EmbeddingIndex | None = None
+    reader: Reader, loaded: LoadedMF, targets: list[int], index: EmbeddingIndex | None = None
 ) -> dict[int, dict]:
     """because_you_read, co_readers and (with the text ``index``) similar_text evidence for
     ``targets`` from the MF item-item contributions of the reader's fold-in (exactly the one
     serving scored with): every cited article is a positive contributor whose removal lowers
     the score."""
-    known = [
-        (loaded.column_of[article_id], event, value)
-        for article_id, event, value in reader.events
-        if article_id in loaded.column_of
-    ]
+    known, idx, weights = model_history(loaded.column_of, reader.events)
     targets = [pk for pk in targets if pk in loaded.column_of]
     if not known or not targets:
         return {}
-    idx, weights = positive_weights(known)
     if len(idx) == 0:
         return {}
     model = loaded.model
@@ -217,10 +212,6 @@ def _similarities(index: EmbeddingIndex | None, targets, history) -> np.ndarray 
     return cosines
 
 
-def _positive_events() -> list[str]:
-    return [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]
-
-
 def _co_reader_counts(user_id, targets, history, contributions) -> dict[int, dict[int, int]]:
     """target -> {history article -> number of other readers with a positive event on both},
     counted only for the history articles that could be cited (strong positive contributors)."""
@@ -229,10 +220,10 @@ def _co_reader_counts(user_id, targets, history, contributions) -> dict[int, dic
         positive = np.flatnonzero(row > 0)
         pool.update(positive[np.argsort(-row[positive])][: explain.EXTRA_POOL].tolist())
     pool_ids = [history[position] for position in pool]
-    positive_events = _positive_events()
+    events = positive_events()
     readers = defaultdict(set)
     rows = (
-        Interaction.objects.filter(article_id__in=[*targets, *pool_ids], event__in=positive_events)
+        Interaction.objects.filter(article_id__in=[*targets, *pool_ids], event__in=events)
         .exclude(user_id=user_id)
         # Readers who turned personalisation off lend their behaviour to no one.
         .exclude(user__personalisation__enabled=False)

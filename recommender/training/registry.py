@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
 
 ACTIVATION_METRIC = "ndcg@10"
 MF = ModelVersion.Kind.MF
@@ -88,7 +88,7 @@ def _deactivate(version: ModelVersion, note: str) -> None:
 
 
 def _require_active_base(version: ModelVersion) -> None:
-    """A hybrid can serve only over its MF base (recommender.services.hybrid_serving)."""
+    """A hybrid can serve only over its MF base (recommender.ranking.hybrid)."""
     base = version.params.get("mf_version")
     if not ModelVersion.objects.filter(
         pk=base, kind=MF, status=ModelVersion.Status.ACTIVE

@@ -32,8 +32,8 @@ from django_redis.exceptions import ConnectionInterrupted
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import RedisError
 
-from ..models import OutboxMessage
-from ..models.outbox import new_task_id
+from .models import OutboxMessage
+from .models.outbox import new_task_id
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +59,18 @@ class _PublishPause:
 _pause = _PublishPause()
 
 
-def task_enqueue(*, task, args: list | None = None, kwargs: dict | None = None) -> str:
-    """Request ``task(*args, **kwargs)`` once the current transaction commits; returns the id
-    the task will run under. Never raises for a dead broker."""
+def task_enqueue(*, task: str, args: list | None = None, kwargs: dict | None = None) -> str:
+    """Request the task named ``task`` with ``args`` and ``kwargs`` once the current
+    transaction commits; returns the id the task will run under. Never raises for a dead
+    broker."""
     args, kwargs = list(args or []), dict(kwargs or {})
     if current_app.conf.task_always_eager:
         task_id = new_task_id()
-        transaction.on_commit(lambda: task.apply_async(args, kwargs, task_id=task_id))
+        transaction.on_commit(
+            lambda: current_app.tasks[task].apply_async(args, kwargs, task_id=task_id)
+        )
         return task_id
-    message = OutboxMessage.objects.create(task=task.name, args=args, kwargs=kwargs)
+    message = OutboxMessage.objects.create(task=task, args=args, kwargs=kwargs)
     transaction.on_commit(lambda: _relay_now(message.pk))
     return message.task_id
 

@@ -16,6 +16,7 @@ from articles import services as article_services
 from articles.models import Interaction
 from articles.validation import CONTROL_MESSAGE, text_has_controls
 
+from ..cache.explanations import explanations_forget
 from ..models import EvidencePenalty, Explanation, ExplanationFeedback
 from . import explanations, styles
 
@@ -117,7 +118,7 @@ def _apply_reason(user, explanation: Explanation, reason: str, source: str) -> N
             penalty.penalty = min(1.0, penalty.penalty + PENALTY_STEP)
             penalty.save(update_fields=["penalty", "updated_at"])
         user_id = user.pk
-        transaction.on_commit(lambda: explanations.explanations_forget(user_id=user_id))
+        transaction.on_commit(lambda: explanations_forget(user_id=user_id))
 
 
 def _record_once(user, explanation: Explanation, event: str, source: str) -> None:

@@ -2,8 +2,6 @@
 
 - ``content_profile``: a reader as the weighted mean embedding of what they read and searched —
   the ranking of readers with too little history for the MF model (strategy "content");
-- ``cold_items``: factors from the text adapter for articles the active MF model has never seen,
-  so a new article competes in personalized lists as soon as its embedding exists;
 - ``similar_articles``: "more like this", text similarity blended with co-reading.
 """
 
@@ -15,21 +13,19 @@ from django.conf import settings
 from django.db.models import Count
 
 from articles.models import Interaction
-from recommender.ml.adapter import TextAdapter
 from recommender.ml.base import top_n
 from recommender.ml.content import mean_profile, normalize_rows
-from recommender.ml.data import fold_in_weights
 
+from ..cache import lists
 from ..models import ModelVersion
-from . import lists
-from .embeddings import EmbeddingIndex, embedding_index, search_vectors
-from .loading import LoadedModel, artifact_directory, loaded_model
+from ..runtime.embeddings import EmbeddingIndex, embedding_index, search_vectors
+from ..runtime.history import positive_events, positive_weights
+from ..runtime.mf import loaded_mf
 
 # A search counts like a view: a sign of interest, weaker than reading.
 SEARCH_WEIGHT = 1.0
 # Co-reading uses the most recent readers of an article only, to bound the query.
 COREAD_READERS = 500
-POSITIVE_EVENTS = [event for event, weight in settings.RECSITE_EVENT_WEIGHTS.items() if weight > 0]
 
 
 def positive_article_ids(events) -> list[int]:
@@ -39,18 +35,14 @@ def positive_article_ids(events) -> list[int]:
     if not ids:
         return []
     column = {article_id: col for col, article_id in enumerate(ids)}
-    idx, _weights, _disliked = _fold(events, column)
+    idx, _weights = _fold(events, column)
     return [ids[col] for col in idx.tolist()]
 
 
-def _fold(events, column):
-    _ids, kinds, values = zip(*events, strict=True)
-    return fold_in_weights(
-        np.asarray([column[article_id] for article_id, _, _ in events], dtype=np.int64),
-        kinds,
-        values,
-        weights=settings.RECSITE_EVENT_WEIGHTS,
-        cap=settings.RECSITE_WEIGHT_CAP,
+def _fold(events, column) -> tuple[np.ndarray, np.ndarray]:
+    # Folded over first-seen columns, so that the positive ids come out in first-seen order.
+    return positive_weights(
+        [(column[article_id], event, value) for article_id, event, value in events]
     )
 
 
@@ -62,7 +54,7 @@ def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarra
     ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
     if ids:
         column = {article_id: col for col, article_id in enumerate(ids)}
-        idx, event_weights, _ = _fold(events, column)
+        idx, event_weights = _fold(events, column)
         read = [ids[col] for col in idx.tolist()]
         weight_of = dict(zip(read, event_weights.tolist(), strict=True))
         found, vectors = index.vectors_of(weight_of)
@@ -85,56 +77,6 @@ def content_scores(*, index: EmbeddingIndex, profile: np.ndarray, exclude, n: in
             scores[row] = -np.inf
     top = top_n(scores, n)
     return index.article_ids[top].tolist(), scores[top].tolist()
-
-
-# ---------------------------------------------------------------------------- cold start
-
-
-@dataclass(frozen=True)
-class ColdItems:
-    """Articles with an embedding that the MF model does not know, with adapted factors."""
-
-    article_ids: np.ndarray  # int64 (m,)
-    factors: np.ndarray  # float32 (m, f)
-
-
-_lock = threading.Lock()
-_cold: dict[tuple, ColdItems] = {}
-_adapters: dict[tuple, TextAdapter | None] = {}
-
-
-def adapter_of(loaded: LoadedModel, artifact_path: str) -> TextAdapter | None:
-    """The text adapter trained with an MF version (None if it has none), loaded once."""
-    directory = artifact_directory(artifact_path)
-    key = (loaded.version_id, str(directory))
-    with _lock:
-        if key not in _adapters:
-            _adapters.clear()
-            _adapters[key] = (
-                TextAdapter.load(directory, mmap=True) if TextAdapter.exists(directory) else None
-            )
-        return _adapters[key]
-
-
-def cold_items(*, loaded: LoadedModel, artifact_path: str) -> ColdItems | None:
-    """The adapted factors of every embedded article outside ``loaded``'s catalogue (unpublished
-    ones included: lists filter those when they are rendered); computed once per change of the
-    model or of the embeddings."""
-    adapter = adapter_of(loaded, artifact_path)
-    index = embedding_index()
-    if adapter is None or index is None:
-        return None
-    key = (loaded.version_id, artifact_path, index.stamp)
-    with _lock:
-        if key not in _cold:
-            unknown = [aid for aid in index.row_of if aid not in loaded.column_of]
-            found, vectors = index.vectors_of(unknown)
-            _cold.clear()
-            _cold[key] = ColdItems(
-                np.asarray(found, dtype=np.int64),
-                adapter.predict(vectors) if found else np.zeros((0, len(adapter.y_mean)), "f4"),
-            )
-        return _cold[key]
 
 
 # ------------------------------------------------------------------------- more like this
@@ -187,12 +129,13 @@ def _text_neighbours(article_id: int, n: int) -> dict[int, float]:
     return dict(zip(ids, scores, strict=True))
 
 
+_lock = threading.Lock()
 _normalized: dict[int, np.ndarray] = {}
 
 
 def _mf_neighbours(article_id: int, n: int) -> dict[int, float] | None:
     version = lists.active_version(kind=ModelVersion.Kind.MF)
-    loaded = loaded_model(version=version) if version is not None else None
+    loaded = loaded_mf(version=version) if version is not None else None
     if loaded is None or article_id not in loaded.column_of:
         return None
     with _lock:
@@ -208,7 +151,7 @@ def _mf_neighbours(article_id: int, n: int) -> dict[int, float] | None:
 
 
 def _cooccurrence_neighbours(article_id: int, n: int) -> dict[int, float]:
-    positive = Interaction.objects.filter(event__in=POSITIVE_EVENTS)
+    positive = Interaction.objects.filter(event__in=positive_events())
     recent = (
         positive.filter(article_id=article_id)
         .order_by("-created_at")

@@ -9,7 +9,7 @@ Strategies (the ``strategy`` of a response):
   training) take part through the text adapter's factors (cold start from text);
   when an active hybrid version was trained over the active MF version, the hybrid ranks
   instead, with the per-reader scoring of offline evaluation
-  (recommender.services.hybrid_serving). The response's ``model_version_id`` stays the MF
+  (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
   version's: explanations cite MF evidence computed against it; the reader's cached list is
   keyed by the hybrid's id, so activating or rolling back a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
@@ -17,7 +17,7 @@ Strategies (the ``strategy`` of a response):
   and the mean embedding of what they read and searched;
 - "cold_start": readers nothing can place (no usable history, no model, no embeddings) get
   trending then newest articles;
-- "non_personal": readers who turned personalisation off (recommender.services.personalisation)
+- "non_personal": readers who turned personalisation off (recommender.ranking.personalisation)
   get trending then newest articles, their own behaviour unused (not even to drop what they
   read).
 """
@@ -28,13 +28,17 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from recommender.ml.base import top_n
+
 from .. import selectors
+from ..cache import lists
 from ..models import ModelVersion
-from . import content, editorial, interests, lists
-from .embeddings import embedding_index
-from .history import positive_weights
-from .hybrid_serving import LoadedHybrid, hybrid_scores, serving_hybrid
-from .loading import LoadedModel, loaded_model
+from ..runtime.embeddings import embedding_index
+from ..runtime.history import model_history
+from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
+from ..runtime.mf import LoadedMF, cold_items, loaded_mf
+from . import content, editorial, interests
+from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
 PERSONALIZED = "personalized"
@@ -110,7 +114,7 @@ def reader_list_refresh(*, user_id: int) -> lists.ReaderList:
 def _list_version_id(version: lists.ActiveVersion | None) -> int:
     """The id the reader's list is cached under: the serving hybrid's, else the MF version's
     (0: no model)."""
-    hybrid = serving_hybrid(mf=version)
+    hybrid = loaded_hybrid(mf=version)
     if hybrid is not None:
         return hybrid.version_id
     return version.id if version is not None else 0
@@ -133,12 +137,12 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
             user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, ranked.items)
         )
     events = selectors.interaction_events_of(user_id=user_id)
-    loaded = loaded_model(version=version) if version is not None else None
+    loaded = loaded_mf(version=version) if version is not None else None
     ranked = None
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
-        hybrid = serving_hybrid(mf=version)
+        hybrid = loaded_hybrid(mf=version)
         ranked = _personalized(loaded, events, version.artifact_path, hybrid)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
@@ -157,7 +161,7 @@ def _ranked(article_ids: list[int], scores: list[float]) -> tuple:
     )[: settings.RECSITE_LIST_LENGTH]
 
 
-def _little_history(loaded: LoadedModel | None, events) -> bool:
+def _little_history(loaded: LoadedMF | None, events) -> bool:
     read = content.positive_article_ids(events)
     known = [pk for pk in read if loaded is not None and pk in loaded.column_of]
     return len(known) < settings.RECSITE_CONTENT_MIN_HISTORY
@@ -180,23 +184,18 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 
 
 def _personalized(
-    loaded: LoadedModel, events, artifact_path: str, hybrid: LoadedHybrid | None
+    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
-    known = [
-        (loaded.column_of[article_id], event, value)
-        for article_id, event, value in events
-        if article_id in loaded.column_of
-    ]
+    known, idx, weights = model_history(loaded.column_of, events)
     if not known:
         return None
-    idx, weights = positive_weights(known)
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
     seen = np.zeros(len(loaded.item_ids), dtype=bool)
     seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
-    cold = content.cold_items(loaded=loaded, artifact_path=artifact_path)
+    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
     if cold is not None and len(cold.article_ids):
         # New articles: scored through their text's adapted factors (and, by the hybrid, text).
         seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])
@@ -218,9 +217,7 @@ def _personalized(
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
     k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.argsort(-scores[top], kind="stable")]
-    top = top[np.isfinite(scores[top])]
+    top = top_n(scores, k)
     items = _ranked(item_ids[top].tolist(), scores[top].tolist())
     return lists.ReaderList(PERSONALIZED, items)
 

@@ -12,29 +12,23 @@ artifacts: the hybrid's MF base *is* the MF version, which is why it serves only
 version does.
 """
 
-import logging
-import time
-import traceback
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.utils import timezone
 
 from recommender.ml.adapter import TextAdapter
-from recommender.ml.artifacts import save_json, write_artifact_dir
+from recommender.ml.artifacts import save_json
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.hybrid import train_over_mf
 from recommender.ml.hybrid_features import FEATURES
 from recommender.ml.mf import ImplicitALS
 
 from ..models import ModelVersion
+from ..runtime.artifacts import artifact_directory
 from .embeddings import article_vectors
-from .loading import artifact_directory
+from .lifecycle import Fitted, version_train
 from .registry import ACTIVATION_METRIC, model_version_activate
-
-logger = logging.getLogger(__name__)
 
 HYBRID = ModelVersion.Kind.HYBRID
 
@@ -54,54 +48,41 @@ def model_version_train_hybrid(*, mf_version: ModelVersion, run: MFRun) -> Model
     """Train, validate, store and (if better than ``mf_version`` on its validation split, and
     that MF version serves) activate a hybrid version; ``failed`` on any error. Call with the
     retrain lock held, right after ``mf_version`` was trained from ``run``."""
-    version = ModelVersion.objects.create(
-        kind=HYBRID, params={"features": list(FEATURES), "mf_version": mf_version.pk}
+    version = version_train(
+        HYBRID,
+        params={"features": list(FEATURES), "mf_version": mf_version.pk},
+        fit=lambda version: _fit(version, mf_version, run),
     )
-    started = time.monotonic()
-    try:
-        item_ids = np.asarray(run.matrix.item_ids).astype(np.int64)
-        _has_text, vectors = article_vectors(article_ids=item_ids.tolist())
-        mf_directory = artifact_directory(mf_version.artifact_path)
-        hybrid, metrics = train_over_mf(
-            vectors,
-            train=run.train,
-            test=run.test,
-            validation_mf=run.validation_model,
-            matrix=run.matrix,
-            mf=ImplicitALS.load(mf_directory, mmap=False),
-            adapter=(
-                TextAdapter.load(mf_directory, mmap=False)
-                if TextAdapter.exists(mf_directory)
-                else None
-            ),
-            seed=settings.RECSITE_VALIDATION_SEED,
-            **{name: value for name, value in run.params.items() if name != "seed"},
-        )
-        metrics = {
-            **metrics,
-            f"mf_{ACTIVATION_METRIC}": mf_version.metrics[ACTIVATION_METRIC],
-            "weight_pairs": hybrid.validation["validation_pairs"],
-            "weights": {name: round(value, 5) for name, value in hybrid.weights.items()},
-        }
-        directory = write_artifact_dir(
-            Path(settings.RECSITE_ARTIFACT_DIR) / HYBRID,
-            f"v{version.pk}-{timezone.now():%Y%m%d%H%M%S}",
-            lambda tmp: _write(tmp, hybrid, version, mf_version, metrics),
-        )
-    except Exception:
-        logger.exception("Training of hybrid version %s failed", version.pk)
-        version.status = ModelVersion.Status.FAILED
-        version.error = traceback.format_exc(limit=-5)[-4000:]
-        version.train_seconds = time.monotonic() - started
-        version.save()
+    if version.status == ModelVersion.Status.FAILED:
         return version
-    version.data_counts = mf_version.data_counts
-    version.artifact_path = str(directory.relative_to(settings.RECSITE_ARTIFACT_DIR))
-    version.train_seconds = time.monotonic() - started
-    version.status = ModelVersion.Status.READY
-    version.metrics = metrics
-    version.save()
     return _activate_if_better(version, mf_version)
+
+
+def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
+    item_ids = np.asarray(run.matrix.item_ids).astype(np.int64)
+    _has_text, vectors = article_vectors(article_ids=item_ids.tolist())
+    mf_directory = artifact_directory(mf_version.artifact_path)
+    hybrid, metrics = train_over_mf(
+        vectors,
+        train=run.train,
+        test=run.test,
+        validation_mf=run.validation_model,
+        matrix=run.matrix,
+        mf=ImplicitALS.load(mf_directory, mmap=False),
+        adapter=(
+            TextAdapter.load(mf_directory, mmap=False) if TextAdapter.exists(mf_directory) else None
+        ),
+        seed=settings.RECSITE_VALIDATION_SEED,
+        **{name: value for name, value in run.params.items() if name != "seed"},
+    )
+    metrics = {
+        **metrics,
+        f"mf_{ACTIVATION_METRIC}": mf_version.metrics[ACTIVATION_METRIC],
+        "weight_pairs": hybrid.validation["validation_pairs"],
+        "weights": {name: round(value, 5) for name, value in hybrid.weights.items()},
+    }
+    version.data_counts = mf_version.data_counts
+    return metrics, lambda directory: _write(directory, hybrid, version, mf_version, metrics)
 
 
 def _activate_if_better(version: ModelVersion, mf_version: ModelVersion) -> ModelVersion:

@@ -1,0 +1,153 @@
+"""Training an MF version from the live database: train -> validate -> write -> activate.
+
+Validation is honest and simple: the model is fitted once on a warm split of the live
+interactions (per reader 20% held out, fixed seed) and measured on the held-out part; the model
+that then serves is fitted again on *all* the data with the same parameters. Only after its
+artifacts are complete on disk does the row become ``ready`` and, if not worse than the active
+version beyond the tolerance, ``active`` (recommender.training.registry). Any failure marks the
+row ``failed`` with the error and leaves the active version serving (the lifecycle shared with
+the hybrid stage and the LM: recommender.training.lifecycle).
+"""
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+
+from recommender.ml.adapter import NotEnoughItems, TextAdapter, adapter_training_set
+from recommender.ml.artifacts import save_json
+from recommender.ml.data import build_interaction_matrix
+from recommender.ml.metrics import evaluate
+from recommender.ml.mf import ImplicitALS
+from recommender.ml.splits import warm_split
+
+from .. import selectors
+from ..models import ModelVersion
+from ..privacy import LOCK
+from .embeddings import article_vectors
+from .hybrid import HYBRID, MFRun, model_version_train_hybrid
+from .lifecycle import Fitted, NotEnoughData, versioned_training
+
+logger = logging.getLogger(__name__)
+
+RETRAIN_LOCK_KEY = LOCK.key(name="retrain")
+VALIDATION_TEST_FRACTION = 0.2
+STAGES = (
+    "load data",
+    "fit on train split",
+    "validate",
+    "fit on all data",
+    "write artifacts",
+    "hybrid",
+)
+MF = ModelVersion.Kind.MF
+
+
+class RetrainAlreadyRunning(Exception):
+    pass
+
+
+def retrain_running() -> bool:
+    return cache.get(RETRAIN_LOCK_KEY) is not None
+
+
+def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> ModelVersion:
+    """Train, validate, store and (maybe) activate a new MF version, then the hybrid over it
+    (recommender.training.hybrid); returns the MF row, which is ``failed`` with ``error`` set if
+    anything went wrong. Raises RetrainAlreadyRunning while another training holds the lock
+    (workers, the admin and ``manage.py retrain`` share it)."""
+    progress = progress or (lambda stage: None)
+    model_kwargs = dict(settings.RECSITE_MF_PARAMS)
+    runs: list[MFRun] = []  # what the fit hands the hybrid stage
+
+    def hybrid_stage(version: ModelVersion) -> None:
+        if version.status != ModelVersion.Status.FAILED:
+            model_version_train_hybrid(mf_version=version, run=runs[0])
+        progress(STAGES[5])
+
+    return versioned_training(
+        MF,
+        params=ImplicitALS(**model_kwargs).params,  # recorded with the defaults filled in
+        fit=lambda version: _fit(version, model_kwargs, progress, runs),
+        lock_key=RETRAIN_LOCK_KEY,
+        busy=RetrainAlreadyRunning("Another retraining is running."),
+        also_interrupted=(HYBRID,),
+        then=hybrid_stage,
+        also_pruned=(HYBRID,),
+        written=lambda: progress(STAGES[4]),
+    )
+
+
+def _fit(
+    version: ModelVersion, model_kwargs: dict, progress: Callable[[str], None], runs: list
+) -> Fitted:
+    rows = selectors.training_rows()
+    matrix = build_interaction_matrix(
+        rows,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+        item_ids=selectors.published_article_ids(),
+    )
+    if matrix.positives.nnz == 0:
+        raise NotEnoughData("No positive interactions with published articles to learn from.")
+    version.data_counts = {
+        "users": matrix.shape[0],
+        "items": matrix.shape[1],
+        "interactions": len(rows),
+    }
+    progress(STAGES[0])
+    train, test = warm_split(
+        matrix, test_fraction=VALIDATION_TEST_FRACTION, seed=settings.RECSITE_VALIDATION_SEED
+    )
+    validation_model = ImplicitALS(**model_kwargs).fit(train)
+    progress(STAGES[1])
+    metrics = evaluate(validation_model, train, test, ks=(10, 20))
+    progress(STAGES[2])
+    model = ImplicitALS(**model_kwargs).fit(matrix)
+    # The text adapter maps into this model's item factors, so it is fitted with them.
+    adapter, adapter_metrics = _fit_adapter(model, matrix)
+    metrics = {**metrics, **adapter_metrics}
+    progress(STAGES[3])
+    runs.append(MFRun(matrix, train, test, validation_model, model_kwargs))
+    return metrics, lambda directory: _write(directory, model, adapter, version, metrics)
+
+
+def _fit_adapter(model: ImplicitALS, matrix) -> tuple[TextAdapter | None, dict]:
+    """The text -> item-factor adapter for this model (cold start from text), with its
+    validation metrics; (None, {}) when too few items have text (new articles then wait for
+    the next training)."""
+    item_ids = np.asarray(matrix.item_ids).astype(np.int64)
+    has_text, vectors = article_vectors(article_ids=item_ids.tolist())
+    readers = np.diff(matrix.positives.tocsc().indptr)
+    x, y = adapter_training_set(model.item_factors, readers, vectors, has_text)
+    try:
+        adapter = TextAdapter().fit(x, y, seed=settings.RECSITE_VALIDATION_SEED)
+    except NotEnoughItems as exc:
+        logger.info("No text adapter with this MF version: %s", exc)
+        return None, {}
+    return adapter, adapter.metrics
+
+
+def _write(
+    directory: Path,
+    model: ImplicitALS,
+    adapter: TextAdapter | None,
+    version: ModelVersion,
+    metrics: dict,
+) -> None:
+    model.save(directory)
+    if adapter is not None:
+        adapter.save(directory)
+    save_json(
+        directory / "version.json",
+        {
+            "id": version.pk,
+            "kind": MF,
+            "params": version.params,
+            "metrics": metrics,
+            "data_counts": version.data_counts,
+        },
+    )
