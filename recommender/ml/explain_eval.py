@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from . import bandit, explain, sentences
+from .base import top_n
 from .data import InteractionMatrix
 
 
@@ -53,8 +54,7 @@ def evaluate_explanations(
             continue
         scores = np.array(model.scores_for_vector(model.fold_in(idx, weights)), dtype=np.float64)
         scores[train.seen(user)] = -np.inf
-        top = np.argsort(-scores, kind="stable")[:k]
-        top = top[np.isfinite(scores[top])]  # never a seen item, even in a tiny catalogue
+        top = top_n(scores, k)  # finite only: never a seen item, even in a tiny catalogue
         contributions = explain.mf_contributions(model, idx, weights, top)
         history = set(idx.tolist())
         for row, target in enumerate(top.tolist()):

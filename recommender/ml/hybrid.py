@@ -44,7 +44,7 @@ import numpy as np
 
 from recommender.ml.adapter import TextAdapter
 from recommender.ml.artifacts import load_json, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, top_n
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems, standardize
 from recommender.ml.metrics import evaluate
@@ -235,7 +235,7 @@ class HybridRecommender(Recommender):
             if name in COLD_SOURCES:
                 scores[~cold] = -np.inf
             scores[seen] = -np.inf
-            picks.append(_top(scores, size))
+            picks.append(top_n(scores, size))
         return np.unique(np.concatenate(picks))
 
     def _pairs(self, base, inner, warm_held, cold_held, cold_items) -> np.ndarray:
@@ -311,7 +311,7 @@ class HybridRecommender(Recommender):
             if self.lm_scorer is not None and self.weights.get("lm"):
                 ranked = scores[row].copy()
                 ranked[seen] = -np.inf
-                shortlist = _top(ranked, self.settings["lm_shortlist"])
+                shortlist = top_n(ranked, self.settings["lm_shortlist"])
                 lm = self._lm(columns, shortlist)
                 scores[row, shortlist] += np.float32(self.weights["lm"]) * lm
         return scores
@@ -375,11 +375,3 @@ def train_over_mf(
     hybrid = HybridRecommender(item_embeddings, **params).fit(train, mf=validation_mf)
     metrics = evaluate(hybrid, train, test, ks=ks)
     return hybrid.refitted(matrix, mf=mf, adapter=adapter), metrics
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` largest finite entries of ``scores`` (any order)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if len(finite) <= n:
-        return finite
-    return finite[np.argpartition(-scores[finite], n - 1)[:n]]
