@@ -114,5 +114,6 @@ class TrieView:
             length = int((trie.rows[row] >= 0).sum())
             if length == len(sequence):
                 start, end = trie.key_starts[row], trie.key_starts[row + 1]
-                return trie.keys[start:end][self.active_keys[start:end]].tolist()
+                keys: list[int] = trie.keys[start:end][self.active_keys[start:end]].tolist()
+                return keys
         return []
