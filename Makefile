@@ -27,6 +27,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy recsite articles recommender
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed

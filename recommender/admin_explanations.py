@@ -18,6 +18,10 @@ from .models import (
 )
 from .services.styles import bandit_state
 
+# Shown and read-only alike: the admin never edits what a reader was shown or said.
+FEEDBACK_FIELDS = ("user", "vote", "reason", "comment", "created_at")
+EXPLANATION_FIELDS = ("user", "article", "model_version", "style", "text", "evidence", "created_at")
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
@@ -32,8 +36,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class FeedbackInline(admin.TabularInline):
     model = ExplanationFeedback
-    fields = ["user", "vote", "reason", "comment", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = FEEDBACK_FIELDS
     extra = 0
     can_delete = False
 
@@ -86,8 +89,7 @@ class ExplanationAdmin(ReadOnlyAdmin):
     list_filter = ["style", VoteFilter, ReasonFilter, "created_at"]
     search_fields = ["text", "user__username", "article__title"]
     list_select_related = ["user", "article", "model_version"]
-    fields = ["user", "article", "model_version", "style", "text", "evidence", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = EXPLANATION_FIELDS
     inlines = [FeedbackInline]
     date_hierarchy = "created_at"
     change_list_template = "admin/recommender/explanation/change_list.html"

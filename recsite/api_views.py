@@ -58,7 +58,8 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     throttle_classes = [LoginThrottle]
     # ObtainAuthToken names DRF's plain parsers; the project's bounded JSON parser applies here too.
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # (api_settings imports the dotted paths: classes at run time, strings to the stubs)
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]
 
     def post(self, request, *args, **kwargs):
         # Checked before the password is hashed; the backend refuses the same back-off too.

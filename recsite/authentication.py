@@ -13,10 +13,11 @@ ORM's ``select_related`` query: 0.5 ms).
 
 import functools
 from datetime import timedelta
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
@@ -31,14 +32,16 @@ def _account_sql() -> str:
     user_model = get_user_model()
     quote = connection.ops.quote_name
     token_table, user_table = quote(Token._meta.db_table), quote(user_model._meta.db_table)
+    user_pk = user_model._meta.pk
 
     def token_column(name: str) -> str:
-        return f"{token_table}.{quote(Token._meta.get_field(name).column)}"
+        field = cast("models.Field[Any, Any]", Token._meta.get_field(name))
+        return f"{token_table}.{quote(cast(str, field.column))}"
 
     return (
         f"SELECT {user_table}.*, ({token_column('created')} > %s) AS token_live "
         f"FROM {token_table} JOIN {user_table} "
-        f"ON {user_table}.{quote(user_model._meta.pk.column)} = {token_column('user')} "
+        f"ON {user_table}.{quote(cast(str, user_pk.column))} = {token_column('user')} "
         f"WHERE {token_column('key')} = %s"
     )
 
@@ -62,9 +65,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         user = accounts[0]
         if not user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
-        if not user.token_live:
+        if not user.token_live:  # type: ignore[attr-defined]  # a column of the raw query
             raise exceptions.AuthenticationFailed(EXPIRED_MESSAGE)
-        del user.token_live  # not a field: nothing downstream should see it
+        del user.token_live  # type: ignore[attr-defined]  # not a field: nothing downstream should see it
         return user, key
 
 

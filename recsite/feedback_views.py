@@ -62,7 +62,8 @@ def interest_hide(request):
     form = InterestHideForm(request.POST)
     if not form.is_valid():
         # The buttons send only interests the page showed: anything else names no interest.
-        raise Http404(" ".join(message for errors in form.errors.values() for message in errors))
+        reasons = [str(message) for errors in form.errors.values() for message in errors]
+        raise Http404(" ".join(reasons))
     slug, phrase = form.cleaned_data["topic"], form.cleaned_data["phrase"]
     if slug:
         topic = selectors.topic_get(slug=slug)

@@ -1,6 +1,8 @@
 """The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
 through articles.services, and every form works without JavaScript."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles import privacy, selectors, services
 from articles.api.throttles import throttle_wait
-from articles.models import Interaction
+from articles.models import Article, Interaction
 from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
 from recommender.services.cards import explained_cards
 from recommender.services.content import similar_articles
@@ -97,7 +99,8 @@ def trending(request):
 
 @require_GET
 def topic_list(request):
-    topics = selectors.topics_with_counts().filter(published_count__gt=0)
+    # published_count is topics_with_counts' annotation, which the stubs' plugin cannot see.
+    topics = selectors.topics_with_counts().filter(published_count__gt=0)  # type: ignore[misc]
     return render(request, "recsite/topic_list.html", {"topics": topics})
 
 
@@ -151,7 +154,7 @@ def article_detail(request, slug):
         if impression_id is not None:
             impression_click(user=request.user, impression_id=impression_id, article_id=article.pk)
     first_topic = article.topics.first()
-    more = []
+    more: Iterable[Article] = []
     if first_topic is not None:
         more = selectors.articles_in_topic(topic=first_topic).exclude(pk=article.pk)[:MORE_IN_TOPIC]
     context = {

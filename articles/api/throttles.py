@@ -100,6 +100,7 @@ def throttle_wait(request, scope: str) -> int | None:
     """Count a site (non-DRF) request against the throttle of ``scope``: None when it is
     allowed, else the whole seconds to wait (for Retry-After)."""
     throttle = SITE_THROTTLES[scope]()
-    if throttle.allow_request(request, None):
+    # A site page has no DRF view; these throttles' cache keys never read it.
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return None
     return max(1, math.ceil(throttle.wait() or 1))

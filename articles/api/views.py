@@ -1,6 +1,8 @@
 """Views of the articles API: thin wrappers that read through articles.selectors and write through
 articles.services."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -16,6 +18,9 @@ from ..models import Interaction
 from ..validation import id_parse
 from .filters import ArticleFilter, InteractionFilter
 from .pagination import Pagination
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 from .parsers import BoundedJSONParser
 from .serializers import (
     ArticleInputSerializer,
@@ -158,7 +163,8 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Interaction.objects.none()
-        return selectors.interactions_of(user=self.request.user)
+        user = cast("User", self.request.user)  # IsAuthenticated
+        return selectors.interactions_of(user=user)
 
     def create(self, request):
         many = isinstance(request.data, list)

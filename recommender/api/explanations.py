@@ -18,7 +18,8 @@ VOTE_NAMES = {1: "up", -1: "down"}
 class ExplanationSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Send thumbs to /api/explanations/{id}/feedback/.")
     text = serializers.CharField(help_text="The sentence shown with the article.")
-    style = serializers.ChoiceField(choices=Explanation.Style.choices)
+    # A declared field (the metaclass takes it off the class), not Field.style.
+    style = serializers.ChoiceField(choices=Explanation.Style.choices)  # type: ignore[assignment]
     evidence = serializers.JSONField(
         help_text="What the sentence states, e.g. cited article ids from your history, the "
         "topic, counts."
