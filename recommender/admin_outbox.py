@@ -2,7 +2,11 @@
 with the last error of each, and what was sent lately (recommender.services.outbox). Read-only:
 the relay alone changes these rows."""
 
+from __future__ import annotations
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from .models import OutboxMessage
 
@@ -11,10 +15,14 @@ class PendingFilter(admin.SimpleListFilter):
     title = "state"
     parameter_name = "state"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[OutboxMessage]
+    ) -> list[tuple[str, str]]:
         return [("pending", "pending"), ("sent", "sent")]
 
-    def queryset(self, request, queryset):
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[OutboxMessage]
+    ) -> QuerySet[OutboxMessage]:
         if self.value() is None:
             return queryset
         return queryset.filter(sent_at__isnull=self.value() == "pending")
@@ -27,11 +35,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     ordering = ["-pk"]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxMessage | None = None) -> bool:
         return False
