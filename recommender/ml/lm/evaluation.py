@@ -80,7 +80,7 @@ class GenerativeRanking:
         k: int,
         candidates: np.ndarray | None = None,
         progress: Callable[[int], None] | None = None,
-    ):
+    ) -> None:
         self.recommender = recommender
         self.k = k
         self.candidates = candidates
