@@ -180,7 +180,7 @@ def interactions_record(
 
 def interaction_record(
     *,
-    user,
+    user: User,
     article: Article,
     event: str,
     value: float | None = None,

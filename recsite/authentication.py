@@ -11,9 +11,12 @@ a single raw join, it costs about 0.2 ms on PostgreSQL (0.07 ms for the cache re
 ORM's ``select_related`` query: 0.5 ms).
 """
 
+from __future__ import annotations
+
 import functools
-from datetime import timedelta
-from typing import Any, cast
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +25,9 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
+
+if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
+    from django.contrib.auth.models import User
 
 EXPIRED_MESSAGE = "Token expired: get a new one from /api/auth/token/."
 
@@ -46,7 +52,7 @@ def _account_sql() -> str:
     )
 
 
-def token_cutoff():
+def token_cutoff() -> datetime:
     """Tokens created at or before this moment have expired."""
     return timezone.now() - timedelta(days=settings.RECSITE_TOKEN_TTL_DAYS)
 
@@ -55,7 +61,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF's TokenAuthentication (same header, same errors) with expiry, and with the account
     read through one raw query (see the module docstring). ``request.auth`` is the token's key."""
 
-    def authenticate_credentials(self, key):
+    def authenticate_credentials(self, key: str) -> tuple[User, str]:
         cutoff = connection.ops.adapt_datetimefield_value(token_cutoff())
         # The user model's RawQuerySet applies its fields' converters (booleans and datetimes
         # read from SQLite too); `token_live` is a bare 0/1 or boolean.
@@ -71,7 +77,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         return user, key
 
 
-def token_issue(*, user) -> Token:
+def token_issue(*, user: User) -> Token:
     """The account's live token, or a fresh one in place of an expired one."""
     with transaction.atomic():
         Token.objects.filter(user=user, created__lte=token_cutoff()).delete()
@@ -80,7 +86,12 @@ def token_issue(*, user) -> Token:
     return token
 
 
-def tokens_revoke_on_password_change(sender, instance, update_fields=None, **kwargs):
+def tokens_revoke_on_password_change(
+    sender: type[User],
+    instance: User,
+    update_fields: Iterable[str] | None = None,
+    **kwargs: object,
+) -> None:
     """pre_save of the user model: a new password ends every token of the account (the site's
     change and reset pages, the admin, ``set_password()`` and ``save()`` anywhere). Sessions
     are already ended by Django, whose session hash derives from the password."""
