@@ -32,7 +32,7 @@ import scipy.sparse as sp
 
 from recommender.ml.adapter import NotEnoughItems, TextAdapter, adapter_training_set
 from recommender.ml.artifacts import load_array, save_array
-from recommender.ml.base import fitted
+from recommender.ml.base import fitted, top_n
 from recommender.ml.content import normalize_rows
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.mf import ImplicitALS
@@ -92,7 +92,7 @@ def co_reading_neighbours(
         start, end = similarity.indptr[item], similarity.indptr[item + 1]
         rows, values = similarity.indices[start:end], similarity.data[start:end]
         if len(values) > keep:
-            top = np.argpartition(-values, keep - 1)[:keep]
+            top = top_n(values, keep)
             rows, values = rows[top], values[top]
         columns.append((rows, values, np.full(len(rows), item)))
     rows, values, cols = (np.concatenate(part) for part in zip(*columns, strict=True))
