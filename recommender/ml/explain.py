@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import fitted
+from .base import fitted, top_n
 from .mf import ImplicitALS
 
 # Candidates for the "and N more on <topic>" part: the strongest contributors after the lead.
@@ -102,7 +102,7 @@ def select_citation(
     eligible = np.flatnonzero((contributions > 0) & (ranking > 0))
     if len(eligible) == 0:
         return None
-    ordered = eligible[np.argsort(-ranking[eligible], kind="stable")]
+    ordered = eligible[top_n(ranking[eligible], 1 + EXTRA_POOL)]
     lead = int(ordered[0])
     if topics_of is None or not target_topics:
         return Citation(lead, (), None)
@@ -219,7 +219,7 @@ def supported_citation(
     trust = np.ones(len(contributions)) if trust is None else np.asarray(trust, dtype=np.float64)
     ranking = contributions * trust
     eligible = np.flatnonzero((contributions > 0) & (ranking > 0) & (support >= minimum))
-    pool = eligible[np.argsort(-ranking[eligible], kind="stable")][:EXTRA_POOL]
+    pool = eligible[top_n(ranking[eligible], EXTRA_POOL)]
     item_indices = np.asarray(item_indices, dtype=np.int64)
     if len(pool) and baseline is None:
         baseline = ablated_score(model, item_indices, weights, target, ())

@@ -163,7 +163,7 @@ def _options(
     # Only the strongest contributors can be cited, so only theirs are counted.
     co_readers = np.zeros(len(idx), dtype=np.int64)
     positive = np.flatnonzero(contributions > 0)
-    for position in positive[np.argsort(-contributions[positive])][: explain.EXTRA_POOL]:
+    for position in positive[top_n(contributions[positive], explain.EXTRA_POOL)]:
         column = idx[position]
         readers = by_item.indices[by_item.indptr[column] : by_item.indptr[column + 1]]
         co_readers[position] = len(np.intersect1d(readers, target_readers, assume_unique=True))
