@@ -28,6 +28,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy recsite articles recommender
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed

@@ -4,11 +4,28 @@ Article writes go through ``articles.services`` (never ``obj.save()``), so that 
 becomes published here is announced to the recommender exactly as one published over the API.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Model, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
 
 from . import services
 from .models import Article, Interaction, SearchQuery, Topic
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django_stubs_ext import WithAnnotations
+
+
+class ArticleCount(TypedDict):
+    """What TopicAdmin.get_queryset annotates each topic with."""
+
+    article_count: int
 
 
 @admin.register(Article)
@@ -28,22 +45,22 @@ class ArticleAdmin(admin.ModelAdmin):
     )
     actions = ("publish_selected", "archive_selected")
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).prefetch_related("topics")
 
     @admin.display(description="topics")
-    def topic_names(self, article):
+    def topic_names(self, article: Article) -> str:
         return ", ".join(topic.name for topic in article.topics.all())
 
     @admin.action(description="Publish selected articles", permissions=["change"])
-    def publish_selected(self, request, queryset):
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._set_status(request, queryset, Article.Status.PUBLISHED)
 
     @admin.action(description="Archive selected articles", permissions=["change"])
-    def archive_selected(self, request, queryset):
+    def archive_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._set_status(request, queryset, Article.Status.ARCHIVED)
 
-    def _set_status(self, request, queryset, status):
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Article], status: str) -> None:
         selected = len(queryset)
         changed = services.articles_set_status(articles=queryset, status=status)
         label = Article.Status(status).label.lower()
@@ -52,7 +69,9 @@ class ArticleAdmin(admin.ModelAdmin):
             message += f" {selected - changed} already were {label}."
         self.message_user(request, message)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool
+    ) -> None:
         fields = {name: value for name, value in form.cleaned_data.items() if name != "topics"}
         topics = form.cleaned_data["topics"]
         if change:
@@ -61,13 +80,20 @@ class ArticleAdmin(admin.ModelAdmin):
             stored = Article.objects.get(pk=obj.pk)
             article = services.article_update(article=stored, topics=topics, **fields)
         else:
-            article = services.article_create(author=request.user, topics=topics, **fields)
+            editor = cast("User", request.user)  # the admin's users are signed in
+            article = services.article_create(author=editor, topics=topics, **fields)
         # The admin goes on to log and redirect with ``obj``: make it the saved row, including
         # what the service filled in (pk, published_at, author).
         obj.pk = article.pk
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm[Article],
+        formsets: Iterable[BaseInlineFormSet[Any, Article, Any]],
+        change: bool,
+    ) -> None:
         # Topics were saved by the service in save_model; only inline formsets are left.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
@@ -79,11 +105,11 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
         return super().get_queryset(request).annotate(article_count=Count("articles"))
 
     @admin.display(description="articles", ordering="article_count")
-    def article_count(self, topic):
+    def article_count(self, topic: WithAnnotations[Topic, ArticleCount]) -> int:
         return topic.article_count
 
 
@@ -98,13 +124,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     show_full_result_count = False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return request.user.is_superuser
 
 

@@ -5,7 +5,7 @@ class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Articles and behaviour"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.db.models.signals import pre_delete
 

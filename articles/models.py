@@ -14,10 +14,10 @@ class Topic(models.Model):
     class Meta:
         ordering = ["name"]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("topic_detail", kwargs={"slug": self.slug})
 
 
@@ -47,14 +47,14 @@ class Article(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["status", "-published_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self):
+    def get_absolute_url(self) -> str:
         return reverse("article_detail", kwargs={"slug": self.slug})
 
     @property
-    def is_published(self):
+    def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
 
@@ -98,7 +98,7 @@ class Interaction(models.Model):
             models.UniqueConstraint(fields=["import_key"], name="interaction_import_key_unique")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user} {self.event} {self.article_id}"
 
 
@@ -118,5 +118,5 @@ class SearchQuery(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "search queries"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text

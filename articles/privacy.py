@@ -12,14 +12,20 @@ every feature must belong to a registered family (tests/hardening/test_privacy_r
 is why cache keys are built by their family (``CacheFamily.key``), never by hand.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
+
+if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
+    from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .models import Article, Interaction, SearchQuery
@@ -58,7 +64,7 @@ class CacheFamily:
     keys_of: Callable[[models.Model], Iterable[str]] | None = None
     reason: str = ""
 
-    def key(self, **parts) -> str:
+    def key(self, **parts: object) -> str:
         return self.template.format(**parts)
 
     def matches(self, key: str) -> bool:
@@ -71,7 +77,7 @@ NON_PERSONAL_MODELS: dict[type[models.Model], str] = {}
 CACHE_FAMILIES: dict[str, CacheFamily] = {}
 
 
-def personal_model(**kwargs) -> PersonalModel:
+def personal_model(**kwargs: Any) -> PersonalModel:
     entry = PersonalModel(**kwargs)
     PERSONAL_MODELS[entry.export_as] = entry
     return entry
@@ -81,7 +87,12 @@ def non_personal_model(model: type[models.Model], *, reason: str) -> None:
     NON_PERSONAL_MODELS[model] = reason
 
 
-def cache_family(template: str, *, keys_of=None, reason: str = "") -> CacheFamily:
+def cache_family(
+    template: str,
+    *,
+    keys_of: Callable[[models.Model], Iterable[str]] | None = None,
+    reason: str = "",
+) -> CacheFamily:
     if (keys_of is None) == (not reason):
         raise ValueError(f"{template}: give keys_of (personal) or a reason (not personal)")
     family = CacheFamily(template, keys_of, reason)
@@ -89,18 +100,18 @@ def cache_family(template: str, *, keys_of=None, reason: str = "") -> CacheFamil
     return family
 
 
-def _json_ready(value):
+def _json_ready(value: object) -> object:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _rows(entry: PersonalModel, user) -> models.QuerySet:
-    return entry.model.objects.filter(**{entry.user_field: user.pk})
+def _rows(entry: PersonalModel, user: User) -> models.QuerySet[models.Model]:
+    return entry.model._default_manager.filter(**{entry.user_field: user.pk})
 
 
-def personal_data_export(*, user) -> dict:
+def personal_data_export(*, user: User) -> dict[str, Any]:
     """Everything the platform stores about ``user``, as JSON-ready data: the account, then one
     list per registered model."""
-    export = {}
+    export: dict[str, Any] = {}
     for name, entry in PERSONAL_MODELS.items():
         rows = _rows(entry, user).order_by(*entry.order_by).values_list(*entry.fields.values())
         export[name] = [
@@ -111,7 +122,7 @@ def personal_data_export(*, user) -> dict:
     return export
 
 
-def personal_cache_keys(*, user) -> list[str]:
+def personal_cache_keys(*, user: User) -> list[str]:
     """The names of every cache key that may hold ``user``'s data."""
     return [
         key
@@ -121,12 +132,12 @@ def personal_cache_keys(*, user) -> list[str]:
     ]
 
 
-def personal_cache_forget(*, user) -> None:
+def personal_cache_forget(*, user: User) -> None:
     """Delete the account's cache keys now and, once the transaction commits, again: a request
     served in between may have cached them anew."""
     keys = personal_cache_keys(user=user)
 
-    def forget():
+    def forget() -> None:
         cache.delete_many(keys)
 
     forget()
@@ -134,7 +145,7 @@ def personal_cache_forget(*, user) -> None:
 
 
 @transaction.atomic
-def personal_data_delete(*, user) -> None:
+def personal_data_delete(*, user: User) -> None:
     """Delete every registered row of ``user``, then the account, and forget its cache keys.
     (The keys are named first: naming them reads rows, e.g. the account's tokens.)"""
     personal_cache_forget(user=user)
@@ -144,7 +155,7 @@ def personal_data_delete(*, user) -> None:
     user.delete()
 
 
-def forget_on_account_delete(sender, instance, **kwargs) -> None:
+def forget_on_account_delete(sender: type[User], instance: User, **kwargs: object) -> None:
     """pre_delete of the account: however it is deleted (the admin, the shell), its cache keys
     go with it."""
     personal_cache_forget(user=instance)
@@ -159,7 +170,7 @@ def personal_data_purge(*, now: datetime | None = None) -> dict[str, int]:
             continue
         days = getattr(settings, entry.retention.setting)
         cutoff = now - timedelta(days=days)
-        rows = entry.model.objects.filter(
+        rows = entry.model._default_manager.filter(
             **entry.retention.only, **{f"{entry.retention.date_field}__lt": cutoff}
         )
         deleted[name], _ = rows.delete()

@@ -1,6 +1,9 @@
 """Reads of content and behaviour. Each returns a queryset (or plain data) for views to render."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
@@ -9,19 +12,24 @@ from django.utils import timezone
 
 from .models import Article, Interaction, Topic
 
+if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
+    from django.contrib.auth.models import AnonymousUser, User
+
 
 def articles_published() -> QuerySet[Article]:
     return Article.objects.filter(status=Article.Status.PUBLISHED).prefetch_related("topics")
 
 
-def articles_visible_to(user) -> QuerySet[Article]:
+def articles_visible_to(user: User | AnonymousUser | None) -> QuerySet[Article]:
     """Editors see every article; everybody else only published ones."""
     if user is not None and user.is_authenticated and user.has_perm("articles.change_article"):
         return Article.objects.all().prefetch_related("topics")
     return articles_published()
 
 
-def article_get_for_reader(*, user, slug: str | None = None, pk: int | None = None) -> Article:
+def article_get_for_reader(
+    *, user: User | AnonymousUser | None, slug: str | None = None, pk: int | None = None
+) -> Article:
     """The article if ``user`` may see it, else Http404 (drafts are invisible, not forbidden)."""
     lookup = {"slug": slug} if slug is not None else {"pk": pk}
     article = articles_visible_to(user).filter(**lookup).first()
@@ -66,7 +74,7 @@ def topics_with_counts() -> QuerySet[Topic]:
     ).order_by("name")
 
 
-def interactions_of(*, user) -> QuerySet[Interaction]:
+def interactions_of(*, user: User) -> QuerySet[Interaction]:
     return (
         Interaction.objects.filter(user=user)
         .select_related("article")
@@ -74,12 +82,12 @@ def interactions_of(*, user) -> QuerySet[Interaction]:
     )
 
 
-def reading_history(*, user) -> QuerySet[Interaction]:
+def reading_history(*, user: User) -> QuerySet[Interaction]:
     """The reader's positive behaviour, newest first (what the "me" page lists)."""
     return interactions_of(user=user).exclude(event=Interaction.Event.DISLIKE)
 
 
-def article_events_of(*, user, article: Article) -> set[str]:
+def article_events_of(*, user: User | AnonymousUser | None, article: Article) -> set[str]:
     if user is None or not user.is_authenticated:
         return set()
     return set(

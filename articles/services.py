@@ -1,7 +1,11 @@
 """Writes to content and behaviour. Views, serializers and the admin call these, never the ORM."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,10 +17,15 @@ from django.utils.text import slugify
 from .models import Article, Interaction, SearchQuery, Topic
 from .signals import article_published, interaction_recorded
 
-User = get_user_model()
+if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
+    from django.contrib.auth.models import AnonymousUser, User
+else:
+    User = get_user_model()
 
 
-def unique_slug(*, model, text: str, exclude_pk=None, max_length: int = 200) -> str:
+def unique_slug(
+    *, model: type[Article | Topic], text: str, exclude_pk: int | None = None, max_length: int = 200
+) -> str:
     """A slug for ``text`` that no other row of ``model`` has, suffixed -2, -3, ... if taken."""
     base = slugify(text)[:max_length].strip("-") or "item"
     candidates = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
@@ -49,9 +58,9 @@ def article_create(
     summary: str = "",
     body: str = "",
     topics: Iterable[Topic] = (),
-    author=None,
+    author: User | None = None,
     status: str = Article.Status.DRAFT,
-    published_at=None,
+    published_at: datetime | None = None,
     external_id: str | None = None,
     slug: str = "",
 ) -> Article:
@@ -78,7 +87,9 @@ TEXT_FIELDS = ("title", "summary", "body")
 
 
 @transaction.atomic
-def article_update(*, article: Article, topics: Iterable[Topic] | None = None, **fields) -> Article:
+def article_update(
+    *, article: Article, topics: Iterable[Topic] | None = None, **fields: Any
+) -> Article:
     """Update ``fields`` of ``article``.
 
     Announces the article when it becomes published or a published article's text changes."""
@@ -138,7 +149,7 @@ class InteractionInput:
 
 @transaction.atomic
 def interactions_record(
-    *, user, items: Iterable[InteractionInput], source: str = Interaction.Source.API
+    *, user: User, items: Iterable[InteractionInput], source: str = Interaction.Source.API
 ) -> list[Interaction]:
     """Record a batch of behaviour for ``user`` in one transaction (all or nothing)."""
     now = timezone.now()
@@ -169,7 +180,7 @@ def interactions_record(
 
 def interaction_record(
     *,
-    user,
+    user: User,
     article: Article,
     event: str,
     value: float | None = None,
@@ -180,7 +191,9 @@ def interaction_record(
     return interactions_record(user=user, items=[item], source=source)[0]
 
 
-def search_record(*, user, text: str, results_count: int) -> SearchQuery:
+def search_record(
+    *, user: User | AnonymousUser | None, text: str, results_count: int
+) -> SearchQuery:
     return SearchQuery.objects.create(
         user=user if user is not None and user.is_authenticated else None,
         text=text[:500],

@@ -38,11 +38,12 @@ def ids_parse(value: str, *, limit: int) -> list[int]:
     if len(parts) > limit:
         raise ValidationError(f"At most {limit} ids.", code="max_length")
     ids = [id_parse(part) for part in parts]
-    if None in ids:
+    valid = [id_ for id_ in ids if id_ is not None]
+    if len(valid) < len(ids):
         raise ValidationError(
             "Expected a comma-separated list of article ids, e.g. 12,40.", code="invalid"
         )
-    return ids
+    return valid
 
 
 def text_has_controls(value: str) -> bool:

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
+from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
@@ -164,7 +165,7 @@ def _pipeline(args, matrix, embeddings, embeddings_seconds: float) -> dict:
         columns, weights = history(matrix, user)
         scores = hybrid.reader_scores(columns, weights, matrix.seen(user))
         scores[matrix.seen(user)] = -np.inf
-        np.argpartition(-scores, LIST_LENGTH - 1)[:LIST_LENGTH]
+        top_n(scores, LIST_LENGTH)
         per_reader.append(time.perf_counter() - begun)
     stages[f"list refresh ({matrix.shape[0]} readers, scoring + top {LIST_LENGTH})"] = (
         time.perf_counter() - started

@@ -2,11 +2,16 @@
 bandit's state, and a dashboard of charts (recommender.dashboard). Everything is read-only:
 these rows are made by the site and by readers."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 
 from . import dashboard
 from .explaining.styles import bandit_state
@@ -18,26 +23,40 @@ from .models import (
     RecommendationImpression,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class Votes(TypedDict):
+    """What ExplanationAdmin.get_queryset annotates each explanation with."""
+
+    up_count: int
+    down_count: int
+
+
+# Shown and read-only alike: the admin never edits what a reader was shown or said.
+FEEDBACK_FIELDS = ("user", "vote", "reason", "comment", "created_at")
+EXPLANATION_FIELDS = ("user", "article", "model_version", "style", "text", "evidence", "created_at")
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
 class FeedbackInline(admin.TabularInline):
     model = ExplanationFeedback
-    fields = ["user", "vote", "reason", "comment", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = FEEDBACK_FIELDS
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -45,10 +64,14 @@ class VoteFilter(admin.SimpleListFilter):
     title = "vote"
     parameter_name = "vote"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Explanation]
+    ) -> list[tuple[str, str]]:
         return [("up", "Thumbs up"), ("down", "Thumbs down"), ("none", "No vote")]
 
-    def queryset(self, request, queryset):
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Explanation]
+    ) -> QuerySet[Explanation] | None:
         if self.value() == "up":
             return queryset.filter(feedback__vote=1).distinct()
         if self.value() == "down":
@@ -62,10 +85,14 @@ class ReasonFilter(admin.SimpleListFilter):
     title = "reason"
     parameter_name = "reason"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Explanation]
+    ) -> list[tuple[str, str]]:
         return ExplanationFeedback.Reason.choices
 
-    def queryset(self, request, queryset):
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[Explanation]
+    ) -> QuerySet[Explanation] | None:
         if self.value():
             return queryset.filter(feedback__reason=self.value()).distinct()
         return queryset
@@ -86,13 +113,12 @@ class ExplanationAdmin(ReadOnlyAdmin):
     list_filter = ["style", VoteFilter, ReasonFilter, "created_at"]
     search_fields = ["text", "user__username", "article__title"]
     list_select_related = ["user", "article", "model_version"]
-    fields = ["user", "article", "model_version", "style", "text", "evidence", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = EXPLANATION_FIELDS
     inlines = [FeedbackInline]
     date_hierarchy = "created_at"
     change_list_template = "admin/recommender/explanation/change_list.html"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Explanation]:
         return (
             super()
             .get_queryset(request)
@@ -103,14 +129,16 @@ class ExplanationAdmin(ReadOnlyAdmin):
         )
 
     @admin.display(description="👍", ordering="up_count")
-    def ups(self, explanation):
+    def ups(self, explanation: WithAnnotations[Explanation, Votes]) -> int:
         return explanation.up_count
 
     @admin.display(description="👎", ordering="down_count")
-    def downs(self, explanation):
+    def downs(self, explanation: WithAnnotations[Explanation, Votes]) -> int:
         return explanation.down_count
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         context = {
             "approval": dashboard.approval_by_style(),
             "bandit": bandit_state(),
@@ -118,14 +146,14 @@ class ExplanationAdmin(ReadOnlyAdmin):
         }
         return super().changelist_view(request, extra_context=context)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         dashboard_view = self.admin_site.admin_view(self.dashboard_view)
         return [
             path("dashboard/", dashboard_view, name="recommender_dashboard"),
             *super().get_urls(),
         ]
 
-    def dashboard_view(self, request):
+    def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         days, events = dashboard.interactions_per_day()
@@ -177,7 +205,7 @@ class ExplanationFeedbackAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
     @admin.display(description="style", ordering="explanation__style")
-    def style(self, feedback):
+    def style(self, feedback: ExplanationFeedback) -> str:
         return feedback.explanation.get_style_display()
 
 

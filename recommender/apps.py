@@ -5,7 +5,7 @@ class RecommenderConfig(AppConfig):
     name = "recommender"
     verbose_name = "Recommendations"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from articles.models import Article, Topic

@@ -7,6 +7,7 @@ only, so web processes that never open the dashboard never load it.
 
 import io
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncWeek
@@ -62,7 +63,7 @@ def approval_by_style() -> list[dict]:
     shown = dict(
         Explanation.objects.values("style").annotate(n=Count("id")).values_list("style", "n")
     )
-    votes = {
+    votes: dict[str, Any] = {
         row["explanation__style"]: row
         for row in ExplanationFeedback.objects.values("explanation__style").annotate(
             up=Count("id", filter=Q(vote=1)), down=Count("id", filter=Q(vote=-1))

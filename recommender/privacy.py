@@ -3,7 +3,13 @@
 keys with these families, so a key cannot exist without being registered here."""
 
 from articles.models import SearchQuery
-from articles.privacy import Retention, cache_family, non_personal_model, personal_model
+from articles.privacy import (
+    CacheFamily,
+    Retention,
+    cache_family,
+    non_personal_model,
+    personal_model,
+)
 
 from .ml.text import text_hash
 from .models import (
@@ -34,16 +40,20 @@ def _search_keys(user) -> list[str]:
 
 
 # --- personal cache key families -------------------------------------------------------------
-LIST = cache_family(
+LIST: CacheFamily = cache_family(
     "rec:list:{version}:{user}",
     keys_of=lambda user: [LIST.key(version=v, user=user.pk) for v in _version_ids()],
 )
-PAGES = cache_family("rec:pages:{user}", keys_of=lambda user: [PAGES.key(user=user.pk)])
-EXPLANATIONS = cache_family(
+PAGES: CacheFamily = cache_family(
+    "rec:pages:{user}", keys_of=lambda user: [PAGES.key(user=user.pk)]
+)
+EXPLANATIONS: CacheFamily = cache_family(
     "rec:expl:{version}:{user}",
     keys_of=lambda user: [EXPLANATIONS.key(version=v, user=user.pk) for v in _version_ids()],
 )
-PHRASES = cache_family("rec:phrases:{user}", keys_of=lambda user: [PHRASES.key(user=user.pk)])
+PHRASES: CacheFamily = cache_family(
+    "rec:phrases:{user}", keys_of=lambda user: [PHRASES.key(user=user.pk)]
+)
 # A search's embedding, under a digest of the encoder and the text: shared by readers who
 # searched the same words, and forgotten with any of them (it is recomputed on demand).
 SEARCH = cache_family("rec:search:{digest}", keys_of=_search_keys)

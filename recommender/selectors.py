@@ -1,6 +1,6 @@
 """Reads for the recommendation domain: the model registry and the behaviour models learn from."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -85,7 +85,7 @@ def topic_slugs() -> set[str]:
     return set(Topic.objects.values_list("slug", flat=True))
 
 
-def editorial_boosts_not_ended(*, now) -> QuerySet[EditorialBoost]:
+def editorial_boosts_not_ended(*, now: datetime) -> QuerySet[EditorialBoost]:
     """Editorial boosts that have not ended by ``now`` (current and scheduled), newest start
     first, with their topic."""
     return (

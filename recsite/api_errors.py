@@ -48,8 +48,9 @@ def exception_handler(exc, context):
         logger.warning("Broker or Redis unavailable: %r", exc)
         exc = QueueUnavailable()
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(exc, exceptions.Throttled) and exc.wait:
-        response["Retry-After"] = str(int(exc.wait) + 1)
+    wait = getattr(exc, "wait", None)  # Throttled's seconds (the stubs do not declare it)
+    if response is not None and isinstance(exc, exceptions.Throttled) and wait:
+        response["Retry-After"] = str(int(wait) + 1)
     if response is not None and isinstance(exc, QueueUnavailable):
         response["Retry-After"] = str(QUEUE_RETRY_AFTER_SECONDS)
     return response

@@ -8,6 +8,8 @@ throttle is documented without listing its errors by hand. Statuses that a view 
 authenticated the safe methods that anonymous clients may call.
 """
 
+from typing import Any
+
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import is_list_serializer
 from drf_spectacular.utils import PolymorphicProxySerializer
@@ -97,12 +99,13 @@ class ApiAutoSchema(AutoSchema):
         # A list body's bounds (e.g. an interactions batch: 1 to 1,000 items), which
         # drf-spectacular leaves out.
         if schema and is_list_serializer(serializer) and direction == "request":
-            if not serializer.allow_empty:
-                schema["minItems"] = max(1, serializer.min_length or 0)
-            elif serializer.min_length is not None:
-                schema["minItems"] = serializer.min_length
-            if serializer.max_length is not None:
-                schema["maxItems"] = serializer.max_length
+            bounds: Any = serializer  # the stubs declare neither min_length nor max_length
+            if not bounds.allow_empty:
+                schema["minItems"] = max(1, bounds.min_length or 0)
+            elif bounds.min_length is not None:
+                schema["minItems"] = bounds.min_length
+            if bounds.max_length is not None:
+                schema["maxItems"] = bounds.max_length
         return schema
 
     def _error_statuses(self, operation: dict) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@ health probes for load balancers and orchestrators."""
 
 import logging
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 from uuid import uuid4
 
 import redis
@@ -17,6 +18,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -30,6 +32,9 @@ from . import login_throttle
 from .authentication import token_issue
 from .celery import app as celery_app
 from .privacy import HEALTH
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +63,10 @@ class TokenView(ObtainAuthToken):
     authentication_classes = []
     throttle_classes = [LoginThrottle]
     # ObtainAuthToken names DRF's plain parsers; the project's bounded JSON parser applies here too.
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # (api_settings imports the dotted paths: classes at run time, strings to the stubs)
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Checked before the password is hashed; the backend refuses the same back-off too.
         username = request.data.get("username") if hasattr(request.data, "get") else None
         wait = login_throttle.login_wait(request=request, username=str(username or ""))
@@ -128,7 +134,7 @@ class MeView(APIView):
     throttle_classes = [WritesThrottle]
 
     @extend_schema(summary="Your account", responses=AccountSerializer)
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response(AccountSerializer(request.user).data)
 
     @extend_schema(
@@ -136,7 +142,7 @@ class MeView(APIView):
         request=AccountSerializer,
         responses=AccountSerializer,
     )
-    def patch(self, request):
+    def patch(self, request: Request) -> Response:
         serializer = AccountSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if "personalised" in serializer.validated_data:
@@ -151,8 +157,8 @@ class MeView(APIView):
         "export, and your cached lists, explanations and key phrases).",
         responses={204: None},
     )
-    def delete(self, request):
-        user = request.user
+    def delete(self, request: Request) -> Response:
+        user = cast("User", request.user)  # IsAuthenticated
         logout(request)  # a browser session must not outlive its account
         personal_data_delete(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -163,13 +169,13 @@ class MeExportView(APIView):
     renderer_classes = [JSONRenderer]  # a download, never the browsable HTML page
 
     @extend_schema(summary="Download all your data", responses=DataExportSerializer)
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         # Usernames may be any letters: RFC 6266 filename*= keeps a non-ASCII one intact.
         disposition = content_disposition_header(
             as_attachment=True, filename=f"recsite-data-{request.user.username}.json"
         )
         return Response(
-            personal_data_export(user=request.user),
+            personal_data_export(user=cast("User", request.user)),  # IsAuthenticated
             headers={"Content-Disposition": disposition},
         )
 
@@ -245,7 +251,7 @@ class HealthView(APIView):
 
 class LiveView(HealthView):
     @extend_schema(summary="Liveness: the process serves requests", responses=HealthSerializer)
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         return Response({"status": "ok"})
 
 
@@ -254,7 +260,7 @@ class ReadyView(HealthView):
         summary="Readiness: database, cache and broker are reachable",
         responses={200: HealthSerializer, 503: HealthSerializer},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         results = run_checks(READINESS_CHECKS)
         ready = DOWN not in results.values()
         return Response(

@@ -5,7 +5,7 @@ class RecsiteConfig(AppConfig):
     name = "recsite"
     verbose_name = "recsite site"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_migrate, pre_save
 

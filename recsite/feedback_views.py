@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -17,12 +17,12 @@ from recommender.ranking import interests
 
 from .forms import InterestHideForm
 from .site_throttles import rate_limited
-from .views import _safe_next, _wants_json
+from .views import SignedInRequest, _safe_next, _wants_json
 
 
 @require_POST
 @rate_limited("writes")
-def explanation_feedback(request, pk: int):
+def explanation_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(reverse("home"))
     explanation = feedback.explanation_get_for_user(user=request.user, pk=pk)
@@ -59,11 +59,12 @@ def explanation_feedback(request, pk: int):
 @require_POST
 @login_required
 @rate_limited("writes")
-def interest_hide(request):
+def interest_hide(request: SignedInRequest) -> HttpResponse:
     form = InterestHideForm(request.POST)
     if not form.is_valid():
         # The buttons send only interests the page showed: anything else names no interest.
-        raise Http404(" ".join(message for errors in form.errors.values() for message in errors))
+        reasons = [str(message) for errors in form.errors.values() for message in errors]
+        raise Http404(" ".join(reasons))
     slug, phrase = form.cleaned_data["topic"], form.cleaned_data["phrase"]
     if slug:
         topic = selectors.topic_get(slug=slug)
@@ -81,7 +82,7 @@ def interest_hide(request):
 @require_POST
 @login_required
 @rate_limited("writes")
-def interest_restore(request, pk: int):
+def interest_restore(request: SignedInRequest, pk: int) -> HttpResponse:
     if not interests.interest_restore(user=request.user, hidden_id=pk):
         raise Http404("No such removed interest.")
     messages.success(request, "Restored.")

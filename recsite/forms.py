@@ -49,7 +49,7 @@ class InterestHideForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if bool(cleaned.get("topic")) == bool(cleaned.get("phrase")):
             raise forms.ValidationError("Name one topic or one phrase.", code="one_of")
         return cleaned

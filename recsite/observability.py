@@ -28,8 +28,9 @@ class JsonFormatter(logging.Formatter):
         if request is not None and hasattr(request, "path"):
             line["method"] = request.method
             line["path"] = request.path
-        if getattr(record, "status_code", None) is not None:
-            line["status_code"] = record.status_code
+        status_code = getattr(record, "status_code", None)  # set by django.request's records
+        if status_code is not None:
+            line["status_code"] = status_code
         if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = record.exc_info[0].__name__
             line["traceback"] = "".join(traceback.format_exception(*record.exc_info))

@@ -3,8 +3,11 @@
 come back. Views that record behaviour as a side effect of a page load do not answer 429: they
 serve the page and skip the recording (see recsite.views)."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from articles.api.throttles import throttle_wait
@@ -19,7 +22,11 @@ TOO_FAST_MESSAGES = {
 LOGIN_LOCKED_MESSAGE = "Too many failed logins for this account. Please wait before trying again."
 
 
-def too_many_requests(request, *, message: str, wait: int):
+# A function view: the request, then the URL's arguments.
+View = Callable[..., HttpResponseBase]
+
+
+def too_many_requests(request: HttpRequest, *, message: str, wait: int) -> HttpResponse:
     response = render(
         request, "recsite/too_many_requests.html", {"message": message, "wait": wait}, status=429
     )
@@ -27,12 +34,12 @@ def too_many_requests(request, *, message: str, wait: int):
     return response
 
 
-def rate_limited(scope: str):
+def rate_limited(scope: str) -> Callable[[View], View]:
     """Refuse the view's POSTs beyond the rate of ``scope`` (GETs are not counted)."""
 
-    def decorate(view):
+    def decorate(view: View) -> View:
         @wraps(view)
-        def wrapped(request, *args, **kwargs):
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method == "POST":
                 wait = throttle_wait(request, scope)
                 if wait is not None:
@@ -44,13 +51,13 @@ def rate_limited(scope: str):
     return decorate
 
 
-def login_guard(view):
+def login_guard(view: View) -> View:
     """A login view's POSTs: the per-address rate, then the account's back-off, both checked
     before any password is hashed."""
 
     @wraps(view)
     @rate_limited("auth")
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST":
             username = request.POST.get("username", "")
             wait = login_throttle.login_wait(request=request, username=username)

@@ -6,7 +6,7 @@ from .site_throttles import login_guard
 admin.site.site_header = "recsite editors"
 admin.site.site_title = "recsite admin"
 # The admin's login has the site login's per-address rate and per-account back-off (429 page).
-admin.site.login = login_guard(admin.site.login)
+admin.site.login = login_guard(admin.site.login)  # type: ignore[method-assign,assignment]
 
 # Unmatched /api/ addresses answer in JSON like the rest of the API.
 handler404 = "recsite.api_errors.page_not_found"

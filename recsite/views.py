@@ -1,13 +1,19 @@
 """The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
 through articles.services, and every form works without JavaScript."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -16,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from articles import privacy, selectors, services
 from articles.api.throttles import throttle_wait
-from articles.models import Interaction
+from articles.models import Article, Interaction
 from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
 from recommender.explaining.cards import explained_cards
 from recommender.explaining.impressions import impression_click
@@ -35,7 +41,7 @@ MORE_IN_TOPIC = 5
 MORE_LIKE_THIS = 5
 
 # The buttons a reader has on an article page: event -> (label, pressed label, feedback).
-ARTICLE_BUTTONS = {
+ARTICLE_BUTTONS: dict[str, tuple[str, str, str]] = {
     Interaction.Event.LIKE: ("Like", "Liked", "Liked. We'll recommend more like it."),
     Interaction.Event.BOOKMARK: ("Bookmark", "Bookmarked", "Bookmarked. It's on your page."),
     Interaction.Event.DISLIKE: (
@@ -46,12 +52,18 @@ ARTICLE_BUTTONS = {
 }
 
 
-def _page(request, queryset):
+class SignedInRequest(HttpRequest):
+    """The request of a view behind ``login_required``: its user is an account."""
+
+    user: User
+
+
+def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
     # get_page() turns a missing, malformed or out-of-range ?page= into a valid page, never a 500.
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _safe_next(request, default: str) -> str:
+def _safe_next(request: HttpRequest, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -61,7 +73,7 @@ def _safe_next(request, default: str) -> str:
 
 
 @require_GET
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     for_you = for_you_cards = None
     if request.user.is_authenticated:
         # Beyond the "views" rate the feed is still shown; only its impressions are not stored.
@@ -83,33 +95,34 @@ def home(request):
 
 
 @require_GET
-def latest(request):
+def latest(request: HttpRequest) -> HttpResponse:
     return render(
         request, "recsite/latest.html", {"page": _page(request, selectors.articles_latest())}
     )
 
 
 @require_GET
-def trending(request):
+def trending(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.articles_trending())
     return render(request, "recsite/trending.html", {"page": page})
 
 
 @require_GET
-def topic_list(request):
-    topics = selectors.topics_with_counts().filter(published_count__gt=0)
+def topic_list(request: HttpRequest) -> HttpResponse:
+    # published_count is topics_with_counts' annotation, which the stubs' plugin cannot see.
+    topics = selectors.topics_with_counts().filter(published_count__gt=0)  # type: ignore[misc]
     return render(request, "recsite/topic_list.html", {"topics": topics})
 
 
 @require_GET
-def topic_detail(request, slug):
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = selectors.topic_get(slug=slug)
     page = _page(request, selectors.articles_in_topic(topic=topic))
     return render(request, "recsite/topic_detail.html", {"topic": topic, "page": page})
 
 
 @require_GET
-def search(request):
+def search(request: HttpRequest) -> HttpResponse:
     typed = request.GET.get("q", "")
     text = " ".join(text_strip_controls(typed).split())
     if text_has_controls(typed):
@@ -129,7 +142,7 @@ def search(request):
 
 
 @require_GET
-def article_detail(request, slug):
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = selectors.article_get_for_reader(user=request.user, slug=slug)
     # Editors may preview drafts; only reading a published article is reader behaviour. Beyond
     # the "views" rate a reader still gets the article (many tabs at once are no abuse); only
@@ -151,7 +164,7 @@ def article_detail(request, slug):
         if impression_id is not None:
             impression_click(user=request.user, impression_id=impression_id, article_id=article.pk)
     first_topic = article.topics.first()
-    more = []
+    more: Iterable[Article] = []
     if first_topic is not None:
         more = selectors.articles_in_topic(topic=first_topic).exclude(pk=article.pk)[:MORE_IN_TOPIC]
     context = {
@@ -172,14 +185,14 @@ def article_detail(request, slug):
     return render(request, "recsite/article_detail.html", context)
 
 
-def _wants_json(request) -> bool:
+def _wants_json(request: HttpRequest) -> bool:
     # Browsers' own form posts prefer text/html; site.js asks for application/json explicitly.
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 @require_POST
 @rate_limited("writes")
-def article_event(request, slug, event):
+def article_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
     if event not in ARTICLE_BUTTONS:
         raise Http404("No such action.")
     article_url = reverse("article_detail", kwargs={"slug": slug})
@@ -204,7 +217,7 @@ def article_event(request, slug, event):
 
 @require_GET
 @login_required
-def me(request):
+def me(request: SignedInRequest) -> HttpResponse:
     page = _page(request, selectors.reading_history(user=request.user))
     interests = reader_interests(user=request.user)
     personalised = personalisation_enabled(user_id=request.user.pk)
@@ -217,7 +230,7 @@ def me(request):
 
 @require_POST
 @login_required
-def me_personalisation(request):
+def me_personalisation(request: SignedInRequest) -> HttpResponse:
     enabled = request.POST.get("personalised") == "on"
     personalisation_set(user=request.user, enabled=enabled)
     if enabled:
@@ -231,7 +244,7 @@ def me_personalisation(request):
 
 @require_GET
 @login_required
-def me_export(request):
+def me_export(request: SignedInRequest) -> HttpResponse:
     response = JsonResponse(
         privacy.personal_data_export(user=request.user), json_dumps_params={"indent": 2}
     )
@@ -245,7 +258,7 @@ def me_export(request):
 @require_http_methods(["GET", "POST"])
 @login_required
 @rate_limited("auth")  # the form checks the password
-def me_delete(request):
+def me_delete(request: SignedInRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         user = request.user
@@ -258,7 +271,7 @@ def me_delete(request):
 
 @require_http_methods(["GET", "POST"])
 @rate_limited("auth")  # hashes a password
-def signup(request):
+def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
@@ -279,7 +292,7 @@ def signup(request):
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
-    def form_valid(self, form):
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         messages.success(self.request, f"Welcome back, {form.get_user().username}.")
         return response
@@ -288,7 +301,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET), so a link or an image cannot log anyone out."""
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are logged out.")
         return response

@@ -5,11 +5,12 @@ then failed in PostgreSQL or in UTF-8 encoding. Each is a 400 here, before any v
 
 import re
 from itertools import accumulate
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]
 from rest_framework.settings import api_settings
 from rest_framework.utils import json
 
@@ -29,7 +30,7 @@ def json_depth(text: str) -> int:
 
 def _control_path(data) -> tuple[str, ...] | None:
     """Where the first string with a control character is: keys and list indexes, as text."""
-    stack = [((), data)]
+    stack: list[tuple[tuple[str, ...], Any]] = [((), data)]
     while stack:
         path, item = stack.pop()
         if isinstance(item, str) and text_has_controls(item):
@@ -47,7 +48,7 @@ def _control_path(data) -> tuple[str, ...] | None:
 def _error_at(path: tuple[str, ...]) -> dict:
     """{"a": {"0": {"b": [message]}}}, the shape of DRF's own field errors (list items by index,
     settings LIST_SERIALIZER_ERRORS_AS_DICT)."""
-    error: dict | list = [CONTROL_MESSAGE]
+    error: Any = [CONTROL_MESSAGE]  # a dict once wrapped in at least one key
     for key in reversed(path or ("non_field_errors",)):
         error = {key: error}
     return error

@@ -133,9 +133,10 @@ class InteractionBatchSerializer(serializers.ListSerializer):
 
     def to_internal_value(self, data):
         # An oversized batch is rejected by super() without looking anything up.
-        if isinstance(data, list) and len(data) <= self.max_length:
+        # ListSerializer.__init__ sets max_length and child; the stubs leave both out or optional.
+        if isinstance(data, list) and len(data) <= self.max_length:  # type: ignore[attr-defined]
             given = [item.get("article") for item in data if isinstance(item, Mapping)]
-            field = self.child.fields["article"]
+            field = self.child.fields["article"]  # type: ignore[union-attr]
             # Other values (strings, lists, ids beyond the column's range, which would overflow
             # the IN query) are left to the field's own per-item lookup and messages.
             field.preloaded = field.get_queryset().in_bulk(

@@ -9,11 +9,14 @@ set, so every web process shares one count per user (or, for anonymous requests,
 import math
 
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest | Request) -> str:
     """The client's address: REMOTE_ADDR, or behind ``settings.RECSITE_TRUSTED_PROXIES`` = N
     proxies, the address the outermost of them received the request from.
 
@@ -33,7 +36,7 @@ def client_ip(request) -> str:
 class _ByClientAddress:
     # DRF's own get_ident reads NUM_PROXIES once per process; this reads the same setting (see
     # RECSITE_TRUSTED_PROXIES) through the one helper that the login defence uses too.
-    def get_ident(self, request):
+    def get_ident(self, request: HttpRequest | Request) -> str:
         return client_ip(request)
 
 
@@ -50,7 +53,7 @@ class WritesThrottle(PerUserThrottle):
     scope = "writes"
     writes_only = True
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
             return True
         return super().allow_request(request, view)
@@ -61,7 +64,7 @@ class SearchThrottle(PerUserThrottle):
 
     scope = "search"
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if not request.GET.get("q", "").strip():
             return True
         return super().allow_request(request, view)
@@ -80,7 +83,7 @@ class LoginThrottle(_ByClientAddress, SimpleRateThrottle):
 
     scope = "auth"
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: APIView) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -96,10 +99,11 @@ SITE_THROTTLES = {
 }
 
 
-def throttle_wait(request, scope: str) -> int | None:
+def throttle_wait(request: HttpRequest, scope: str) -> int | None:
     """Count a site (non-DRF) request against the throttle of ``scope``: None when it is
     allowed, else the whole seconds to wait (for Retry-After)."""
     throttle = SITE_THROTTLES[scope]()
-    if throttle.allow_request(request, None):
+    # A site page has no DRF view; these throttles' cache keys never read it.
+    if throttle.allow_request(request, None):  # type: ignore[arg-type]
         return None
     return max(1, math.ceil(throttle.wait() or 1))

@@ -1,6 +1,8 @@
 """Views of the articles API: thin wrappers that read through articles.selectors and write through
 articles.services."""
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -9,6 +11,7 @@ from rest_framework.permissions import (
     DjangoModelPermissionsOrAnonReadOnly,
     IsAuthenticated,
 )
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import selectors, services
@@ -16,6 +19,9 @@ from ..models import Interaction
 from ..validation import id_parse
 from .filters import ArticleFilter, InteractionFilter
 from .pagination import Pagination
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 from .parsers import BoundedJSONParser
 from .serializers import (
     ArticleInputSerializer,
@@ -72,7 +78,7 @@ class ArticleViewSet(viewsets.ModelViewSet):
         self.check_object_permissions(self.request, article)
         return article
 
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
         text = request.query_params.get("q", "").strip()
         # Searches are behaviour (DESIGN §3); a later page of the same search is not a new one.
@@ -82,11 +88,12 @@ class ArticleViewSet(viewsets.ModelViewSet):
             )
         return response
 
-    def create(self, request, *args, **kwargs):
-        article = services.article_create(author=request.user, **self._input(request))
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        editor = cast("User", request.user)  # model permissions: a signed-in editor
+        article = services.article_create(author=editor, **self._input(request))
         return Response(self._output(article), status=status.HTTP_201_CREATED)
 
-    def update(self, request, *args, **kwargs):
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         article = self.get_object()
         data = self._input(request, partial=kwargs.get("partial", False))
         article = services.article_update(article=article, **data)
@@ -158,15 +165,16 @@ class InteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Interaction.objects.none()
-        return selectors.interactions_of(user=self.request.user)
+        user = cast("User", self.request.user)  # IsAuthenticated
+        return selectors.interactions_of(user=user)
 
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         many = isinstance(request.data, list)
         serializer = InteractionInputSerializer(data=request.data, many=many)
         serializer.is_valid(raise_exception=True)
         rows = serializer.validated_data if many else [serializer.validated_data]
         created = services.interactions_record(
-            user=request.user,
+            user=cast("User", request.user),  # IsAuthenticated
             items=[services.InteractionInput(**row) for row in rows],
             source=Interaction.Source.API,
         )

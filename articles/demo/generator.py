@@ -108,12 +108,13 @@ def _fill(template: str, subject: str, context: str) -> str:
 
 
 def _articles(rng: random.Random) -> tuple[DemoArticle, ...]:
-    articles, titles = [], set()
+    articles: list[DemoArticle] = []
+    titles: set[str] = set()
     for topic in TOPICS:
         for _ in range(25 + rng.randint(0, 15)):
             subject, context, title = _title(rng, topic, titles)
             titles.add(title)
-            topics = (topic.name,)
+            topics: tuple[str, ...] = (topic.name,)
             if rng.random() < SECOND_TOPIC_SHARE:
                 topics += (rng.choice(NEIGHBOUR_TOPICS[topic.name]),)
             facts = rng.sample(topic.facts, 7)
@@ -131,7 +132,7 @@ def _articles(rng: random.Random) -> tuple[DemoArticle, ...]:
     return tuple(articles)
 
 
-def _title(rng, topic: TopicVocabulary, taken: set[str]) -> tuple[str, str, str]:
+def _title(rng: random.Random, topic: TopicVocabulary, taken: set[str]) -> tuple[str, str, str]:
     templates = TITLES + topic.extra_titles + (() if topic.timeless else PRESENT_DAY_TITLES)
     while True:
         subject, context = rng.choice(topic.subjects), rng.choice(topic.contexts)

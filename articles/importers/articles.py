@@ -107,7 +107,7 @@ class ArticleWriter:
                 topics_changed = wanted_topics is not None and wanted_topics != current
                 if topics_changed:
                     current.clear()
-                    current.update(wanted_topics)
+                    current.update(wanted_topics or ())
                 if fields_changed or topics_changed:
                     report.updated += 1
                     if not is_new:
@@ -182,12 +182,12 @@ class ArticleWriter:
 def _existing(external_ids: set[str]) -> tuple[dict[str, Article], dict[int, set[int]]]:
     """The articles with these external ids, and the topic ids of each (by article pk)."""
     existing = {
-        article.external_id: article
+        str(article.external_id): article
         for article in Article.objects.filter(external_id__in=external_ids).only(
             "pk", "external_id", *TEXT_FIELDS
         )
     }
-    topics_of = defaultdict(set)
+    topics_of: defaultdict[int, set[int]] = defaultdict(set)
     for article_id, topic_id in ArticleTopic.objects.filter(
         article_id__in=[article.pk for article in existing.values()]
     ).values_list("article_id", "topic_id"):

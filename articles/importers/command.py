@@ -1,8 +1,10 @@
 """What the import management commands share: options, error handling and the printed report."""
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from .csv_rows import HeaderError
 from .runner import BATCH_SIZE, ImportReport, StrictImportFailed
@@ -11,9 +13,9 @@ from .runner import BATCH_SIZE, ImportReport, StrictImportFailed
 class ImportCommand(BaseCommand):
     """``manage.py <command> FILE.csv [--strict]``; subclasses set ``importer``."""
 
-    importer = None  # a function (path, *, strict, progress, batch_size) -> ImportReport
+    importer: Callable[..., ImportReport]  # (path, *, strict, progress, batch_size)
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="the CSV file (UTF-8, header row first)")
         parser.add_argument(
             "--strict",
@@ -23,7 +25,9 @@ class ImportCommand(BaseCommand):
         )
         add_common_arguments(parser)
 
-    def handle(self, *args, file: Path, strict: bool, no_progress: bool, batch_size: int, **opts):
+    def handle(
+        self, *args: Any, file: Path, strict: bool, no_progress: bool, batch_size: int, **opts: Any
+    ) -> None:
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         try:
@@ -38,7 +42,7 @@ class ImportCommand(BaseCommand):
         write_report(self, report)
 
 
-def add_common_arguments(parser) -> None:
+def add_common_arguments(parser: CommandParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     parser.add_argument(
         "--batch-size", type=int, default=BATCH_SIZE, help="rows per bulk insert and transaction"

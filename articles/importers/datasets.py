@@ -20,6 +20,7 @@ movielens-100k
     value and Unix timestamp. Demographics (u.user) are not imported.
 """
 
+import functools
 import html
 import re
 from collections import Counter
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from .articles import ArticleRecord, ArticleWriter
 from .csv_rows import RowError
@@ -133,12 +135,12 @@ def citeulike_topics(directory: Path) -> list[tuple[str, ...]]:
         fields = text.split()
         try:
             tag_ids = [int(field) for field in fields[1:]]
-            names = {name_of_tag[tag_id] for tag_id in tag_ids} - {None}
+            names = {name for tag_id in tag_ids if (name := name_of_tag[tag_id]) is not None}
         except (ValueError, IndexError):
             raise DatasetError(f"item-tag.dat line {number} is not 'n tag_id ...'") from None
         names_of_article.append(names)
     articles_per_name = Counter(name for names in names_of_article for name in names)
-    topics = []
+    topics: list[tuple[str, ...]] = []
     for names in names_of_article:
         frequent = [name for name in names if articles_per_name[name] >= MIN_ARTICLES_PER_TOPIC]
         frequent.sort(key=lambda name: (-articles_per_name[name], name))
@@ -262,7 +264,12 @@ def import_dataset(
                     writer=part.writer(),
                     report=ImportReport(part.what),
                     batch_size=batch_size,
-                    on_batch=lambda bar=bar, source=source: bar.update(source.bytes_read - bar.n),
+                    on_batch=functools.partial(_advance, bar, source),
                 )
             )
     return reports
+
+
+def _advance(bar: Any, source: LineFile) -> None:
+    """Move the progress ``bar`` to the bytes ``source`` has read so far."""
+    bar.update(source.bytes_read - bar.n)

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from ..models import Article, Interaction
@@ -79,7 +80,8 @@ def parse_interaction_row(row: CsvRow, *, now: datetime) -> InteractionRecord | 
 
 
 def _username(fields: dict[str, str]) -> str:
-    max_length = User._meta.get_field(User.USERNAME_FIELD).max_length
+    field = cast("models.CharField[str, str]", User._meta.get_field(User.USERNAME_FIELD))
+    max_length = cast(int, field.max_length)
     username = required_text(fields, "user_id", max_length=max_length)
     if not _is_valid_username(username):
         raise RowInvalid(
@@ -167,14 +169,16 @@ def insert_interactions(rows: list[tuple]) -> int:
     if not rows:
         return 0
     meta, quote = Interaction._meta, connection.ops.quote_name
-    fields = [meta.get_field(name) for name in INSERT_COLUMNS]
-    insert = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+    fields = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in INSERT_COLUMNS]
+    columns = ", ".join(quote(cast(str, f.column)) for f in fields)
+    insert = f"INSERT INTO {quote(meta.db_table)} ({columns}) "
     inserted = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Seven array parameters instead of seven per row: psycopg parses placeholders in
             # Python, so a 14,000-placeholder statement cost more than the insert itself.
-            arrays = ", ".join(f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields)
+            types = [cast(str, f.db_type(connection)).split("(")[0] for f in fields]
+            arrays = ", ".join(f"(%s)::{db_type}[]" for db_type in types)
             cursor.execute(
                 f"{insert} SELECT * FROM UNNEST({arrays}) ON CONFLICT DO NOTHING",
                 [list(column) for column in zip(*rows, strict=True)],

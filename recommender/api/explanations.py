@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,7 +19,8 @@ VOTE_NAMES = {1: "up", -1: "down"}
 class ExplanationSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Send thumbs to /api/explanations/{id}/feedback/.")
     text = serializers.CharField(help_text="The sentence shown with the article.")
-    style = serializers.ChoiceField(choices=Explanation.Style.choices)
+    # A declared field (the metaclass takes it off the class), not Field.style.
+    style = serializers.ChoiceField(choices=Explanation.Style.choices)  # type: ignore[assignment]
     evidence = serializers.JSONField(
         help_text="What the sentence states, e.g. cited article ids from your history, the "
         "topic, counts."
@@ -81,7 +83,7 @@ class ExplanationFeedbackView(APIView):
         "article (it leaves your list at once), already_read records a read, wrong_reason makes "
         "that evidence count less in your future explanations.",
     )
-    def post(self, request, pk: int):
+    def post(self, request: Request, pk: int) -> Response:
         explanation = explanation_get_for_user(user=request.user, pk=pk)
         body = FeedbackInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -21,6 +21,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import RedisError
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -101,7 +102,7 @@ class GenerativeRecommendView(APIView):
         "until Retry-After has passed), or when no language model has been trained yet. 429 "
         "(with Retry-After) beyond your rate of requests.",
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if lists.active_version(kind=ModelVersion.Kind.LM) is None:

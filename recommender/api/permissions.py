@@ -5,6 +5,8 @@ refused; the API must refuse it the same things.
 """
 
 from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 
 class ModelVersionPermissions(BasePermission):
@@ -14,9 +16,10 @@ class ModelVersionPermissions(BasePermission):
     VIEW = ("recommender.view_modelversion", "recommender.change_modelversion")
     CHANGE = ("recommender.change_modelversion",)
 
-    def has_permission(self, request, view):
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False  # 401 for anonymous callers, as IsAuthenticated answers
-        needed = self.VIEW if view.action in {"list", "retrieve"} else self.CHANGE
+        action = view.action  # type: ignore[attr-defined]  # guards ViewSets only
+        needed = self.VIEW if action in {"list", "retrieve"} else self.CHANGE
         return any(user.has_perm(permission) for permission in needed)

@@ -4,6 +4,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,7 +46,7 @@ class SimilarArticlesView(APIView):
         description="Published articles like this one, best first, never itself: text "
         "similarity blended with co-reading. 404 unless the article is published.",
     )
-    def get(self, request, pk: int):
+    def get(self, request: Request, pk: int) -> Response:
         query = SimilarQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         if not articles_published().filter(pk=pk).exists():

@@ -1,11 +1,14 @@
 """Recommendations for the signed-in reader, and the model registry for staff."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,6 +30,9 @@ from .serializers import (
     RollbackSerializer,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 JSON = "application/json"
 
 
@@ -41,12 +47,13 @@ class RecommendationsView(APIView):
         "history get trending and new articles (strategy `cold_start`), readers who turned "
         "personalisation off the same, their behaviour unused (strategy `non_personal`).",
     )
-    def get(self, request):
+    def get(self, request: Request) -> HttpResponse:
         # Rendered JSON pages are cached (recommender.cache.pages); the browsable API's
         # HTML is not.
         body, slot = None, None
         if request.accepted_renderer.format == "json":
-            body, slot = cached_page(user_id=request.user.pk, params=request.query_params)
+            user = cast("User", request.user)  # IsAuthenticated
+            body, slot = cached_page(user_id=user.pk, params=request.query_params)
         if body is not None:
             return HttpResponse(body, content_type=JSON)
         query = RecommendationQuerySerializer(data=request.query_params)
@@ -81,7 +88,7 @@ class ModelVersionViewSet(
         description="Queue a retraining of the MF model on the `ml` queue.",
     )
     @action(detail=False, methods=["post"])
-    def retrain(self, request):
+    def retrain(self, request: Request) -> Response:
         if retrain_running():
             return Response(
                 {"detail": "A retraining is already running."}, status=status.HTTP_409_CONFLICT
@@ -98,7 +105,7 @@ class ModelVersionViewSet(
         description="Serve this (ready) version from now on.",
     )
     @action(detail=True, methods=["post"])
-    def activate(self, request, pk=None):
+    def activate(self, request: Request, pk=None) -> Response:
         version = model_version_activate(
             version=self.get_object(), note=f"Activated by {request.user.username} (API)."
         )
@@ -113,7 +120,7 @@ class ModelVersionViewSet(
         description="Serve again the version that was active before the current one.",
     )
     @action(detail=False, methods=["post"])
-    def rollback(self, request):
+    def rollback(self, request: Request) -> Response:
         body = RollbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         version = model_version_rollback(kind=body.validated_data["kind"])

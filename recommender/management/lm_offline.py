@@ -3,16 +3,32 @@ generation, with progress bars (torch is imported here, never by the web process
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from recommender.ml.data import InteractionMatrix
 from recommender.ml.lm.offline import evaluate_lm, users_sample
+
+if TYPE_CHECKING:  # torch-bearing modules: only their types are needed here
+    from recommender.ml.lm.recommender import LMRecommender
+    from recommender.ml.lm.train import TrainProgress
 
 DEFAULT_TIME_BUDGET_SECONDS = 240.0
 
 
-def evaluate_lm_command(command, options: dict, train, test, articles: list[dict], ks, candidates):
+def evaluate_lm_command(
+    command: BaseCommand,
+    options: dict[str, Any],
+    train: InteractionMatrix,
+    test: InteractionMatrix,
+    articles: list[dict[str, str]],
+    ks: Sequence[int],
+    candidates: np.ndarray | None,
+) -> tuple[LMRecommender, dict[str, float]]:
     """(fitted LMRecommender, metrics) for evaluate_offline's LM branch."""
     budget = options["time_budget"]
     if budget is None:
@@ -30,7 +46,7 @@ def evaluate_lm_command(command, options: dict, train, test, articles: list[dict
         tqdm(total=evaluated, unit="user", desc="generate", file=command.stderr) as users,
     ):
 
-        def on_train(progress) -> None:
+        def on_train(progress: TrainProgress) -> None:
             training.update(round(progress.elapsed_s) - training.n)
             training.set_postfix(step=progress.step, loss=f"{progress.loss:.3f}")
 

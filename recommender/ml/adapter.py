@@ -18,13 +18,14 @@ without training interactions are scored through their adapted factors.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
 from recommender.ml.artifacts import load_array, load_json, save_array, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.mf import ImplicitALS
 
@@ -50,7 +51,7 @@ class TextAdapter:
         self.x_mean: np.ndarray | None = None
         self.y_mean: np.ndarray | None = None
         self.regularization: float | None = None
-        self.metrics: dict = {}
+        self.metrics: dict[str, Any] = {}
 
     def fit(
         self,
@@ -97,13 +98,15 @@ class TextAdapter:
     def predict(self, embeddings: np.ndarray) -> np.ndarray:
         """Factors float32 (m, f) for embeddings float32 (m, d)."""
         x = np.asarray(embeddings, dtype=np.float32)
-        return ((x - self.x_mean) @ self.weights + self.y_mean).astype(np.float32)
+        weights, x_mean, y_mean = fitted(self.weights), fitted(self.x_mean), fitted(self.y_mean)
+        factors: np.ndarray = ((x - x_mean) @ weights + y_mean).astype(np.float32)
+        return factors
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
-        save_array(directory / "adapter_weights.npy", self.weights)
-        save_array(directory / "adapter_x_mean.npy", self.x_mean)
-        save_array(directory / "adapter_y_mean.npy", self.y_mean)
+        save_array(directory / "adapter_weights.npy", fitted(self.weights))
+        save_array(directory / "adapter_x_mean.npy", fitted(self.x_mean))
+        save_array(directory / "adapter_y_mean.npy", fitted(self.y_mean))
         save_json(
             directory / "adapter.json",
             {
@@ -133,7 +136,9 @@ class TextAdapter:
         return (Path(directory) / "adapter.json").is_file()
 
 
-def _ridge_path(x: np.ndarray, y: np.ndarray, grid) -> dict:
+def _ridge_path(
+    x: np.ndarray, y: np.ndarray, grid: Iterable[float]
+) -> dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """{strength: (weights (d, f), x_mean (d,), y_mean (f,))} for every strength, from one
     eigendecomposition of the centred Gram matrix (d x d, d = 384: milliseconds)."""
     x_mean, y_mean = x.mean(axis=0), y.mean(axis=0)
@@ -146,13 +151,18 @@ def _ridge_path(x: np.ndarray, y: np.ndarray, grid) -> dict:
     }
 
 
-def _mse(x, y, weights, x_mean, y_mean) -> float:
+def _mse(
+    x: np.ndarray, y: np.ndarray, weights: np.ndarray, x_mean: np.ndarray, y_mean: np.ndarray
+) -> float:
     return float(np.mean(((x - x_mean) @ weights + y_mean - y) ** 2))
 
 
 def _row_cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
-    return np.divide((a * b).sum(axis=1), norms, out=np.zeros(len(a)), where=norms > 0)
+    cosines: np.ndarray = np.divide(
+        (a * b).sum(axis=1), norms, out=np.zeros(len(a)), where=norms > 0
+    )
+    return cosines
 
 
 def adapter_training_set(
@@ -176,7 +186,7 @@ class ColdStartALS(Recommender):
 
     name = "adapter"
 
-    def __init__(self, item_embeddings: np.ndarray, **mf_params) -> None:
+    def __init__(self, item_embeddings: np.ndarray, **mf_params: Any) -> None:
         self.item_embeddings = item_embeddings
         self.mf = ImplicitALS(**mf_params)
         self.adapter = TextAdapter()
@@ -184,35 +194,37 @@ class ColdStartALS(Recommender):
         self.train_seconds = 0.0
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {**self.mf.params, "adapter_regularization": self.adapter.regularization}
 
     @property
     def item_ids(self) -> np.ndarray:
-        return self.mf.item_ids
+        return fitted(self.mf.item_ids)
 
     def fit(self, matrix: InteractionMatrix) -> Self:
         started = time.perf_counter()
         self.mf.fit(matrix)
         counts = np.diff(matrix.positives.tocsc().indptr)
         has_text = np.linalg.norm(self.item_embeddings, axis=1) > 0
-        x, y = adapter_training_set(self.mf.item_factors, counts, self.item_embeddings, has_text)
+        mf_factors = fitted(self.mf.item_factors)
+        x, y = adapter_training_set(mf_factors, counts, self.item_embeddings, has_text)
         self.adapter.fit(x, y, seed=self.mf.seed)
         cold = (counts == 0) & has_text
-        self.item_factors = np.array(self.mf.item_factors, dtype=np.float32)
+        self.item_factors = np.array(mf_factors, dtype=np.float32)
         self.item_factors[cold] = self.adapter.predict(self.item_embeddings[cold])
         self.train_seconds = time.perf_counter() - started
         return self
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
-        users = np.asarray(self.mf.user_factors[np.asarray(user_indices, dtype=np.int64)])
-        return (users @ np.asarray(self.item_factors).T).astype(np.float32)
+        users = np.asarray(fitted(self.mf.user_factors)[np.asarray(user_indices, dtype=np.int64)])
+        scores: np.ndarray = (users @ np.asarray(self.item_factors).T).astype(np.float32)
+        return scores
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         self.mf.save(directory)
         self.adapter.save(directory)
-        save_array(directory / "adapted_item_factors.npy", self.item_factors)
+        save_array(directory / "adapted_item_factors.npy", fitted(self.item_factors))
         save_array(directory / "item_embeddings.npy", self.item_embeddings)
 
     @classmethod

@@ -24,8 +24,9 @@ chunks make the result independent of the thread count.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -38,7 +39,9 @@ INIT_SCALE = 0.01
 class _Chunk:
     """Rows [start, stop) of one side of the confidence matrix, as torch tensors."""
 
-    def __init__(self, csr: sp.csr_matrix, start: int, stop: int, alpha: float, device) -> None:
+    def __init__(
+        self, csr: sp.csr_matrix, start: int, stop: int, alpha: float, device: torch.device
+    ) -> None:
         block = csr[start:stop]
         self.rows = slice(start, stop)
         self.offsets = torch.from_numpy(block.indptr.astype(np.int64)).to(device)
@@ -58,7 +61,8 @@ class _Chunk:
 
     def dots(self, rows: torch.Tensor, other_t: torch.Tensor) -> torch.Tensor:
         """rows[r] . other[c] for every stored (r, c), in storage order; other_t = other.T."""
-        return torch.sparse.sampled_addmm(self.pattern, rows, other_t, beta=0.0).values()
+        dots: torch.Tensor = torch.sparse.sampled_addmm(self.pattern, rows, other_t, beta=0.0)
+        return dots.values()
 
     def weighted_sum(self, other: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Row r -> sum over stored (r, c) of weights * other[c]; (n_rows, f)."""
@@ -80,7 +84,14 @@ def _rowdot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return torch.einsum("ij,ij->i", a, b)
 
 
-def _cg(chunk: _Chunk, x, y, y_t, dense_diagonal, cg_steps: int) -> torch.Tensor:
+def _cg(
+    chunk: _Chunk,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    y_t: torch.Tensor,
+    dense_diagonal: torch.Tensor,
+    cg_steps: int,
+) -> torch.Tensor:
     """``cg_steps`` CG steps on the chunk's rows, improving ``x`` (rotated basis) in place."""
     # r = b - A x, with b = sum_i c_ui y_i folded into the same weighted sum.
     residual = (
@@ -111,13 +122,22 @@ def _cg(chunk: _Chunk, x, y, y_t, dense_diagonal, cg_steps: int) -> torch.Tensor
 
 
 class _Trainer:
-    def __init__(self, *, regularization, cg_steps, chunk_rows, pool) -> None:
+    def __init__(
+        self,
+        *,
+        regularization: float,
+        cg_steps: int,
+        chunk_rows: int,
+        pool: ThreadPoolExecutor | None,
+    ) -> None:
         self.regularization = regularization
         self.cg_steps = cg_steps
         self.chunk_rows = chunk_rows
-        self.map = pool.map if pool is not None else map
+        self.map: Callable[..., Iterator[Any]] = pool.map if pool is not None else map
 
-    def half_step(self, chunks: list[_Chunk], x, y):
+    def half_step(
+        self, chunks: list[_Chunk], x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return (x, y) rotated into the eigenbasis of y^T y, x improved by CG."""
         slices = _row_slices(len(y), self.chunk_rows)
         partial_grams = list(self.map(lambda rows: y[rows].T @ y[rows], slices))
@@ -158,8 +178,8 @@ def train_als(
     Returns (user_factors, item_factors) as float32 numpy arrays (n x factors). Deterministic
     for a given seed on CPU whatever ``threads`` is (None: torch's default thread count).
     """
-    device = torch.device(device)
-    on_cpu = device.type == "cpu"
+    target = torch.device(device)
+    on_cpu = target.type == "cpu"
     workers = threads or torch.get_num_threads()
     previous_threads = torch.get_num_threads()
     user_items = user_items.tocsr().astype(np.float32)
@@ -170,7 +190,7 @@ def train_als(
 
     def chunks_of(csr: sp.csr_matrix) -> list[_Chunk]:
         return [
-            _Chunk(csr, rows.start, rows.stop, alpha, device)
+            _Chunk(csr, rows.start, rows.stop, alpha, target)
             for rows in _row_slices(csr.shape[0], chunk_rows)
         ]
 
@@ -180,7 +200,7 @@ def train_als(
     # 15 iterations ~0.002 NDCG@10 higher (seeds 0-2; benchmarks/mf_vs_implicit.py).
     users = torch.randn(user_items.shape[0], factors, generator=generator) * INIT_SCALE
     items = torch.randn(user_items.shape[1], factors, generator=generator) * INIT_SCALE
-    users, items = users.to(device), items.to(device)
+    users, items = users.to(target), items.to(target)
     pool = ThreadPoolExecutor(max_workers=workers) if on_cpu and workers > 1 else None
     try:
         if on_cpu:

@@ -12,6 +12,7 @@ import secrets
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,11 +40,11 @@ def write_artifact_dir(parent: Path, name: str, write: Callable[[Path], None]) -
     return final
 
 
-def save_json(path: Path, obj) -> None:
+def save_json(path: Path, obj: Any) -> None:
     Path(path).write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def load_json(path: Path):
+def load_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
@@ -56,4 +57,5 @@ def save_array(path: Path, arr: np.ndarray) -> None:
 
 def load_array(path: Path, mmap: bool = True) -> np.ndarray:
     """Load an array saved by ``save_array``; ``mmap=True`` maps it read-only instead of reading."""
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    array: np.ndarray = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return array

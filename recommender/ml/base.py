@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import abc
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import numpy as np
 
 from recommender.ml.data import InteractionMatrix
+
+T = TypeVar("T")
+
+
+def fitted(value: T | None) -> T:
+    """``value``, an attribute that ``fit`` or ``load`` sets; a clear error before either ran."""
+    if value is None:
+        raise RuntimeError("the model is neither fitted nor loaded")
+    return value
 
 
 def top_n(scores: np.ndarray, n: int) -> np.ndarray:
@@ -32,7 +41,10 @@ class Recommender(abc.ABC):
     """
 
     name: str = ""
-    params: dict
+    if TYPE_CHECKING:
+        # The constructor arguments saved with the model: an attribute or a property.
+        @property
+        def params(self) -> dict[str, Any]: ...
 
     @abc.abstractmethod
     def fit(self, matrix: InteractionMatrix) -> Self:

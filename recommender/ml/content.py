@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
 from recommender.ml.artifacts import load_array, load_json, save_array, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
 ARTIFACT_FORMAT = 1
@@ -25,7 +25,8 @@ def normalize_rows(vectors: np.ndarray) -> np.ndarray:
     """float32 copy of ``vectors`` (n, d) with unit rows; all-zero rows stay zero."""
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    unit: np.ndarray = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return unit
 
 
 def mean_profile(vectors: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
@@ -38,7 +39,8 @@ def mean_profile(vectors: np.ndarray, weights: np.ndarray | None = None) -> np.n
     if weights is None:
         weights = np.ones(len(vectors), dtype=np.float32)
     total = vectors.T @ np.asarray(weights, dtype=np.float32)
-    return normalize_rows(total[None, :])[0]
+    profile: np.ndarray = normalize_rows(total[None, :])[0]
+    return profile
 
 
 class ContentRecommender(Recommender):
@@ -57,7 +59,7 @@ class ContentRecommender(Recommender):
         self.train_seconds = 0.0
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {"weighted": self.weighted, "dim": int(self.item_embeddings.shape[1])}
 
     def fit(self, matrix: InteractionMatrix) -> Self:
@@ -88,7 +90,7 @@ class ContentRecommender(Recommender):
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         save_array(directory / "item_embeddings.npy", self.item_embeddings)
-        save_array(directory / "item_ids.npy", self.item_ids)
+        save_array(directory / "item_ids.npy", fitted(self.item_ids))
         save_json(
             directory / "params.json",
             {"model": self.name, "format": ARTIFACT_FORMAT, "params": self.params},

@@ -9,9 +9,10 @@ interactions.csv: user_id,article_id,event,value,timestamp  (user_id, article_id
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ARTICLE_COLUMNS = ("article_id", "title", "summary", "body", "topics", "published_at")
 INTERACTION_COLUMNS = ("user_id", "article_id", "event", "value", "timestamp")
@@ -33,7 +34,7 @@ def parse_timestamp(text: str) -> float:
     return parsed.timestamp()
 
 
-def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
+def _rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     path = Path(path)
     try:
         handle = path.open(newline="", encoding="utf-8")
@@ -82,7 +83,7 @@ def read_interactions_csv(path: Path) -> Iterator[tuple[str, str, str, float | N
         yield user_id, article_id, event, value, timestamp
 
 
-def read_articles_csv(path: Path) -> list[dict]:
+def read_articles_csv(path: Path) -> list[dict[str, str]]:
     """All rows as dicts with every ARTICLE_COLUMNS key ("" where absent), ids unique."""
     articles, seen = [], set()
     for line, row in _rows(path, ("article_id", "title")):
@@ -107,7 +108,9 @@ def read_id_list(path: Path) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def write_articles_csv(path: Path, articles: Iterable[dict], columns=ARTICLE_COLUMNS) -> None:
+def write_articles_csv(
+    path: Path, articles: Iterable[Mapping[str, Any]], columns: Sequence[str] = ARTICLE_COLUMNS
+) -> None:
     """Write ``articles`` (dicts; missing keys written empty) with the given column subset."""
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
@@ -115,7 +118,9 @@ def write_articles_csv(path: Path, articles: Iterable[dict], columns=ARTICLE_COL
         writer.writerows(articles)
 
 
-def write_interactions_csv(path: Path, rows: Iterable[tuple], columns=("user_id", "article_id")):
+def write_interactions_csv(
+    path: Path, rows: Iterable[tuple[Any, ...]], columns: Sequence[str] = ("user_id", "article_id")
+) -> None:
     """Write interaction tuples in INTERACTION_COLUMNS order, truncated to ``columns``."""
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -124,5 +129,5 @@ def write_interactions_csv(path: Path, rows: Iterable[tuple], columns=("user_id"
             writer.writerow(["" if value is None else value for value in row[: len(columns)]])
 
 
-def write_id_list(path: Path, ids: Iterable) -> None:
+def write_id_list(path: Path, ids: Iterable[object]) -> None:
     Path(path).write_text("".join(f"{item_id}\n" for item_id in ids), encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,19 +43,20 @@ class InteractionMatrix:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.positives.shape
+        rows, columns = self.positives.shape
+        return int(rows), int(columns)
 
-    def user_index(self, user_id) -> int | None:
+    def user_index(self, user_id: object) -> int | None:
         if self._user_lookup is None:
             self._user_lookup = {uid: row for row, uid in enumerate(self.user_ids.tolist())}
         return self._user_lookup.get(str(user_id))
 
-    def item_index(self, item_id) -> int | None:
+    def item_index(self, item_id: object) -> int | None:
         if self._item_lookup is None:
             self._item_lookup = {iid: col for col, iid in enumerate(self.item_ids.tolist())}
         return self._item_lookup.get(str(item_id))
 
-    def seen(self, user_index: int) -> np.ndarray:
+    def seen(self, user_index: int | np.integer[Any]) -> np.ndarray:
         """Column indices (int64) the user interacted with, positively or by a dislike."""
         pos = self.positives.indices[
             self.positives.indptr[user_index] : self.positives.indptr[user_index + 1]
@@ -142,13 +144,13 @@ def _aggregate(
 
 
 def build_interaction_matrix(
-    rows: Iterable[tuple],
+    rows: Iterable[tuple[Any, ...]],
     *,
     weights: Mapping[str, float] = EVENT_WEIGHTS_DEFAULT,
     cap: float = 10.0,
     half_life_days: float | None = None,
     now: float | None = None,
-    item_ids: Sequence | None = None,
+    item_ids: Sequence[Any] | None = None,
 ) -> InteractionMatrix:
     """Build the matrix from ``(user_id, item_id, event, value | None, timestamp_seconds | None)``.
 

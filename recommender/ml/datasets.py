@@ -16,7 +16,7 @@ class DatasetError(ValueError):
 
 @dataclass
 class Dataset:
-    articles: list[dict]
+    articles: list[dict[str, str]]
     interactions: list[tuple[str, str, str, float | None, float | None]]
 
 
@@ -51,7 +51,7 @@ def read_citeulike(directory: Path) -> Dataset:
         {"article_id": str(index), "title": title.strip(), "summary": abstracts.get(index, "")}
         for index, title in enumerate(titles)
     ]
-    interactions = []
+    interactions: list[tuple[str, str, str, float | None, float | None]] = []
     for user, line in enumerate(_read_lines(directory / "users.dat")):
         fields = line.split()
         try:

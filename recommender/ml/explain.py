@@ -10,22 +10,26 @@ system, C the diagonal of confidences c_j = 1 + alpha w_j over their items),
 contributions add up exactly to the score that served it, so the largest ones are the evidence.
 W depends on the whole history, so removing an item changes every contribution: whether a
 citation is faithful is checked by ablation (``ablation_lowers_score``), re-solving the fold-in
-without the cited items. Pure numpy; works on any object with ImplicitALS's ``item_factors``,
-``gramian``, ``alpha``, ``regularization`` and ``fold_in``.
+without the cited items. Pure numpy over a fitted or loaded ImplicitALS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
+
+from .base import fitted, top_n
+from .mf import ImplicitALS
 
 # Candidates for the "and N more on <topic>" part: the strongest contributors after the lead.
 EXTRA_POOL = 10
 
 
-def user_system(model, item_indices: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, ...]:
+def user_system(
+    model: ImplicitALS, item_indices: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, ...]:
     """(confidence float64 (k,), W float64 (f, f)) of one reader's fold-in.
 
     item_indices int64 (k,) distinct columns; weights float (k,) > 0, as ``fold_in_weights``
@@ -35,14 +39,16 @@ def user_system(model, item_indices: np.ndarray, weights: np.ndarray) -> tuple[n
     if (weights <= 0).any():
         raise ValueError("weights must be positive (as fold_in_weights returns them)")
     extra = model.alpha * weights  # c_j - 1
-    y = np.asarray(model.item_factors[np.asarray(item_indices, dtype=np.int64)], dtype=np.float64)
+    y = np.asarray(
+        fitted(model.item_factors)[np.asarray(item_indices, dtype=np.int64)], dtype=np.float64
+    )
     system = np.array(model.gramian, dtype=np.float64) + (y.T * extra) @ y
     system[np.diag_indices_from(system)] += model.regularization
     return 1.0 + extra, system
 
 
 def mf_contributions(
-    model, item_indices: np.ndarray, weights: np.ndarray, targets: np.ndarray
+    model: ImplicitALS, item_indices: np.ndarray, weights: np.ndarray, targets: np.ndarray
 ) -> np.ndarray:
     """Item-item contributions of a reader's items to the scores of ``targets``.
 
@@ -54,10 +60,12 @@ def mf_contributions(
     if len(item_indices) == 0:
         return np.zeros((len(targets), 0))
     confidence, system = user_system(model, item_indices, weights)
-    history = np.asarray(model.item_factors[np.asarray(item_indices, dtype=np.int64)], np.float64)
+    factors = fitted(model.item_factors)
+    history = np.asarray(factors[np.asarray(item_indices, dtype=np.int64)], np.float64)
     solved = np.linalg.solve(system, history.T)  # W^-1 y_j for every history item, (f, k)
-    similarity = np.asarray(model.item_factors[targets], dtype=np.float64) @ solved
-    return similarity * confidence
+    similarity = np.asarray(factors[targets], dtype=np.float64) @ solved
+    contributions: np.ndarray = similarity * confidence
+    return contributions
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,14 @@ def select_citation(
     eligible = np.flatnonzero((contributions > 0) & (ranking > 0))
     if len(eligible) == 0:
         return None
-    ordered = eligible[np.argsort(-ranking[eligible], kind="stable")]
+    ordered = eligible[top_n(ranking[eligible], 1 + EXTRA_POOL)]
     lead = int(ordered[0])
     if topics_of is None or not target_topics:
         return Citation(lead, (), None)
     pool = [int(position) for position in ordered[1 : 1 + EXTRA_POOL]]
     shared = [topic for topic in sorted(target_topics) if topic in set(topics_of(lead))]
-    best_topic, best_extra = None, ()
+    best_topic: str | None = None
+    best_extra: tuple[int, ...] = ()
     for topic in shared:
         extra = tuple(p for p in pool if topic in set(topics_of(p)))[:max_extra]
         if best_topic is None or len(extra) > len(best_extra):
@@ -109,21 +118,25 @@ def select_citation(
 
 
 def ablated_score(
-    model, item_indices: np.ndarray, weights: np.ndarray, target: int, removed: Collection[int]
+    model: ImplicitALS,
+    item_indices: np.ndarray,
+    weights: np.ndarray,
+    target: int,
+    removed: Collection[int],
 ) -> float:
     """The fold-in score of ``target`` once the item columns ``removed`` leave the history."""
     item_indices = np.asarray(item_indices, dtype=np.int64)
     keep = ~np.isin(item_indices, np.asarray(list(removed), dtype=np.int64))
     vector = model.fold_in(item_indices[keep], np.asarray(weights)[keep])
-    return float(np.asarray(model.item_factors[target], dtype=np.float64) @ vector)
+    return float(np.asarray(fitted(model.item_factors)[target], dtype=np.float64) @ vector)
 
 
 def ablation_lowers_score(
-    model,
+    model: ImplicitALS,
     item_indices: np.ndarray,
     weights: np.ndarray,
     target: int,
-    removed: Sequence[int],
+    removed: Collection[int],
     *,
     baseline: float | None = None,
 ) -> bool:
@@ -137,7 +150,7 @@ def ablation_lowers_score(
 
 
 def faithful_citation(
-    model,
+    model: ImplicitALS,
     item_indices: np.ndarray,
     weights: np.ndarray,
     target: int,
@@ -182,7 +195,7 @@ def faithful_citation(
 
 
 def supported_citation(
-    model,
+    model: ImplicitALS,
     item_indices: np.ndarray,
     weights: np.ndarray,
     target: int,
@@ -206,7 +219,7 @@ def supported_citation(
     trust = np.ones(len(contributions)) if trust is None else np.asarray(trust, dtype=np.float64)
     ranking = contributions * trust
     eligible = np.flatnonzero((contributions > 0) & (ranking > 0) & (support >= minimum))
-    pool = eligible[np.argsort(-ranking[eligible], kind="stable")][:EXTRA_POOL]
+    pool = eligible[top_n(ranking[eligible], EXTRA_POOL)]
     item_indices = np.asarray(item_indices, dtype=np.int64)
     if len(pool) and baseline is None:
         baseline = ablated_score(model, item_indices, weights, target, ())

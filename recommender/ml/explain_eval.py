@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import bandit, explain, sentences
+from .base import top_n
 from .data import InteractionMatrix
+from .mf import ImplicitALS
 
 
 def evaluate_explanations(
-    model,
+    model: ImplicitALS,
     train: InteractionMatrix,
     users: np.ndarray,
     *,
@@ -35,7 +38,7 @@ def evaluate_explanations(
     titles: Mapping[str, str],
     item_topics: Sequence[Sequence[str]] | None = None,
     seed: int = 0,
-) -> dict:
+) -> dict[str, Any]:
     """Explain and audit the top ``k`` of every row index in ``users`` (int64); see the module
     docstring for the returned metrics. ``titles`` by item id; ``item_topics`` per column."""
     started = time.perf_counter()
@@ -53,8 +56,7 @@ def evaluate_explanations(
             continue
         scores = np.array(model.scores_for_vector(model.fold_in(idx, weights)), dtype=np.float64)
         scores[train.seen(user)] = -np.inf
-        top = np.argsort(-scores, kind="stable")[:k]
-        top = top[np.isfinite(scores[top])]  # never a seen item, even in a tiny catalogue
+        top = top_n(scores, k)  # finite only: never a seen item, even in a tiny catalogue
         contributions = explain.mf_contributions(model, idx, weights, top)
         history = set(idx.tolist())
         for row, target in enumerate(top.tolist()):
@@ -115,21 +117,29 @@ def evaluate_explanations(
     }
 
 
-def _all_topics(evidence: dict) -> list[str]:
+def _all_topics(evidence: dict[str, Any]) -> list[str]:
     return [evidence[key] for key in ("topic",) if evidence.get(key)]
 
 
 def _options(
-    model, idx, weights, target, contributions, item_topics, by_item, user, baseline
-) -> dict:
+    model: ImplicitALS,
+    idx: np.ndarray,
+    weights: np.ndarray,
+    target: int,
+    contributions: np.ndarray,
+    item_topics: Sequence[Sequence[str]] | None,
+    by_item: Any,
+    user: int,
+    baseline: float,
+) -> dict[str, dict[str, Any]]:
     """Evidence per available style for one target (``positions`` index the history)."""
-    options = {}
-    topics_of = None
+    options: dict[str, dict[str, Any]] = {}
+    topics_of: Callable[[int], Sequence[str]] | None = None
     target_topics: Sequence[str] = ()
     if item_topics is not None:
         target_topics = item_topics[target]
 
-        def topics_of(position):
+        def topics_of(position: int) -> Sequence[str]:
             return item_topics[idx[position]]
 
     citation = explain.faithful_citation(
@@ -153,7 +163,7 @@ def _options(
     # Only the strongest contributors can be cited, so only theirs are counted.
     co_readers = np.zeros(len(idx), dtype=np.int64)
     positive = np.flatnonzero(contributions > 0)
-    for position in positive[np.argsort(-contributions[positive])][: explain.EXTRA_POOL]:
+    for position in positive[top_n(contributions[positive], explain.EXTRA_POOL)]:
         column = idx[position]
         readers = by_item.indices[by_item.indptr[column] : by_item.indptr[column + 1]]
         co_readers[position] = len(np.intersect1d(readers, target_readers, assume_unique=True))
@@ -165,7 +175,7 @@ def _options(
             "positions": [position],
             "count": int(co_readers[position]),
         }
-    if target_topics:
+    if target_topics and item_topics is not None:
         counts = Counter(topic for column in idx.tolist() for topic in item_topics[column])
         shared = [topic for topic in target_topics if counts[topic]]
         if shared:

@@ -38,13 +38,14 @@ import copy
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 
 from recommender.ml.adapter import TextAdapter
 from recommender.ml.artifacts import load_json, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, fitted, top_n
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems, standardize
 from recommender.ml.metrics import evaluate
@@ -68,8 +69,8 @@ def fit_pairwise(differences: np.ndarray, *, l2: float = L2) -> np.ndarray:
     d = np.asarray(differences, dtype=np.float64)
     w = np.zeros(d.shape[1])
 
-    def loss(weights):
-        return np.mean(np.logaddexp(0.0, -(d @ weights))) + l2 * weights @ weights
+    def loss(weights: np.ndarray) -> float:
+        return float(np.mean(np.logaddexp(0.0, -(d @ weights))) + l2 * weights @ weights)
 
     for _ in range(NEWTON_STEPS):
         p = 1.0 / (1.0 + np.exp(np.clip(d @ w, -50, 50)))  # sigma(-d.w)
@@ -105,12 +106,12 @@ class HybridRecommender(Recommender):
         pool: int = 30,
         lm_shortlist: int = 50,
         seed: int = 0,
-        **mf_params,
+        **mf_params: Any,
     ) -> None:
         self.item_embeddings = item_embeddings
         self.item_ages_days = item_ages_days
         self.lm_scorer = lm_scorer
-        self.settings = {
+        self.settings: dict[str, Any] = {
             "validation_fraction": validation_fraction,
             "cold_fraction": cold_fraction,
             "negatives": negatives,
@@ -120,13 +121,13 @@ class HybridRecommender(Recommender):
         }
         self.mf_params = {"seed": seed, **mf_params}
         self.weights: dict[str, float] = {}
-        self.validation: dict = {}
+        self.validation: dict[str, Any] = {}
         self.base: BaseModels | None = None
         self.item_ids: np.ndarray | None = None
         self.train_seconds = 0.0
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {
             **(self.base.mf.params if self.base else self.mf_params),
             **self.settings,
@@ -134,7 +135,7 @@ class HybridRecommender(Recommender):
             **self.validation,
         }
 
-    def _base(self, text_neighbours=None) -> BaseModels:
+    def _base(self, text_neighbours: sp.csr_matrix | None = None) -> BaseModels:
         base = BaseModels(
             self.item_embeddings, item_ages_days=self.item_ages_days, mf_params=self.mf_params
         )
@@ -189,11 +190,14 @@ class HybridRecommender(Recommender):
         """A copy with the same weights whose base models are fitted on ``matrix`` (the same
         catalogue, e.g. all the data after a validation fit on a split), reusing ``mf`` and
         ``adapter`` as ``fit`` does."""
-        if not np.array_equal(np.asarray(matrix.item_ids, dtype=str), self.item_ids):
+        ids = np.asarray(matrix.item_ids, dtype=str)
+        if self.item_ids is None or not np.array_equal(ids, self.item_ids):
             raise ValueError("refitted() needs the catalogue the hybrid was fitted on")
         started = time.perf_counter()
         model = copy.copy(self)
-        model.base = self._base(self.base.text_neighbours).fit(matrix, mf=mf, adapter=adapter)
+        model.base = self._base(fitted(self.base).text_neighbours).fit(
+            matrix, mf=mf, adapter=adapter
+        )
         model.train_seconds = self.train_seconds + time.perf_counter() - started
         return model
 
@@ -211,7 +215,7 @@ class HybridRecommender(Recommender):
         (dislikes too), left out of the candidate pool and left for the caller to mask.
         The blend orders the reader's candidate pool; everything else is shifted below the
         pool's worst, keeping scores on the blend's scale (editorial rules normalise them)."""
-        features = self.base.reader_features(columns, weights, new)
+        features = fitted(self.base).reader_features(columns, weights, new)
         scores = np.zeros(len(features["mf"]), dtype=np.float32)
         for name, values in features.items():
             if self.weights.get(name):
@@ -224,7 +228,7 @@ class HybridRecommender(Recommender):
             scores[rest] += scores[in_pool].min() - POOL_GAP - scores[rest].max()
         return scores
 
-    def _pool(self, features: dict, seen: np.ndarray) -> np.ndarray:
+    def _pool(self, features: dict[str, np.ndarray], seen: np.ndarray) -> np.ndarray:
         """Sorted candidate columns of one reader: the top ``pool`` unseen items by each of
         SOURCES, and the top cold items by COLD_SOURCES."""
         size = self.settings["pool"]
@@ -235,10 +239,17 @@ class HybridRecommender(Recommender):
             if name in COLD_SOURCES:
                 scores[~cold] = -np.inf
             scores[seen] = -np.inf
-            picks.append(_top(scores, size))
+            picks.append(top_n(scores, size))
         return np.unique(np.concatenate(picks))
 
-    def _pairs(self, base, inner, warm_held, cold_held, cold_items) -> np.ndarray:
+    def _pairs(
+        self,
+        base: BaseModels,
+        inner: InteractionMatrix,
+        warm_held: InteractionMatrix,
+        cold_held: InteractionMatrix,
+        cold_items: np.ndarray,
+    ) -> np.ndarray:
         """float32 (pairs, len(FEATURES)): positive minus negative features (see module doc)."""
         rng = np.random.default_rng(self.settings["seed"])
         held = (warm_held.positives + cold_held.positives).tocsr()
@@ -296,7 +307,8 @@ class HybridRecommender(Recommender):
         if self.lm_scorer is None:
             return None
         likelihoods = np.asarray(self.lm_scorer(columns.tolist(), items), dtype=np.float32)
-        return standardize(likelihoods[None])[0]
+        standardized: np.ndarray = standardize(likelihoods[None])[0]
+        return standardized
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
         """``reader_scores`` of each reader's row of ``matrix``; with an LM, its
@@ -311,14 +323,15 @@ class HybridRecommender(Recommender):
             if self.lm_scorer is not None and self.weights.get("lm"):
                 ranked = scores[row].copy()
                 ranked[seen] = -np.inf
-                shortlist = _top(ranked, self.settings["lm_shortlist"])
+                shortlist = top_n(ranked, self.settings["lm_shortlist"])
                 lm = self._lm(columns, shortlist)
-                scores[row, shortlist] += np.float32(self.weights["lm"]) * lm
+                if lm is not None:  # always, with an lm_scorer
+                    scores[row, shortlist] += np.float32(self.weights["lm"]) * lm
         return scores
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
-        self.base.save(directory)
+        fitted(self.base).save(directory)
         save_json(
             directory / "hybrid.json",
             {
@@ -347,7 +360,9 @@ class HybridRecommender(Recommender):
         return model
 
 
-def history(matrix: InteractionMatrix, user: int) -> tuple[np.ndarray, np.ndarray]:
+def history(
+    matrix: InteractionMatrix, user: int | np.integer[Any]
+) -> tuple[np.ndarray, np.ndarray]:
     """(columns int64, event weights float32) of ``user``'s positive row of ``matrix``."""
     start, end = matrix.positives.indptr[user], matrix.positives.indptr[user + 1]
     return (
@@ -365,9 +380,9 @@ def train_over_mf(
     matrix: InteractionMatrix,
     mf: ImplicitALS,
     adapter: TextAdapter | None,
-    ks=(10, 20),
-    **params,
-) -> tuple[HybridRecommender, dict]:
+    ks: Sequence[int] = (10, 20),
+    **params: Any,
+) -> tuple[HybridRecommender, dict[str, float]]:
     """The retraining pipeline's hybrid over an MF version: fitted on MF's validation split
     ``train`` (reusing ``validation_mf``, the MF model fitted on it) and measured on ``test``
     like MF was, then refitted over the MF version's own full-data model ``mf`` and ``adapter``
@@ -375,11 +390,3 @@ def train_over_mf(
     hybrid = HybridRecommender(item_embeddings, **params).fit(train, mf=validation_mf)
     metrics = evaluate(hybrid, train, test, ks=ks)
     return hybrid.refitted(matrix, mf=mf, adapter=adapter), metrics
-
-
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Indices of the ``n`` largest finite entries of ``scores`` (any order)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if len(finite) <= n:
-        return finite
-    return finite[np.argpartition(-scores[finite], n - 1)[:n]]

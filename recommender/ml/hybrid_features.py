@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
 
 from recommender.ml.adapter import NotEnoughItems, TextAdapter, adapter_training_set
 from recommender.ml.artifacts import load_array, save_array
+from recommender.ml.base import fitted, top_n
 from recommender.ml.content import normalize_rows
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.mf import ImplicitALS
@@ -63,14 +64,18 @@ def standardize(block: np.ndarray) -> np.ndarray:
     block = np.asarray(block, dtype=np.float32)
     mean = block.mean(axis=1, keepdims=True)
     std = block.std(axis=1, keepdims=True)
-    return np.divide(block - mean, std, out=np.zeros_like(block), where=std > 1e-12)
+    scaled: np.ndarray = np.divide(block - mean, std, out=np.zeros_like(block), where=std > 1e-12)
+    return scaled
 
 
 def _standardized(row: np.ndarray) -> np.ndarray:
-    return standardize(row[None, :])[0]
+    standardized: np.ndarray = standardize(row[None, :])[0]
+    return standardized
 
 
-def co_reading_neighbours(positives: sp.csr_matrix, keep: int = NEIGHBOURS_PER_ITEM):
+def co_reading_neighbours(
+    positives: sp.csr_matrix, keep: int = NEIGHBOURS_PER_ITEM
+) -> sp.csr_matrix:
     """Item-item cosine over binary reader sets, the ``keep`` strongest per item (column),
     diagonal removed: csr float32 (items, items). A reader's score for item j sums row i's
     entry j over the items i they read."""
@@ -87,7 +92,7 @@ def co_reading_neighbours(positives: sp.csr_matrix, keep: int = NEIGHBOURS_PER_I
         start, end = similarity.indptr[item], similarity.indptr[item + 1]
         rows, values = similarity.indices[start:end], similarity.data[start:end]
         if len(values) > keep:
-            top = np.argpartition(-values, keep - 1)[:keep]
+            top = top_n(values, keep)
             rows, values = rows[top], values[top]
         columns.append((rows, values, np.full(len(rows), item)))
     rows, values, cols = (np.concatenate(part) for part in zip(*columns, strict=True))
@@ -97,7 +102,7 @@ def co_reading_neighbours(positives: sp.csr_matrix, keep: int = NEIGHBOURS_PER_I
 
 def text_neighbours(
     embeddings: np.ndarray, keep: int = TEXT_NEIGHBOURS_PER_ITEM, rows: np.ndarray | None = None
-):
+) -> sp.csr_matrix:
     """csr float32 (len(rows), items): row r holds the cosines of the ``keep`` items whose text
     is nearest to item ``rows[r]``'s (itself excluded; ``rows`` default: every item). A reader's
     score for j then sums the similarities of j's neighbours they read: item-based kNN in text
@@ -163,13 +168,13 @@ class BaseModels:
         item_embeddings: np.ndarray,
         *,
         item_ages_days: np.ndarray | None = None,
-        mf_params: dict,
+        mf_params: dict[str, Any],
     ) -> None:
         self.item_embeddings = item_embeddings  # unit rows once fitted (or loaded)
         self.item_ages_days = item_ages_days
         self.mf = ImplicitALS(**mf_params)
         self.adapter: TextAdapter | None = None
-        self.adapter_metrics: dict = {}
+        self.adapter_metrics: dict[str, Any] = {}
         self.item_factors: np.ndarray | None = None  # MF factors, adapter factors for cold items
         self.cold: np.ndarray | None = None  # bool (n_items,): no training reader
         self.counts: np.ndarray | None = None  # float32 (n_items,) training readers per item
@@ -178,7 +183,7 @@ class BaseModels:
         # csr (items, items): row i holds the items j that have i among their nearest texts
         # (the transpose of text_neighbours(), so that a history is a slice of rows).
         self.text_neighbours: sp.csr_matrix | None = None
-        self._catalogue: dict | None = None
+        self._catalogue: dict[str, np.ndarray] | None = None
 
     def fit(
         self,
@@ -221,7 +226,7 @@ class BaseModels:
         (m, f) and embeddings float32 (m, d): their nearest texts are searched among the
         catalogue and each other, as if they had been columns when the model was fitted."""
         embeddings = normalize_rows(np.reshape(embeddings, (len(factors), -1)))
-        n = len(self.cold)
+        n = len(fitted(self.cold))
         if len(factors) == 0:
             nearest = sp.csr_matrix((0, n), dtype=np.float32)
         else:
@@ -237,8 +242,8 @@ class BaseModels:
         if new is None and self._catalogue is not None:
             return self._catalogue
         extra = 0 if new is None else len(new)
-        cold = np.concatenate([self.cold, np.ones(extra, dtype=bool)]).astype(np.float32)
-        counts = np.concatenate([self.counts, np.zeros(extra, dtype=np.float32)])
+        cold = np.concatenate([fitted(self.cold), np.ones(extra, dtype=bool)]).astype(np.float32)
+        counts = np.concatenate([fitted(self.counts), np.zeros(extra, dtype=np.float32)])
         features = {
             "cold": cold,
             "popularity": _standardized(np.log1p(counts)),
@@ -251,7 +256,7 @@ class BaseModels:
     def _recency(self, extra: int) -> np.ndarray:
         """float32: 2^(-age / half-life), standardised; zeros without ages (new items: age 0)."""
         if self.item_ages_days is None:
-            return np.zeros(len(self.cold) + extra, dtype=np.float32)
+            return np.zeros(len(fitted(self.cold)) + extra, dtype=np.float32)
         ages = np.maximum(np.asarray(self.item_ages_days, dtype=np.float32), 0)
         ages = np.concatenate([ages, np.zeros(extra, dtype=np.float32)])
         return _standardized(0.5 ** (ages / RECENCY_HALF_LIFE_DAYS))
@@ -265,7 +270,7 @@ class BaseModels:
         confidence; the text and co-reading features count each read article once)."""
         columns = np.asarray(columns, dtype=np.int64)
         catalogue = self.catalogue(new)
-        factors, embeddings = self.item_factors, self.item_embeddings
+        factors, embeddings = fitted(self.item_factors), self.item_embeddings
         if new is not None and len(new):
             factors = np.concatenate([factors, new.factors])
             embeddings = np.concatenate([embeddings, new.embeddings])
@@ -273,12 +278,12 @@ class BaseModels:
         mf = _standardized(factors @ vector)
         profile = normalize_rows(self.item_embeddings[columns].sum(axis=0))
         content = _standardized(embeddings @ profile)
-        extra = len(factors) - len(self.cold)
+        extra = len(factors) - len(fitted(self.cold))
         neighbours = np.concatenate(
             [_rows_sum(self.neighbours, columns), np.zeros(extra, dtype=np.float32)]
         )
         texts = _rows_sum(self.text_neighbours, columns)
-        if extra:
+        if extra and new is not None:
             texts = np.concatenate([texts, _rows_sum(new.text_neighbours, columns)])
         texts = _standardized(texts)
         cold = catalogue["cold"]
@@ -300,10 +305,10 @@ class BaseModels:
         self.mf.save(directory)
         if self.adapter is not None:
             self.adapter.save(directory)
-        save_array(directory / "hybrid_item_factors.npy", self.item_factors)
+        save_array(directory / "hybrid_item_factors.npy", fitted(self.item_factors))
         save_array(directory / "item_embeddings.npy", self.item_embeddings)
-        save_array(directory / "cold.npy", self.cold)
-        save_array(directory / "counts.npy", self.counts)
+        save_array(directory / "cold.npy", fitted(self.cold))
+        save_array(directory / "counts.npy", fitted(self.counts))
         if self.item_ages_days is not None:
             save_array(directory / "item_ages_days.npy", self.item_ages_days)
         save_csr(directory, "neighbours", self.neighbours)

@@ -9,19 +9,29 @@ interactions; long_tail_share@K = share of all recommended top-K slots that hold
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import numpy as np
 
-from recommender.ml.base import Recommender, top_n
+from recommender.ml.base import top_n
 from recommender.ml.data import InteractionMatrix
 
 LONG_TAIL_HEAD_SHARE = 0.8
+
+
+class Scorer(Protocol):
+    """What ``evaluate`` ranks with: every Recommender, and wrappers such as the LM's
+    ``GenerativeRanking``."""
+
+    def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray: ...
 
 
 def _discounts(n: int) -> np.ndarray:
     return 1.0 / np.log2(np.arange(2, n + 2))
 
 
-def recall_at_k(ranked: np.ndarray, relevant: set, k: int) -> float:
+def recall_at_k(ranked: np.ndarray, relevant: set[int], k: int) -> float:
     """Hits among ``ranked[:k]`` / min(k, |relevant|); 0.0 when nothing is relevant."""
     if not relevant:
         return 0.0
@@ -29,7 +39,7 @@ def recall_at_k(ranked: np.ndarray, relevant: set, k: int) -> float:
     return hits / min(k, len(relevant))
 
 
-def ndcg_at_k(ranked: np.ndarray, relevant: set, k: int) -> float:
+def ndcg_at_k(ranked: np.ndarray, relevant: set[int], k: int) -> float:
     """DCG of ``ranked[:k]`` / the DCG of min(k, |relevant|) hits at the top; 0.0 if none."""
     if not relevant:
         return 0.0
@@ -54,14 +64,14 @@ def long_tail_items(train: InteractionMatrix) -> np.ndarray:
 
 
 def evaluate(
-    model: Recommender,
+    model: Scorer,
     train: InteractionMatrix,
     test: InteractionMatrix,
     *,
-    ks=(10, 20),
+    ks: Sequence[int] = (10, 20),
     candidates: np.ndarray | None = None,
     batch_size: int = 1024,
-) -> dict:
+) -> dict[str, float]:
     """Rank for every user with test items and average the metrics over them.
 
     ``train`` and ``test`` must share rows (users) and columns (items); ``model`` must have been
@@ -82,7 +92,7 @@ def evaluate(
         rankable[np.asarray(candidates, dtype=np.int64)] = True
     tail = long_tail_items(train)
 
-    test_sets: dict[int, set] = {}
+    test_sets: dict[int, set[int]] = {}
     indptr, indices = test.positives.indptr, test.positives.indices
     for user in np.flatnonzero(np.diff(indptr)):
         items = indices[indptr[user] : indptr[user + 1]]
@@ -112,7 +122,7 @@ def evaluate(
                 recommended[k][top] = True
 
     n_users = len(users)
-    result: dict = {}
+    result: dict[str, float] = {}
     for k in ks:
         result[f"recall@{k}"] = sums[f"recall@{k}"] / n_users if n_users else 0.0
         result[f"ndcg@{k}"] = sums[f"ndcg@{k}"] / n_users if n_users else 0.0

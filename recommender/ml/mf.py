@@ -15,12 +15,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
 from recommender.ml.artifacts import load_array, load_json, save_array, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
 ARTIFACT_FORMAT = 1
@@ -65,7 +65,7 @@ class ImplicitALS(Recommender):
         self._regularized_inverse: np.ndarray | None = None
 
     @property
-    def params(self) -> dict:
+    def params(self) -> dict[str, Any]:
         return {
             "factors": self.factors,
             "regularization": self.regularization,
@@ -142,7 +142,7 @@ class ImplicitALS(Recommender):
             return np.zeros(self.factors, dtype=np.float32)
         extra = self.alpha * weights[keep]  # c_ui - 1
         confidence = 1.0 + extra
-        y = np.asarray(self.item_factors[idx], dtype=np.float64)
+        y = np.asarray(fitted(self.item_factors)[idx], dtype=np.float64)
         if len(idx) < self.factors and self.alpha > 0:
             # Woodbury: with M = (YtY + reg I)^-1 cached, only a k x k system is left:
             # x = U^T (c - (D^-1 + U Y_I^T)^-1 Y_I U^T c), U = Y_I M, D = diag(c - 1).
@@ -155,25 +155,27 @@ class ImplicitALS(Recommender):
             lhs = self.gramian + (y.T * extra) @ y
             lhs[np.diag_indices_from(lhs)] += self.regularization
             solution = np.linalg.solve(lhs, y.T @ confidence)
-        return solution.astype(np.float32)
+        vector: np.ndarray = solution.astype(np.float32)
+        return vector
 
     def scores_for_vector(self, user_vector: np.ndarray) -> np.ndarray:
         """float32 (n_items,) = item_factors @ user_vector."""
-        return np.asarray(self.item_factors @ np.asarray(user_vector, dtype=np.float32))
+        return np.asarray(fitted(self.item_factors) @ np.asarray(user_vector, dtype=np.float32))
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
         """Scores from the trained user vectors; ``matrix`` rows must be the fitted users."""
-        users = np.asarray(self.user_factors[np.asarray(user_indices, dtype=np.int64)])
-        return users @ np.asarray(self.item_factors).T
+        users = np.asarray(fitted(self.user_factors)[np.asarray(user_indices, dtype=np.int64)])
+        scores: np.ndarray = users @ np.asarray(self.item_factors).T
+        return scores
 
     # ----------------------------------------------------------------------------- artifacts
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
-        save_array(directory / "user_factors.npy", self.user_factors)
-        save_array(directory / "item_factors.npy", self.item_factors)
-        save_array(directory / "user_ids.npy", self.user_ids)
-        save_array(directory / "item_ids.npy", self.item_ids)
+        save_array(directory / "user_factors.npy", fitted(self.user_factors))
+        save_array(directory / "item_factors.npy", fitted(self.item_factors))
+        save_array(directory / "user_ids.npy", fitted(self.user_ids))
+        save_array(directory / "item_ids.npy", fitted(self.item_ids))
         save_array(directory / "gramian.npy", self.gramian)
         save_json(
             directory / "params.json",

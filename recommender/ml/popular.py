@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
 from recommender.ml.artifacts import load_array, load_json, save_array, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
 
@@ -23,7 +23,7 @@ class PopularityRecommender(Recommender):
     name = "popular"
 
     def __init__(self) -> None:
-        self.params: dict = {}
+        self.params: dict[str, Any] = {}
         self.popularity: np.ndarray | None = None  # float32 (n_items,)
         self.item_ids: np.ndarray | None = None
         self.train_seconds = 0.0
@@ -38,12 +38,13 @@ class PopularityRecommender(Recommender):
         return self
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
-        return np.broadcast_to(self.popularity, (len(user_indices), len(self.popularity)))
+        popularity = fitted(self.popularity)
+        return np.broadcast_to(popularity, (len(user_indices), len(popularity)))
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
-        save_array(directory / "popularity.npy", self.popularity)
-        save_array(directory / "item_ids.npy", self.item_ids)
+        save_array(directory / "popularity.npy", fitted(self.popularity))
+        save_array(directory / "item_ids.npy", fitted(self.item_ids))
         save_json(
             directory / "params.json",
             {"model": self.name, "params": self.params, "train_seconds": self.train_seconds},

@@ -7,7 +7,8 @@ the site, the API and the offline evaluation render the same text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 BECAUSE_YOU_READ = "because_you_read"
 SIMILAR_TEXT = "similar_text"
@@ -34,7 +35,7 @@ VERBS = {
 EVENT_STRENGTH = ("bookmark", "like", "share", "rating", "read", "view", "click")
 
 
-def strongest_event(events) -> str:
+def strongest_event(events: Iterable[str]) -> str:
     present = set(events)
     return next((event for event in EVENT_STRENGTH if event in present), "read")
 
@@ -49,7 +50,7 @@ def _plural(count: int, one: str, many: str) -> str:
 
 def render(
     style: str,
-    evidence: Mapping,
+    evidence: Mapping[str, Any],
     *,
     titles: Mapping[str, str],
     topic_names: Mapping[str, str],

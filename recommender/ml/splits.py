@@ -8,7 +8,9 @@ import scipy.sparse as sp
 from recommender.ml.data import InteractionMatrix
 
 
-def _with_positives(matrix: InteractionMatrix, positives: sp.csr_matrix, negatives=None):
+def _with_positives(
+    matrix: InteractionMatrix, positives: sp.csr_matrix, negatives: sp.csr_matrix | None = None
+) -> InteractionMatrix:
     result = InteractionMatrix(
         positives=positives.tocsr().astype(np.float32),
         negatives=(matrix.negatives if negatives is None else negatives).tocsr(),

@@ -21,6 +21,8 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -44,7 +46,7 @@ def default_model_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
-def resolve_model_dir(override: str | os.PathLike | None = None) -> Path:
+def resolve_model_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """The checkpoint directory to load: ``override`` when given, else the packaged default."""
     directory = Path(override) if override else default_model_dir()
     if not (directory / "config.json").is_file():
@@ -61,7 +63,7 @@ def encoder_id(model_dir: Path, dtype: str) -> str:
     return f"{model_dir} ({dtype})"
 
 
-def best_dtype(torch) -> str:
+def best_dtype(torch: ModuleType) -> str:
     """bfloat16 where the CPU computes it natively (AVX512-BF16/AMX: twice the float32 speed,
     embeddings within cosine 0.9999 of float32's), else float32 (emulated bf16 is slower)."""
     if torch.ops.mkldnn._is_mkldnn_bf16_supported():
@@ -155,15 +157,16 @@ class TextEncoder:
 class _torch_threads:
     """Temporarily set torch's intra-op thread count (process-wide, so restored afterwards)."""
 
-    def __init__(self, torch, threads: int | None) -> None:
-        self.torch, self.threads, self.previous = torch, threads, None
+    def __init__(self, torch: ModuleType, threads: int | None) -> None:
+        self.torch, self.threads = torch, threads
+        self.previous: int | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         if self.threads:
             self.previous = self.torch.get_num_threads()
             self.torch.set_num_threads(self.threads)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
             self.torch.set_num_threads(self.previous)
 
@@ -175,12 +178,12 @@ def _configured_max_length(model_dir: Path) -> int:
     return DEFAULT_MAX_LENGTH
 
 
-_encoders: dict[tuple, TextEncoder] = {}
+_encoders: dict[tuple[Any, ...], TextEncoder] = {}
 _encoders_lock = threading.Lock()
 
 
 def get_encoder(
-    override: str | os.PathLike | None = None,
+    override: str | os.PathLike[str] | None = None,
     *,
     threads: int | None = None,
     dtype: str | None = None,

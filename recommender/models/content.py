@@ -22,7 +22,7 @@ class ArticleEmbedding(models.Model):
     vector = models.BinaryField()
     updated_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"embedding of article {self.article_id}"
 
 
@@ -65,6 +65,6 @@ class EditorialBoost(models.Model):
             ),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         target = self.article or self.topic
         return f"{self.get_kind_display()}: {target}"

@@ -39,7 +39,7 @@ class Explanation(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "article", "model_version"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.text
 
 
@@ -72,7 +72,7 @@ class ExplanationFeedback(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{'+1' if self.vote > 0 else '-1'} on explanation {self.explanation_id}"
 
 
@@ -92,7 +92,7 @@ class EvidencePenalty(models.Model):
             models.UniqueConstraint(fields=["user", "key"], name="recommender_one_penalty_per_key")
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} {self.key} -{self.penalty}"
 
 
@@ -119,7 +119,7 @@ class HiddenInterest(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} hides {self.topic or self.phrase}"
 
 
@@ -150,5 +150,5 @@ class RecommendationImpression(models.Model):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "article", "-created_at"])]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} saw {self.article_id} at {self.position}"

@@ -37,6 +37,6 @@ class OutboxMessage(models.Model):
             models.Index(fields=["sent_at"], name="outbox_sent_at_idx"),
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         what = self.task or f"forget {len(self.cache_keys)} cache keys"
         return f"{what} ({'sent' if self.sent_at else 'pending'})"

@@ -18,5 +18,5 @@ class PersonalisationSetting(models.Model):
     enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.user_id} personalisation {'on' if self.enabled else 'off'}"

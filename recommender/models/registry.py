@@ -53,5 +53,5 @@ class ModelVersion(models.Model):
             )
         ]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.kind} v{self.pk} ({self.status})"

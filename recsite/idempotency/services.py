@@ -1,10 +1,17 @@
 """Writes of idempotency keys: claim one before the view runs, store the response with the
 view's writes, purge expired ones."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from ..models import IdempotencyKey
+
+if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
+    from django.contrib.auth.models import User
 from .selectors import idempotency_expiry_cutoff
 
 # PostgreSQL's SQLSTATE for a lock wait that reached lock_timeout.
@@ -19,7 +26,9 @@ class IdempotencyKeyBusy(Exception):
     """Another request with the same user and key is still running after the wait."""
 
 
-def _insert_waiting_at_most(*, seconds: float, user, key: str, request_hash: str):
+def _insert_waiting_at_most(
+    *, seconds: float, user: User, key: str, request_hash: str
+) -> IdempotencyKey:
     if connection.vendor != "postgresql":
         # SQLite serialises writers with its database lock; there is nothing to bound here.
         return IdempotencyKey.objects.create(user=user, key=key, request_hash=request_hash)
@@ -33,7 +42,7 @@ def _insert_waiting_at_most(*, seconds: float, user, key: str, request_hash: str
     return record
 
 
-def idempotency_key_claim(*, user, key: str, request_hash: str) -> IdempotencyKey:
+def idempotency_key_claim(*, user: User, key: str, request_hash: str) -> IdempotencyKey:
     """Insert the key's row in the caller's transaction, before the view's writes.
 
     On PostgreSQL the insert waits while another open transaction holds the same (user, key) --

@@ -1,6 +1,7 @@
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from articles.importers.command import add_common_arguments, write_report
 from articles.importers.datasets import DATASETS, DatasetError, import_dataset
@@ -13,12 +14,20 @@ class Command(BaseCommand):
         "Idempotent: a second run adds nothing."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset", choices=sorted(DATASETS))
         parser.add_argument("directory", type=Path)
         add_common_arguments(parser)
 
-    def handle(self, *args, dataset, directory, no_progress, batch_size, **options):
+    def handle(
+        self,
+        *args: Any,
+        dataset: str,
+        directory: Path,
+        no_progress: bool,
+        batch_size: int,
+        **options: Any,
+    ) -> None:
         try:
             reports = import_dataset(
                 dataset, directory, progress=not no_progress, batch_size=batch_size

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         "Deterministic and idempotent: running it again changes nothing."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         for report in demo_load():
             self.stdout.write(report.summary())
         password = settings.RECSITE_DEMO_PASSWORD

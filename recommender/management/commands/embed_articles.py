@@ -2,8 +2,9 @@
 changed since it was last embedded, then write a new embedding snapshot for the web processes."""
 
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
 from ...training.embeddings import articles_embed
@@ -15,12 +16,12 @@ class Command(BaseCommand):
         "articles are skipped) and publish a new embedding snapshot."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--ids", nargs="+", type=int, help="only these article ids (default: all published)"
         )
 
-    def handle(self, *args, ids, **options):
+    def handle(self, *args: Any, ids: list[int] | None, **options: Any) -> None:
         started = time.perf_counter()
         with tqdm(total=0, unit="article", file=self.stderr) as bar:
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from recommender.ml.adapter import ColdStartALS
@@ -37,7 +38,7 @@ class Command(BaseCommand):
     # (or none at all) cannot get in the way.
     requires_system_checks = []
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--articles", required=True, type=Path, help="articles.csv (catalogue)")
         parser.add_argument("--train", required=True, type=Path, help="training interactions.csv")
         parser.add_argument("--test", required=True, type=Path, help="test interactions.csv")
@@ -72,7 +73,7 @@ class Command(BaseCommand):
             "--time-budget", type=float, help="--model lm: training seconds (default 240)"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         ks = sorted(set(options["k"]))
         if ks[0] < 1:
             raise CommandError("--k values must be positive")

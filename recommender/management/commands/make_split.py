@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recommender.ml.csvio import (
     INTERACTION_COLUMNS,
@@ -25,14 +26,14 @@ class Command(BaseCommand):
     )
     requires_system_checks = []
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dataset", choices=sorted(READERS))
         parser.add_argument("directory", type=Path, help="the data set's directory")
         parser.add_argument("--kind", choices=("warm", "cold"), default="warm")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--out", type=Path, required=True, help="directory to write into")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             dataset = READERS[options["dataset"]](options["directory"])
         except DatasetError as exc:
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         # Rows (not matrix cells) are routed, so event types, values and timestamps survive.
         test_rows = [row for row in dataset.interactions if is_test(row)]
         train_rows = [row for row in dataset.interactions if not is_test(row)]
-        columns = INTERACTION_COLUMNS
+        columns: tuple[str, ...] = INTERACTION_COLUMNS
         if all(
             row[2] == "read" and row[3] is None and row[4] is None for row in dataset.interactions
         ):

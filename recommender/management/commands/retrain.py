@@ -2,8 +2,9 @@
 ``--sync`` run it here (for people without a worker) with a progress bar and stage timings."""
 
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from recommender.models import ModelVersion
@@ -15,12 +16,12 @@ from ...training.mf import STAGES, RetrainAlreadyRunning, model_version_train_mf
 class Command(BaseCommand):
     help = "Retrain the MF model: queue it on the ml queue, or run it in this process (--sync)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--sync", action="store_true", help="Train in this process instead of the worker."
         )
 
-    def handle(self, *args, sync: bool, **options):
+    def handle(self, *args: Any, sync: bool, **options: Any) -> None:
         if not sync:
             result = retrain.delay()
             self.stdout.write(f"Retraining queued as task {result.id} (queue ml).")

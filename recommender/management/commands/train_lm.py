@@ -1,7 +1,9 @@
 """``manage.py train_lm``: queue an LM training for the worker (queue ml), or with ``--sync``
 run it here with a progress bar; it trains for settings.RECSITE_LM_TIME_BUDGET_SECONDS."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from recommender.models import ModelVersion
@@ -15,12 +17,12 @@ REPORTED = ("perplexity", "recall@20", "ndcg@10")
 class Command(BaseCommand):
     help = "Train the causal LM: queue it on the ml queue, or run it in this process (--sync)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--sync", action="store_true", help="Train in this process instead of the worker."
         )
 
-    def handle(self, *args, sync: bool, **options):
+    def handle(self, *args: Any, sync: bool, **options: Any) -> None:
         if not sync:
             result = train_lm.delay()
             self.stdout.write(f"LM training queued as task {result.id} (queue ml).")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from recommender.ml.base import fitted
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.metrics import ndcg_at_k, recall_at_k
 
@@ -28,17 +29,17 @@ def validate(
     ks: Sequence[int] = (10, 20),
     max_users: int | None = None,
     seed: int = 0,
-) -> dict:
+) -> dict[str, float]:
     """{"perplexity", "recall@K", "ndcg@K" for each K, "users_evaluated"}: perplexity over every
     held-out title; Recall/NDCG of its generated top max(ks) among all items the reader has not
     read, on ``max_users`` readers drawn with ``seed`` (all when None)."""
     ks = sorted(set(ks))
     result = {
         "perplexity": perplexity(
-            recommender.model,
+            fitted(recommender.model),
             held_out,
             recommender.title_tokens,
-            recommender.tokenizer.ids,
+            fitted(recommender.tokenizer).ids,
             max_prompt_tokens=recommender.prompt_tokens,
             threads=recommender.threads,
         )
@@ -79,7 +80,7 @@ class GenerativeRanking:
         k: int,
         candidates: np.ndarray | None = None,
         progress: Callable[[int], None] | None = None,
-    ):
+    ) -> None:
         self.recommender = recommender
         self.k = k
         self.candidates = candidates

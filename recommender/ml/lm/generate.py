@@ -11,12 +11,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .threads import torch_threads
 from .tokenizer import SpecialIds
 from .trie import TrieView
+
+if TYPE_CHECKING:  # torch-bearing: imported inside the functions that run the model
+    import torch
+
+    from .model import CausalLM
 
 
 @dataclass(frozen=True)
@@ -27,7 +33,7 @@ class Generated:
 
 
 def generate(
-    model,
+    model: CausalLM,
     prompts: Sequence[Sequence[int]],
     views: Sequence[TrieView],
     ids: SpecialIds,
@@ -67,7 +73,7 @@ def generate(
     answers: dict[tuple[int, tuple[int, ...]], torch.Tensor] = {}
     off_trie = torch.tensor([ids.pad])
 
-    def allowed(batch_id: int, sequence) -> torch.Tensor:
+    def allowed(batch_id: int, sequence: torch.Tensor) -> torch.Tensor:
         prefix = tuple(sequence[width:].tolist())
         answer = answers.get((batch_id, prefix))
         if answer is None:
@@ -125,7 +131,7 @@ def _first_keys(found: list[Generated], top_n: int) -> list[Generated]:
 
 
 def score_candidates(
-    model,
+    model: CausalLM,
     prompt: Sequence[int],
     candidates: Sequence[Sequence[int]],
     ids: SpecialIds,

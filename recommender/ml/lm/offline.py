@@ -10,6 +10,7 @@ items; generation is costly, so ``max_users`` evaluates a fixed random sample of
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,10 +49,10 @@ def evaluate_lm(
     candidates: np.ndarray | None = None,
     max_users: int | None = None,
     seed: int = 0,
-    model_params: dict | None = None,
+    model_params: dict[str, Any] | None = None,
     on_train: Callable[[TrainProgress], None] | None = None,
     on_users: Callable[[int], None] | None = None,
-) -> tuple[LMRecommender, dict]:
+) -> tuple[LMRecommender, dict[str, float]]:
     """Fit an ``LMRecommender(**model_params)`` on ``train`` and measure it on ``test`` (rows
     aligned with ``train``); returns the model and ``metrics.evaluate``'s dict."""
     recommender = LMRecommender(seed=seed, **(model_params or {}))

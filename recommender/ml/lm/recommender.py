@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
 from recommender.ml.artifacts import load_array, load_json, save_array, save_json
-from recommender.ml.base import Recommender
+from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
 from .generate import Generated, generate, score_candidates
@@ -23,6 +23,9 @@ from .model import build_model, load_base, load_model, max_positions, save_model
 from .tokenizer import DEFAULT_VOCAB_SIZE, TitleTokenizer
 from .train import TrainConfig, TrainProgress, TrainStats, train_model
 from .trie import TitleTrie
+
+if TYPE_CHECKING:
+    from .model import CausalLM
 
 ARTIFACT_FORMAT = 1
 
@@ -36,7 +39,8 @@ def histories_from_matrix(matrix: InteractionMatrix, *, seed: int = 0) -> list[l
 def _row_history(matrix: InteractionMatrix, user: int, *, seed: int) -> list[int]:
     positives = matrix.positives
     items = positives.indices[positives.indptr[user] : positives.indptr[user + 1]]
-    return items[np.random.default_rng([seed, user]).permutation(len(items))].tolist()
+    history: list[int] = items[np.random.default_rng([seed, user]).permutation(len(items))].tolist()
+    return history
 
 
 class LMRecommender(Recommender):
@@ -70,8 +74,8 @@ class LMRecommender(Recommender):
         seed: int = 0,
         base: str = "",
         threads: int | None = None,
-    ):
-        self.params = {
+    ) -> None:
+        self.params: dict[str, Any] = {
             "n_layer": n_layer,
             "n_head": n_head,
             "n_embd": n_embd,
@@ -89,7 +93,7 @@ class LMRecommender(Recommender):
             "base": base,
         }
         self.threads = threads
-        self.model = None
+        self.model: CausalLM | None = None
         self.tokenizer: TitleTokenizer | None = None
         self.item_ids: np.ndarray | None = None
         self.title_tokens: list[list[int]] = []
@@ -139,18 +143,18 @@ class LMRecommender(Recommender):
             raise ValueError(f"{len(titles)} titles for {len(item_ids)} items")
         p = self.params
         if p["base"]:
-            self.tokenizer = TitleTokenizer.from_base(Path(p["base"]))
+            tokenizer = TitleTokenizer.from_base(Path(p["base"]))
         else:
-            self.tokenizer = TitleTokenizer.train(titles, vocab_size=p["vocab_size"])
-        ids = self.tokenizer.ids
+            tokenizer = TitleTokenizer.train(titles, vocab_size=p["vocab_size"])
+        self.tokenizer, ids = tokenizer, tokenizer.ids
         self.item_ids = np.asarray(item_ids)
-        self.title_tokens = self.tokenizer.encode_titles(titles, max_tokens=p["max_title_tokens"])
+        self.title_tokens = tokenizer.encode_titles(titles, max_tokens=p["max_title_tokens"])
         self._trie = None
         if p["base"]:
-            self.model = load_base(Path(p["base"]), self.tokenizer.vocab_size, ids)
+            model = load_base(Path(p["base"]), tokenizer.vocab_size, ids)
         else:
-            self.model = build_model(
-                self.tokenizer.vocab_size,
+            model = build_model(
+                tokenizer.vocab_size,
                 ids,
                 seed=p["seed"],
                 n_layer=p["n_layer"],
@@ -159,18 +163,19 @@ class LMRecommender(Recommender):
                 n_positions=p["n_positions"],
                 dropout=p["dropout"],
             )
+        self.model = model
         config = TrainConfig(
             time_budget_s=p["time_budget_s"],
             max_steps=p["max_steps"],
             batch_size=p["batch_size"],
-            block_size=min(p["block_size"], max_positions(self.model)),
+            block_size=min(p["block_size"], max_positions(model)),
             lr=p["lr"],
             seed=p["seed"],
             shuffle_order=shuffle_order,
             threads=self.threads,
         )
         self.train_stats = train_model(
-            self.model, histories, self.title_tokens, ids, config, callback=callback
+            model, histories, self.title_tokens, ids, config, callback=callback
         )
         self.train_seconds = self.train_stats.seconds
         return self
@@ -180,33 +185,38 @@ class LMRecommender(Recommender):
     @property
     def prompt_tokens(self) -> int:
         """Longest prompt: the training window, so that the model sees what it learnt from."""
-        return min(self.params["block_size"], max_positions(self.model) - self.trie.max_length)
+        block: int = self.params["block_size"]
+        return min(block, max_positions(fitted(self.model)) - self.trie.max_length)
 
     @property
     def trie(self) -> TitleTrie:
         """The trie of every column's title (keys are column indices), built once."""
         if self._trie is None:
             self._trie = TitleTrie(
-                self.title_tokens, range(len(self.title_tokens)), sep=self.tokenizer.ids.sep
+                self.title_tokens, range(len(self.title_tokens)), sep=fitted(self.tokenizer).ids.sep
             )
         return self._trie
 
     def history_prompt(self, history: Sequence[int]) -> list[int]:
         """Prompt tokens for a history of column indices, oldest first."""
         return history_tokens(
-            history, self.title_tokens, self.tokenizer.ids, max_tokens=self.prompt_tokens
+            history, self.title_tokens, fitted(self.tokenizer).ids, max_tokens=self.prompt_tokens
         )
 
     def text_prompt(self, text: str) -> list[int]:
         """Prompt tokens for a free-text request; each non-empty line is written as a title."""
         lines = [line for line in text.splitlines() if line.strip()]
-        segments = self.tokenizer.encode_titles(lines, max_tokens=self.params["max_title_tokens"])
+        segments = fitted(self.tokenizer).encode_titles(
+            lines, max_tokens=self.params["max_title_tokens"]
+        )
         return text_prompt_tokens(
-            [s for s in segments if s], self.tokenizer.ids, max_tokens=self.prompt_tokens
+            [s for s in segments if s], fitted(self.tokenizer).ids, max_tokens=self.prompt_tokens
         )
 
     def encode_titles(self, titles: Sequence[str]) -> list[list[int]]:
-        return self.tokenizer.encode_titles(titles, max_tokens=self.params["max_title_tokens"])
+        return fitted(self.tokenizer).encode_titles(
+            titles, max_tokens=self.params["max_title_tokens"]
+        )
 
     # --- recommending -----------------------------------------------------------------------
 
@@ -225,10 +235,10 @@ class LMRecommender(Recommender):
         trie = trie or self.trie
         views = [trie.restrict(np.asarray(keys)) for keys in candidates]
         return generate(
-            self.model,
+            fitted(self.model),
             prompts,
             views,
-            self.tokenizer.ids,
+            fitted(self.tokenizer).ids,
             top_n=n,
             num_beams=max(n, num_beams or self.params["num_beams"]),
             threads=self.threads,
@@ -259,7 +269,9 @@ class LMRecommender(Recommender):
         """The row's positive items in the seeded order of ``histories_from_matrix``."""
         return _row_history(matrix, user_index, seed=self.params["seed"])
 
-    def score_history(self, history: Sequence[int], items: Sequence[int]) -> np.ndarray:
+    def score_history(
+        self, history: Sequence[int], items: Sequence[int] | np.ndarray
+    ) -> np.ndarray:
         """float32 (len(items),): log-likelihood of each column's title after ``history``."""
         return self.score_prompt(
             self.history_prompt(history), [self.title_tokens[item] for item in items]
@@ -271,7 +283,7 @@ class LMRecommender(Recommender):
         """float32 (len(candidates),): log-likelihood of each candidate title (token lists, e.g.
         from ``encode_titles``) after ``prompt`` (``history_prompt`` or ``text_prompt``)."""
         return score_candidates(
-            self.model, prompt, candidates, self.tokenizer.ids, threads=self.threads
+            fitted(self.model), prompt, candidates, fitted(self.tokenizer).ids, threads=self.threads
         )
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
@@ -290,9 +302,9 @@ class LMRecommender(Recommender):
 
     def save(self, directory: Path) -> None:
         directory = Path(directory)
-        save_model(self.model, directory / "model")
-        self.tokenizer.save(directory / "tokenizer.json")
-        save_array(directory / "item_ids.npy", self.item_ids)
+        save_model(fitted(self.model), directory / "model")
+        fitted(self.tokenizer).save(directory / "tokenizer.json")
+        save_array(directory / "item_ids.npy", fitted(self.item_ids))
         lengths = [len(tokens) for tokens in self.title_tokens]
         save_array(directory / "title_offsets.npy", np.concatenate([[0], np.cumsum(lengths)]))
         flat = [token for tokens in self.title_tokens for token in tokens]

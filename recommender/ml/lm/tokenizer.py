@@ -37,12 +37,13 @@ def _strip_special(text: str) -> str:
 class TitleTokenizer:
     """Wraps a ``tokenizers.Tokenizer`` that holds the four special tokens."""
 
-    def __init__(self, tokenizer: Tokenizer):
-        missing = [token for token in SPECIAL_TOKENS if tokenizer.token_to_id(token) is None]
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        found = [tokenizer.token_to_id(token) for token in SPECIAL_TOKENS]
+        missing = [token for token, id_ in zip(SPECIAL_TOKENS, found, strict=True) if id_ is None]
         if missing:
             raise ValueError(f"tokenizer lacks the special tokens {missing}")
         self.tokenizer = tokenizer
-        self.ids = SpecialIds(*(tokenizer.token_to_id(token) for token in SPECIAL_TOKENS))
+        self.ids = SpecialIds(*(id_ for id_ in found if id_ is not None))
 
     @classmethod
     def train(

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .histories import HeldOut, history_tokens, training_windows
 from .threads import torch_threads
 from .tokenizer import SpecialIds
+
+if TYPE_CHECKING:  # torch-bearing: imported inside the functions that train
+    import torch
+
+    from .model import CausalLM
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,9 @@ class TrainStats:
     tokens: int
 
 
-def _batches(windows: list[list[int]], batch_size: int, pad: int, rng: np.random.Generator):
+def _batches(
+    windows: list[list[int]], batch_size: int, pad: int, rng: np.random.Generator
+) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Padded (input_ids, attention_mask, labels) tensors; similar lengths are batched together
     so that little compute goes to padding."""
     import torch
@@ -70,7 +78,9 @@ def _batches(windows: list[list[int]], batch_size: int, pad: int, rng: np.random
         yield input_ids, mask, labels
 
 
-def _loss(model, input_ids, mask, labels):
+def _loss(
+    model: CausalLM, input_ids: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
     """Mean next-token cross-entropy over the non-padding positions."""
     import torch
 
@@ -81,7 +91,7 @@ def _loss(model, input_ids, mask, labels):
 
 
 def train_model(
-    model,
+    model: CausalLM,
     histories: Sequence[Sequence[int]],
     title_tokens: Sequence[Sequence[int]],
     ids: SpecialIds,
@@ -101,7 +111,8 @@ def train_model(
         model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.98)
     )
     started = time.monotonic()
-    step, epoch, tokens, recent = 0, 0, 0, []
+    step, epoch, tokens = 0, 0, 0
+    recent: list[float] = []
     n_windows = sum(1 for items in histories if items)
     windows_done = 0
 
@@ -162,7 +173,7 @@ def train_model(
 
 
 def perplexity(
-    model,
+    model: CausalLM,
     examples: Sequence[HeldOut],
     title_tokens: Sequence[Sequence[int]],
     ids: SpecialIds,

@@ -22,7 +22,9 @@ import numpy as np
 
 
 class TitleTrie:
-    def __init__(self, sequences: Sequence[Sequence[int]], keys: Sequence[int], *, sep: int):
+    def __init__(
+        self, sequences: Sequence[Sequence[int]], keys: Sequence[int], *, sep: int
+    ) -> None:
         """``sequences[i]`` are the title tokens of ``keys[i]`` (an item index or article id);
         ``[sep]`` is appended here. Empty titles are left out (nothing could generate them)."""
         if len(sequences) != len(keys):
@@ -59,7 +61,7 @@ class TrieView:
     """The trie with a subset of keys as candidates; remembers the blocks of prefixes it was
     asked about (beam search asks about the same prefixes over and over)."""
 
-    def __init__(self, trie: TitleTrie, active_keys: np.ndarray):
+    def __init__(self, trie: TitleTrie, active_keys: np.ndarray) -> None:
         self.trie = trie
         self.active_keys = active_keys
         self.active_rows = np.zeros(len(trie), dtype=bool)
@@ -114,5 +116,6 @@ class TrieView:
             length = int((trie.rows[row] >= 0).sum())
             if length == len(sequence):
                 start, end = trie.key_starts[row], trie.key_starts[row + 1]
-                return trie.keys[start:end][self.active_keys[start:end]].tolist()
+                keys: list[int] = trie.keys[start:end][self.active_keys[start:end]].tolist()
+                return keys
         return []

@@ -2,8 +2,9 @@
 written by ``manage.py backup`` (recsite.backups)."""
 
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recsite.backups import restore
 
@@ -14,13 +15,13 @@ class Command(BaseCommand):
         "artifacts. Stop the web processes and workers first."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", type=Path, help="a directory written by manage.py backup")
         parser.add_argument(
             "--yes", action="store_true", help="do not ask for confirmation (scripts)"
         )
 
-    def handle(self, *args, source: Path, yes: bool, **options):
+    def handle(self, *args: Any, source: Path, yes: bool, **options: Any) -> None:
         if not (source / "manifest.json").is_file():
             raise CommandError(f"{source} holds no backup (no manifest.json)")
         if not yes and input(f"Replace the whole database with {source}? [y/N] ") != "y":

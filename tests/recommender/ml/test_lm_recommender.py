@@ -8,10 +8,35 @@ from recommender.ml.lm.evaluation import GenerativeRanking, validate
 from recommender.ml.lm.histories import leave_last_out
 from recommender.ml.lm.recommender import LMRecommender
 from recommender.ml.metrics import evaluate
+from tests.recommender.ml.mixin import N_ITEMS, RecommenderContract
 
-from .lm_tiny import histories, titles, trained
+from .lm_tiny import TINY_PARAMS, histories, titles, trained
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")
+
+# The contract's two taste groups (items 0-7 and 8-15) as two themes of distinct titles.
+CONTRACT_TITLES = [
+    f"the {word} of {theme} {item % 2}"
+    for theme, words in (
+        ("stars", ("comets", "moons", "planets", "nebulae")),
+        ("bread", ("sauces", "pastry", "soups", "noodles")),
+    )
+    for word in words
+    for item in range(2)
+]
+
+
+class TestLMContract(RecommenderContract):
+    artifact_suffixes = (".npy", ".json", ".safetensors")
+
+    def make_model(self):
+        # Fewer steps than the shared tiny LM: the contract fits a dozen times.
+        params = {**TINY_PARAMS, "max_steps": 30, "num_beams": N_ITEMS}
+        threads = params.pop("threads")
+        return LMRecommender(**params, threads=threads)
+
+    def fit_model(self, model, matrix):
+        return model.fit(matrix, titles=CONTRACT_TITLES)
 
 
 def library_matrix():
