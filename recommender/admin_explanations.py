@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from articles.admin import ReadOnlyAdmin as BehaviourAdmin
+
 from . import dashboard
 from .explaining.styles import bandit_state
 from .models import (
@@ -39,12 +41,9 @@ FEEDBACK_FIELDS = ("user", "vote", "reason", "comment", "created_at")
 EXPLANATION_FIELDS = ("user", "article", "model_version", "style", "text", "evidence", "created_at")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+class ReadOnlyAdmin(BehaviourAdmin):
+    """Articles' read-only admin, except that nobody deletes these rows here, not even a
+    superuser: they record what the site did (what a reader was shown, work it queued)."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
