@@ -50,6 +50,7 @@ LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
+from benchmarks._implicit import fit_implicit  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
@@ -62,34 +63,6 @@ from recommender.ml.splits import cold_split, warm_split  # noqa: E402
 from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
 
 SHOWN = ("ndcg@10", "recall@10", "recall@20", "ndcg@20", "coverage@20")
-
-
-class _ImplicitScores:
-    """Adapter so metrics.evaluate can rank with implicit's factors."""
-
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def score_users(self, user_indices, matrix):
-        return self.model.user_factors[user_indices] @ self.model.item_factors.T
-
-
-def _implicit(train, factors: int, args) -> tuple[_ImplicitScores, float]:
-    from implicit.cpu.als import AlternatingLeastSquares
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=args.regularization,
-            alpha=args.alpha,
-            iterations=args.iterations,
-            num_threads=args.threads,
-            random_state=args.seed,
-        )
-        started = time.perf_counter()
-        model.fit(train.positives, show_progress=False)
-    return _ImplicitScores(model), time.perf_counter() - started
 
 
 def _embeddings(articles, cache_dir: Path) -> np.ndarray:
@@ -219,14 +192,17 @@ def _peers(args, matrix, embeddings) -> dict:
     _header(f"warm split (seed {args.seed}): {train.positives.nnz} train interactions")
     for factors in (128, 256, 400):
         warm[f"implicit_als_{factors}"] = _run(
-            f"implicit {factors}", lambda f=factors: _implicit(train, f, args), train, test
+            f"implicit {factors}",
+            lambda f=factors: fit_implicit(train, args, factors=f),
+            train,
+            test,
         )
     # Not part of the bar: ALS at the hybrid's own factor count, both libraries, so the table
     # shows how much of the gain is the blend and how much the larger MF base.
     extra = f"implicit_als_{args.hybrid_factors}_not_in_bar"
     warm[extra] = _run(
         f"implicit {args.hybrid_factors}*",
-        lambda: _implicit(train, args.hybrid_factors, args),
+        lambda: fit_implicit(train, args, factors=args.hybrid_factors),
         train,
         test,
     )

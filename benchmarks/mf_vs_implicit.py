@@ -32,6 +32,7 @@ RESULT = ROOT / "benchmarks" / "results" / "mf_vs_implicit.json"
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
+from benchmarks._implicit import fit_implicit  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
@@ -41,33 +42,8 @@ from recommender.ml.splits import warm_split  # noqa: E402
 FOLD_IN_INTERACTIONS = 50
 
 
-class _ImplicitScores:
-    """Adapter so metrics.evaluate can rank with implicit's factors."""
-
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def score_users(self, user_indices, matrix):
-        return self.model.user_factors[user_indices] @ self.model.item_factors.T
-
-
 def _fit_implicit(train, args):
-    from implicit.cpu.als import AlternatingLeastSquares
-    from threadpoolctl import threadpool_limits
-
-    # implicit's own advice: its threads, not BLAS threads, do the parallel work.
-    with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(
-            factors=args.factors,
-            regularization=args.regularization,
-            alpha=args.alpha,
-            iterations=args.iterations,
-            num_threads=args.threads,
-            random_state=args.seed,
-        )
-        started = time.perf_counter()
-        model.fit(train.positives, show_progress=False)
-        return model, time.perf_counter() - started
+    return fit_implicit(train, args, factors=args.factors)
 
 
 def _fit_ours(train, args):
@@ -163,7 +139,7 @@ def main() -> int:
 
     metrics = {
         "ours": evaluate(models["ours"], train, test),
-        "implicit": evaluate(_ImplicitScores(models["implicit"]), train, test),
+        "implicit": evaluate(models["implicit"], train, test),
     }
     for name in metrics:
         metrics[name]["train_seconds"] = min(times[name])
