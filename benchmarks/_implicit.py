@@ -8,6 +8,15 @@ import argparse
 import time
 
 
+def als_options(parser: argparse.ArgumentParser) -> None:
+    """Add the ALS options both libraries are trained with (``--factors`` is each benchmark's)."""
+    parser.add_argument("--regularization", type=float, default=0.01)
+    parser.add_argument("--alpha", type=float, default=40.0)
+    parser.add_argument("--iterations", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+
+
 class ImplicitScores:
     """Adapter so metrics.evaluate can rank with implicit's factors."""
 

@@ -8,6 +8,7 @@ own process groups, always stopped (SIGTERM, then SIGKILL) when the benchmark en
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -51,8 +52,15 @@ def deployment_env(*, database: str, redis_db: int) -> dict[str, str]:
     return env
 
 
-def setup_django(env: dict[str, str]) -> None:
-    """Point this process's ORM at the benchmark deployment."""
+def deployment_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options naming where the site is deployed: its database and Redis db."""
+    parser.add_argument("--database", default="recsite_bench")
+    parser.add_argument("--redis-db", type=int, default=15)
+
+
+def setup_django(env: dict[str, str], *, database: str) -> None:
+    """Create ``database`` if missing and point this process's ORM at the benchmark deployment."""
+    database_create(database)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -77,7 +85,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 def deployment_prepare(env: dict[str, str], *, citeulike: Path) -> dict:
     """Migrate, import citeulike-a (from the directory ``citeulike``), embed the articles and
     train (MF, then the hybrid over it, as served by default), each only if not done yet.
-    Returns what the database holds. Must run after setup_django(env)."""
+    Returns what the database holds. Must run after setup_django."""
     from articles.models import Article, Interaction
     from recommender.models import ArticleEmbedding, ModelVersion
     from recommender.runtime.artifacts import artifact_directory

@@ -50,7 +50,7 @@ LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
-from benchmarks._implicit import fit_implicit  # noqa: E402
+from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
@@ -247,11 +247,7 @@ def main() -> int:
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "embeddings")
     parser.add_argument("--mf-factors", type=int, default=256)
     parser.add_argument("--hybrid-factors", type=int, default=600)
-    parser.add_argument("--regularization", type=float, default=0.01)
-    parser.add_argument("--alpha", type=float, default=40.0)
-    parser.add_argument("--iterations", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    als_options(parser)
     parser.add_argument(
         "--only", choices=("peers", "pipeline"), help="run one part; the other stays as stored"
     )

@@ -32,7 +32,7 @@ RESULT = ROOT / "benchmarks" / "results" / "mf_vs_implicit.json"
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
-from benchmarks._implicit import fit_implicit  # noqa: E402
+from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
 from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
@@ -106,11 +106,7 @@ def _fold_in_latency(model: ImplicitALS, train) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factors", type=int, default=256)
-    parser.add_argument("--regularization", type=float, default=0.01)
-    parser.add_argument("--alpha", type=float, default=40.0)
-    parser.add_argument("--iterations", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    als_options(parser)
     parser.add_argument("--repeats", type=int, default=3, help="interleaved training runs each")
     data_option(parser)
     args = parser.parse_args()

@@ -241,8 +241,7 @@ def main() -> int:
     redis = PrivateRedis()
     env = _server.deployment_env(database=DATABASE, redis_db=0)
     env.update(REDIS_URL=redis.url, RECSITE_CACHE_PREFIX="outage-bench")
-    _server.database_create(DATABASE)
-    _server.setup_django(env)
+    _server.setup_django(env, database=DATABASE)
     machine = _server.machine()
     redis.start()  # the training's lock lives in the cache
     try:
