@@ -77,6 +77,18 @@ def database_create(name: str) -> None:
             print(f"created database {name}", flush=True)
 
 
+def deployment_open(
+    args: argparse.Namespace, *, citeulike: Path, **env_extra: str
+) -> tuple[dict[str, str], dict]:
+    """The deployment ``deployment_options`` named in ``args``, ``env_extra`` added to every
+    process's environment: its database created, this process's ORM pointed at it, and
+    prepared (``deployment_prepare``). Returns (the environment, what the database holds)."""
+    env = deployment_env(database=args.database, redis_db=args.redis_db)
+    env.update(env_extra)
+    setup_django(env, database=args.database)
+    return env, deployment_prepare(env, citeulike=citeulike)
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     print(f"$ manage.py {' '.join(args)}", flush=True)
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)

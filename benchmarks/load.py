@@ -293,11 +293,8 @@ def main() -> int:
         return 2
 
     machine = _server.machine()
-    env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
     # Behind one proxy, as deployed: each reader's address arrives in X-Forwarded-For.
-    env["RECSITE_TRUSTED_PROXIES"] = "1"
-    _server.setup_django(env, database=args.database)
-    data = _server.deployment_prepare(env, citeulike=citeulike)
+    env, data = _server.deployment_open(args, citeulike=citeulike, RECSITE_TRUSTED_PROXIES="1")
     from django.utils import timezone
 
     from articles.models import Interaction

@@ -41,10 +41,9 @@ def main() -> int:
     if (citeulike := _data.citeulike(args.data)) is None:
         return 2
     machine = _server.machine()
-    env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
-    env["RECSITE_LM_TIME_BUDGET_SECONDS"] = str(args.lm_seconds)
-    _server.setup_django(env, database=args.database)
-    data = _server.deployment_prepare(env, citeulike=citeulike)
+    env, data = _server.deployment_open(
+        args, citeulike=citeulike, RECSITE_LM_TIME_BUDGET_SECONDS=str(args.lm_seconds)
+    )
 
     stages = {}
     for name, command in (

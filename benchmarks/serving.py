@@ -235,9 +235,7 @@ def main() -> int:
         return 2
 
     machine = _server.machine()
-    env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
-    _server.setup_django(env, database=args.database)
-    data = _server.deployment_prepare(env, citeulike=citeulike)
+    env, data = _server.deployment_open(args, citeulike=citeulike)
     hit_ids = _server.reader_ids(args.readers)
     miss_ids = _server.reader_ids(args.miss_readers, skip=args.readers)
     tokens = _server.tokens_for(hit_ids + miss_ids)
