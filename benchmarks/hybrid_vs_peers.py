@@ -54,7 +54,6 @@ from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
-from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.hybrid import HybridRecommender, history, train_over_mf  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
@@ -260,9 +259,7 @@ def main() -> int:
     started = time.perf_counter()
     embeddings = _embeddings(dataset.articles, args.cache_dir)
     embeddings_seconds = time.perf_counter() - started
-    matrix = build_interaction_matrix(
-        dataset.interactions, item_ids=[article["article_id"] for article in dataset.articles]
-    )
+    matrix = dataset.matrix()
     report = json.loads(RESULT.read_text()) if args.only and RESULT.exists() else {}
     if args.only != "pipeline":
         report.update(_peers(args, matrix, embeddings))

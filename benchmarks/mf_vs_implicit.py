@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
 from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
-from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
 from recommender.ml.mf import ImplicitALS  # noqa: E402
@@ -115,9 +114,7 @@ def main() -> int:
 
     load_before = os.getloadavg()
     dataset = read_citeulike(data)
-    matrix = build_interaction_matrix(
-        dataset.interactions, item_ids=[article["article_id"] for article in dataset.articles]
-    )
+    matrix = dataset.matrix()
     train, test = warm_split(matrix, seed=args.seed)
     print(
         f"citeulike-a warm split (seed {args.seed}): {train.shape[0]} users x {train.shape[1]} "
