@@ -275,7 +275,8 @@ def main() -> int:
         {
             "benchmark": "hybrid_vs_peers",
             "dataset": "citeulike-a",
-            "params": vars(args) | {"cache_dir": str(args.cache_dir)},
+            "params": {k: v for k, v in vars(args).items() if k != "data"}
+            | {"cache_dir": str(args.cache_dir)},
             "lm": (
                 {key: lm.get(key) for key in ("offline_warm", "offline_cold", "latency")}
                 | {"source": "benchmarks/results/lm.json (not re-run)"}

@@ -168,7 +168,7 @@ def main() -> int:
             "train_interactions": int(train.positives.nnz),
             "test_interactions": int(test.positives.nnz),
         },
-        "params": {k: v for k, v in vars(args).items() if k != "repeats"},
+        "params": {k: v for k, v in vars(args).items() if k not in ("repeats", "data")},
         "repeats": args.repeats,
         "ours": metrics["ours"],
         "implicit": metrics["implicit"],
