@@ -8,6 +8,7 @@ own process groups, always stopped (SIGTERM, then SIGKILL) when the benchmark en
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import http.client
 import json
@@ -51,8 +52,15 @@ def deployment_env(*, database: str, redis_db: int) -> dict[str, str]:
     return env
 
 
-def setup_django(env: dict[str, str]) -> None:
-    """Point this process's ORM at the benchmark deployment."""
+def deployment_options(parser: argparse.ArgumentParser) -> None:
+    """Add the options naming where the site is deployed: its database and Redis db."""
+    parser.add_argument("--database", default="recsite_bench")
+    parser.add_argument("--redis-db", type=int, default=15)
+
+
+def setup_django(env: dict[str, str], *, database: str) -> None:
+    """Create ``database`` if missing and point this process's ORM at the benchmark deployment."""
+    database_create(database)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -69,6 +77,18 @@ def database_create(name: str) -> None:
             print(f"created database {name}", flush=True)
 
 
+def deployment_open(
+    args: argparse.Namespace, *, citeulike: Path, **env_extra: str
+) -> tuple[dict[str, str], dict]:
+    """The deployment ``deployment_options`` named in ``args``, ``env_extra`` added to every
+    process's environment: its database created, this process's ORM pointed at it, and
+    prepared (``deployment_prepare``). Returns (the environment, what the database holds)."""
+    env = deployment_env(database=args.database, redis_db=args.redis_db)
+    env.update(env_extra)
+    setup_django(env, database=args.database)
+    return env, deployment_prepare(env, citeulike=citeulike)
+
+
 def manage(env: dict[str, str], *args: str) -> None:
     print(f"$ manage.py {' '.join(args)}", flush=True)
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
@@ -77,7 +97,7 @@ def manage(env: dict[str, str], *args: str) -> None:
 def deployment_prepare(env: dict[str, str], *, citeulike: Path) -> dict:
     """Migrate, import citeulike-a (from the directory ``citeulike``), embed the articles and
     train (MF, then the hybrid over it, as served by default), each only if not done yet.
-    Returns what the database holds. Must run after setup_django(env)."""
+    Returns what the database holds. Must run after setup_django."""
     from articles.models import Article, Interaction
     from recommender.models import ArticleEmbedding, ModelVersion
     from recommender.runtime.artifacts import artifact_directory
@@ -198,11 +218,57 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Gunicorn:
+class Server:
+    """A server process in a session of its own (stopping the group stops its children),
+    started by a subclass's ``__enter__`` through ``_start`` and ready once ``_ready()`` says so."""
+
+    what = ""  # for messages: "gunicorn"
+    ready_timeout = 60.0
+    poll_seconds = 0.2
+    env: dict[str, str]
+    log: Path  # where to look when it failed
+    process: subprocess.Popen | None = None
+
+    def _start(self, command: list[str], **streams) -> None:
+        """Run ``command`` from the repository with ``env``; wait until ready, or stop it and
+        raise (``__exit__`` cleans up as after a failure)."""
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            **streams,
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.what} exited; see {self.log}")
+            if self._ready():
+                return
+            time.sleep(self.poll_seconds)
+        raise RuntimeError(
+            f"{self.what} was not ready after {self.ready_timeout} s; see {self.log}"
+        )
+
+    def _ready(self) -> bool:
+        """Whether the process now serves; asked until it does or ``ready_timeout`` passes."""
+        raise NotImplementedError
+
+
+class Gunicorn(Server):
     """``gunicorn recsite.wsgi`` with sync workers, as the Dockerfile runs it, and an access log
     of method, path, status and the time the worker spent on each request (microseconds)."""
 
     ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+    what = "gunicorn"
 
     def __init__(self, env: dict[str, str], *, workers: int = 2, wsgi="recsite.wsgi:application"):
         self.env = env
@@ -211,7 +277,7 @@ class Gunicorn:
         self.port = free_port()
         VAR.mkdir(parents=True, exist_ok=True)
         self.access_log = VAR / f"access-{self.port}.log"
-        self.error_log = VAR / f"gunicorn-{self.port}.log"
+        self.log = VAR / f"gunicorn-{self.port}.log"  # its error log
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
@@ -223,37 +289,24 @@ class Gunicorn:
             f"--workers={self.workers}",
             f"--access-logfile={self.access_log}",
             f"--access-logformat={self.ACCESS_FORMAT}",
-            f"--error-logfile={self.error_log}",
+            f"--error-logfile={self.log}",
             "--timeout=60",
         ]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, start_new_session=True, stdin=subprocess.DEVNULL
-        )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.__exit__(*sys.exc_info())
-            raise
+        self._start(command)
         return self
 
-    def _wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited; see {self.error_log}")
-            with contextlib.suppress(OSError):
-                live = http_get(self.port, "/api/health/live", timeout=2)[0] == 200
-                if live and len(self.worker_pids()) == self.workers:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn not ready after {timeout} s; see {self.error_log}")
+    def _ready(self) -> bool:
+        with contextlib.suppress(OSError):
+            live = http_get(self.port, "/api/health/live", timeout=2)[0] == 200
+            return live and len(self.worker_pids()) == self.workers
+        return False
 
     def __exit__(self, exc_type, *exc) -> None:
         if self.process is not None:
             _stop_group(self.process, grace=10)
         self.access_log.unlink(missing_ok=True)
         if exc_type is None:  # the error log is kept only to explain a failure
-            self.error_log.unlink(missing_ok=True)
+            self.log.unlink(missing_ok=True)
 
     def worker_pids(self) -> list[int]:
         return children_of(self.process.pid)
@@ -272,8 +325,12 @@ class Gunicorn:
         return entries
 
 
-class CeleryWorker:
+class CeleryWorker(Server):
     """One Celery worker on every queue, concurrency 1, as docker-compose runs it."""
+
+    what = "the Celery worker"
+    ready_timeout = 90.0
+    poll_seconds = 0.3
 
     def __init__(self, env: dict[str, str], *, queues: str = "default,ml,inference"):
         self.env = env
@@ -299,31 +356,11 @@ class CeleryWorker:
             f"--hostname=bench-{os.getpid()}@%h",
         ]
         with (VAR / "celery-worker.out").open("wb") as output:  # the banner goes to stdout
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env,
-                start_new_session=True,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.__exit__(*sys.exc_info())
-            raise
+            self._start(command, stdout=output, stderr=subprocess.STDOUT)
         return self
 
-    def _wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the Celery worker exited; see {self.log}")
-            if self.log.exists() and " ready." in self.log.read_text(errors="replace"):
-                return
-            time.sleep(0.3)
-        raise RuntimeError(f"the Celery worker was not ready after {timeout} s; see {self.log}")
+    def _ready(self) -> bool:
+        return self.log.exists() and " ready." in self.log.read_text(errors="replace")
 
     def __exit__(self, *exc) -> None:
         if self.process is not None:

@@ -50,10 +50,10 @@ LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
+from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
-from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.hybrid import HybridRecommender, history, train_over_mf  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
@@ -62,34 +62,6 @@ from recommender.ml.splits import cold_split, warm_split  # noqa: E402
 from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
 
 SHOWN = ("ndcg@10", "recall@10", "recall@20", "ndcg@20", "coverage@20")
-
-
-class _ImplicitScores:
-    """Adapter so metrics.evaluate can rank with implicit's factors."""
-
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def score_users(self, user_indices, matrix):
-        return self.model.user_factors[user_indices] @ self.model.item_factors.T
-
-
-def _implicit(train, factors: int, args) -> tuple[_ImplicitScores, float]:
-    from implicit.cpu.als import AlternatingLeastSquares
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(
-            factors=factors,
-            regularization=args.regularization,
-            alpha=args.alpha,
-            iterations=args.iterations,
-            num_threads=args.threads,
-            random_state=args.seed,
-        )
-        started = time.perf_counter()
-        model.fit(train.positives, show_progress=False)
-    return _ImplicitScores(model), time.perf_counter() - started
 
 
 def _embeddings(articles, cache_dir: Path) -> np.ndarray:
@@ -219,14 +191,17 @@ def _peers(args, matrix, embeddings) -> dict:
     _header(f"warm split (seed {args.seed}): {train.positives.nnz} train interactions")
     for factors in (128, 256, 400):
         warm[f"implicit_als_{factors}"] = _run(
-            f"implicit {factors}", lambda f=factors: _implicit(train, f, args), train, test
+            f"implicit {factors}",
+            lambda f=factors: fit_implicit(train, args, factors=f),
+            train,
+            test,
         )
     # Not part of the bar: ALS at the hybrid's own factor count, both libraries, so the table
     # shows how much of the gain is the blend and how much the larger MF base.
     extra = f"implicit_als_{args.hybrid_factors}_not_in_bar"
     warm[extra] = _run(
         f"implicit {args.hybrid_factors}*",
-        lambda: _implicit(train, args.hybrid_factors, args),
+        lambda: fit_implicit(train, args, factors=args.hybrid_factors),
         train,
         test,
     )
@@ -271,11 +246,7 @@ def main() -> int:
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache" / "embeddings")
     parser.add_argument("--mf-factors", type=int, default=256)
     parser.add_argument("--hybrid-factors", type=int, default=600)
-    parser.add_argument("--regularization", type=float, default=0.01)
-    parser.add_argument("--alpha", type=float, default=40.0)
-    parser.add_argument("--iterations", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    als_options(parser)
     parser.add_argument(
         "--only", choices=("peers", "pipeline"), help="run one part; the other stays as stored"
     )
@@ -288,9 +259,7 @@ def main() -> int:
     started = time.perf_counter()
     embeddings = _embeddings(dataset.articles, args.cache_dir)
     embeddings_seconds = time.perf_counter() - started
-    matrix = build_interaction_matrix(
-        dataset.interactions, item_ids=[article["article_id"] for article in dataset.articles]
-    )
+    matrix = dataset.matrix()
     report = json.loads(RESULT.read_text()) if args.only and RESULT.exists() else {}
     if args.only != "pipeline":
         report.update(_peers(args, matrix, embeddings))
@@ -306,7 +275,8 @@ def main() -> int:
         {
             "benchmark": "hybrid_vs_peers",
             "dataset": "citeulike-a",
-            "params": vars(args) | {"cache_dir": str(args.cache_dir)},
+            "params": {k: v for k, v in vars(args).items() if k != "data"}
+            | {"cache_dir": str(args.cache_dir)},
             "lm": (
                 {key: lm.get(key) for key in ("offline_warm", "offline_cold", "latency")}
                 | {"source": "benchmarks/results/lm.json (not re-run)"}

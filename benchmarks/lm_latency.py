@@ -49,7 +49,6 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._data import citeulike, data_option  # noqa: E402
 from benchmarks.hybrid_vs_peers import _embeddings  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
-from recommender.ml.data import build_interaction_matrix  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.lm.evaluation import GenerativeRanking  # noqa: E402
 from recommender.ml.lm.offline import users_sample  # noqa: E402
@@ -88,9 +87,8 @@ def main() -> int:
         return 2
 
     dataset = read_citeulike(data)
-    item_ids = [article["article_id"] for article in dataset.articles]
     titles = [article["title"] for article in dataset.articles]
-    matrix = build_interaction_matrix(dataset.interactions, item_ids=item_ids)
+    matrix = dataset.matrix()
     train, test = warm_split(matrix, seed=0)
 
     result = {"machine": f"{os.cpu_count()} cores"}

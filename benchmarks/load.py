@@ -278,8 +278,7 @@ def summarize(values: list[float]) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="recsite_bench")
-    parser.add_argument("--redis-db", type=int, default=15)
+    _server.deployment_options(parser)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--readers", type=int, default=50)
     parser.add_argument("--duration", type=int, default=60)
@@ -294,12 +293,8 @@ def main() -> int:
         return 2
 
     machine = _server.machine()
-    env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
     # Behind one proxy, as deployed: each reader's address arrives in X-Forwarded-For.
-    env["RECSITE_TRUSTED_PROXIES"] = "1"
-    _server.database_create(args.database)
-    _server.setup_django(env)
-    data = _server.deployment_prepare(env, citeulike=citeulike)
+    env, data = _server.deployment_open(args, citeulike=citeulike, RECSITE_TRUSTED_PROXIES="1")
     from django.utils import timezone
 
     from articles.models import Interaction

@@ -32,7 +32,7 @@ RESULT = ROOT / "benchmarks" / "results" / "mf_vs_implicit.json"
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._data import citeulike, data_option  # noqa: E402
-from recommender.ml.data import build_interaction_matrix  # noqa: E402
+from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
 from recommender.ml.mf import ImplicitALS  # noqa: E402
@@ -41,33 +41,8 @@ from recommender.ml.splits import warm_split  # noqa: E402
 FOLD_IN_INTERACTIONS = 50
 
 
-class _ImplicitScores:
-    """Adapter so metrics.evaluate can rank with implicit's factors."""
-
-    def __init__(self, model) -> None:
-        self.model = model
-
-    def score_users(self, user_indices, matrix):
-        return self.model.user_factors[user_indices] @ self.model.item_factors.T
-
-
 def _fit_implicit(train, args):
-    from implicit.cpu.als import AlternatingLeastSquares
-    from threadpoolctl import threadpool_limits
-
-    # implicit's own advice: its threads, not BLAS threads, do the parallel work.
-    with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(
-            factors=args.factors,
-            regularization=args.regularization,
-            alpha=args.alpha,
-            iterations=args.iterations,
-            num_threads=args.threads,
-            random_state=args.seed,
-        )
-        started = time.perf_counter()
-        model.fit(train.positives, show_progress=False)
-        return model, time.perf_counter() - started
+    return fit_implicit(train, args, factors=args.factors)
 
 
 def _fit_ours(train, args):
@@ -130,11 +105,7 @@ def _fold_in_latency(model: ImplicitALS, train) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--factors", type=int, default=256)
-    parser.add_argument("--regularization", type=float, default=0.01)
-    parser.add_argument("--alpha", type=float, default=40.0)
-    parser.add_argument("--iterations", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    als_options(parser)
     parser.add_argument("--repeats", type=int, default=3, help="interleaved training runs each")
     data_option(parser)
     args = parser.parse_args()
@@ -143,9 +114,7 @@ def main() -> int:
 
     load_before = os.getloadavg()
     dataset = read_citeulike(data)
-    matrix = build_interaction_matrix(
-        dataset.interactions, item_ids=[article["article_id"] for article in dataset.articles]
-    )
+    matrix = dataset.matrix()
     train, test = warm_split(matrix, seed=args.seed)
     print(
         f"citeulike-a warm split (seed {args.seed}): {train.shape[0]} users x {train.shape[1]} "
@@ -163,7 +132,7 @@ def main() -> int:
 
     metrics = {
         "ours": evaluate(models["ours"], train, test),
-        "implicit": evaluate(_ImplicitScores(models["implicit"]), train, test),
+        "implicit": evaluate(models["implicit"], train, test),
     }
     for name in metrics:
         metrics[name]["train_seconds"] = min(times[name])
@@ -199,7 +168,7 @@ def main() -> int:
             "train_interactions": int(train.positives.nnz),
             "test_interactions": int(test.positives.nnz),
         },
-        "params": {k: v for k, v in vars(args).items() if k != "repeats"},
+        "params": {k: v for k, v in vars(args).items() if k not in ("repeats", "data")},
         "repeats": args.repeats,
         "ours": metrics["ours"],
         "implicit": metrics["implicit"],

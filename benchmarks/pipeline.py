@@ -34,19 +34,16 @@ BAR_SECONDS = 15 * 60
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="recsite_bench")
-    parser.add_argument("--redis-db", type=int, default=15)
+    _server.deployment_options(parser)
     parser.add_argument("--lm-seconds", type=int, default=300, help="the LM's time budget")
     _data.data_option(parser)
     args = parser.parse_args()
     if (citeulike := _data.citeulike(args.data)) is None:
         return 2
     machine = _server.machine()
-    env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
-    env["RECSITE_LM_TIME_BUDGET_SECONDS"] = str(args.lm_seconds)
-    _server.database_create(args.database)
-    _server.setup_django(env)
-    data = _server.deployment_prepare(env, citeulike=citeulike)
+    env, data = _server.deployment_open(
+        args, citeulike=citeulike, RECSITE_LM_TIME_BUDGET_SECONDS=str(args.lm_seconds)
+    )
 
     stages = {}
     for name, command in (

@@ -94,8 +94,10 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex((_server.HOST, port)) != 0
 
 
-class Beat:
+class Beat(_server.Server):
     """``celery -A recsite beat`` with the schedules stored in the database."""
+
+    what = "celery beat"
 
     def __init__(self, env):
         self.env = env
@@ -106,11 +108,11 @@ class Beat:
         self.log.unlink(missing_ok=True)
         command = [str(_server.BIN / "celery"), "-A", "recsite", "beat", "-l", "info"]
         command += [f"--logfile={self.log}", f"--schedule={_server.VAR / 'beat-schedule'}"]
-        self.process = subprocess.Popen(
-            command, cwd=_server.ROOT, env=self.env, start_new_session=True,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        self._start(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         return self
+
+    def _ready(self) -> bool:
+        return True  # nothing to wait for: it only sends tasks, on its schedule
 
     def __exit__(self, *exc):
         _server._stop_group(self.process, grace=10)
@@ -239,8 +241,7 @@ def main() -> int:
     redis = PrivateRedis()
     env = _server.deployment_env(database=DATABASE, redis_db=0)
     env.update(REDIS_URL=redis.url, RECSITE_CACHE_PREFIX="outage-bench")
-    _server.database_create(DATABASE)
-    _server.setup_django(env)
+    _server.setup_django(env, database=DATABASE)
     machine = _server.machine()
     redis.start()  # the training's lock lives in the cache
     try:

@@ -219,8 +219,7 @@ def memory(server) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database", default="recsite_bench")
-    parser.add_argument("--redis-db", type=int, default=15)
+    _server.deployment_options(parser)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
@@ -236,10 +235,7 @@ def main() -> int:
         return 2
 
     machine = _server.machine()
-    env = _server.deployment_env(database=args.database, redis_db=args.redis_db)
-    _server.database_create(args.database)
-    _server.setup_django(env)
-    data = _server.deployment_prepare(env, citeulike=citeulike)
+    env, data = _server.deployment_open(args, citeulike=citeulike)
     hit_ids = _server.reader_ids(args.readers)
     miss_ids = _server.reader_ids(args.miss_readers, skip=args.readers)
     tokens = _server.tokens_for(hit_ids + miss_ids)

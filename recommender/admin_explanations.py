@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
+from articles.admin import ReadOnlyAdmin as BehaviourAdmin
+
 from . import dashboard
 from .explaining.styles import bandit_state
 from .models import (
@@ -39,12 +41,9 @@ FEEDBACK_FIELDS = ("user", "vote", "reason", "comment", "created_at")
 EXPLANATION_FIELDS = ("user", "article", "model_version", "style", "text", "evidence", "created_at")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+class ReadOnlyAdmin(BehaviourAdmin):
+    """Articles' read-only admin, except that nobody deletes these rows here, not even a
+    superuser: they record what the site did (what a reader was shown, work it queued)."""
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
@@ -156,34 +155,31 @@ class ExplanationAdmin(ReadOnlyAdmin):
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        days, events = dashboard.interactions_per_day()
-        ctr_days, ctr = dashboard.click_through_per_day()
-        weeks, approval = dashboard.approval_per_week()
-        versions, metrics = dashboard.metrics_across_versions()
+        # (title, its data as (x, series), the y axis's label, whether y is a rate)
+        rows: list[tuple[str, tuple[list[Any], dict[str, list[Any]]], str, bool]] = [
+            ("Interactions per day", dashboard.interactions_per_day(), "events", False),
+            (
+                "Click-through rate of recommended cards",
+                dashboard.click_through_per_day(),
+                "clicked / shown",
+                True,
+            ),
+            (
+                "Thumbs-up rate per explanation style (weekly)",
+                dashboard.approval_per_week(),
+                "up / votes",
+                True,
+            ),
+            (
+                "Offline metrics across model versions",
+                dashboard.metrics_across_versions(),
+                "metric",
+                False,
+            ),
+        ]
         charts = [
-            dashboard.chart_svg(
-                title="Interactions per day", x=days, series=events, ylabel="events"
-            ),
-            dashboard.chart_svg(
-                title="Click-through rate of recommended cards",
-                x=ctr_days,
-                series=ctr,
-                ylabel="clicked / shown",
-                percent=True,
-            ),
-            dashboard.chart_svg(
-                title="Thumbs-up rate per explanation style (weekly)",
-                x=weeks,
-                series=approval,
-                ylabel="up / votes",
-                percent=True,
-            ),
-            dashboard.chart_svg(
-                title="Offline metrics across model versions",
-                x=versions,
-                series=metrics,
-                ylabel="metric",
-            ),
+            dashboard.chart_svg(title=title, x=x, series=series, ylabel=ylabel, percent=percent)
+            for title, (x, series), ylabel, percent in rows
         ]
         context = {
             **self.admin_site.each_context(request),

@@ -23,7 +23,7 @@ from django.utils.text import slugify
 
 from ..models import Article, Topic
 from .csv_rows import CsvFile, CsvRow, RowError, RowInvalid
-from .runner import BATCH_SIZE, ImportReport, progress_bar, run_import
+from .runner import BATCH_SIZE, ImportReport, run_import_of
 from .values import limited, parse_timestamp, required_text
 
 REQUIRED_COLUMNS = ("article_id", "title")
@@ -246,12 +246,12 @@ def import_articles_file(
     when ``strict``, ``StrictImportFailed`` (nothing written) if any row is bad."""
     source = CsvFile(path, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
     items = (parse_article_row(item) if isinstance(item, CsvRow) else item for item in source)
-    with progress_bar(total=source.total_bytes, enabled=progress, desc="articles") as bar:
-        return run_import(
-            items,
-            writer=ArticleWriter(),
-            report=ImportReport("articles"),
-            strict=strict,
-            batch_size=batch_size,
-            on_batch=lambda: bar.update(source.bytes_read - bar.n),
-        )
+    return run_import_of(
+        source,
+        items,
+        writer=ArticleWriter(),
+        what="articles",
+        progress=progress,
+        strict=strict,
+        batch_size=batch_size,
+    )

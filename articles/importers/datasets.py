@@ -20,7 +20,6 @@ movielens-100k
     value and Unix timestamp. Demographics (u.user) are not imported.
 """
 
-import functools
 import html
 import re
 from collections import Counter
@@ -28,12 +27,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from .articles import ArticleRecord, ArticleWriter
 from .csv_rows import RowError
 from .interactions import InteractionRecord, InteractionWriter, import_key
-from .runner import BATCH_SIZE, ImportReport, progress_bar, run_import
+from .runner import BATCH_SIZE, ImportReport, run_import_of
 
 CITEULIKE = "citeulike-a"
 MOVIELENS = "movielens-100k"
@@ -257,19 +255,14 @@ def import_dataset(
         source = LineFile(
             directory / part.main_file, encoding="latin-1" if name == MOVIELENS else "utf-8"
         )
-        with progress_bar(total=source.total_bytes, enabled=progress, desc=part.what) as bar:
-            reports.append(
-                run_import(
-                    part.records(directory, source),
-                    writer=part.writer(),
-                    report=ImportReport(part.what),
-                    batch_size=batch_size,
-                    on_batch=functools.partial(_advance, bar, source),
-                )
+        reports.append(
+            run_import_of(
+                source,
+                part.records(directory, source),
+                writer=part.writer(),
+                what=part.what,
+                progress=progress,
+                batch_size=batch_size,
             )
+        )
     return reports
-
-
-def _advance(bar: Any, source: LineFile) -> None:
-    """Move the progress ``bar`` to the bytes ``source`` has read so far."""
-    bar.update(source.bytes_read - bar.n)

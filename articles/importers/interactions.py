@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from ..models import Article, Interaction
 from .csv_rows import CsvFile, CsvRow, RowError, RowInvalid
-from .runner import BATCH_SIZE, ImportReport, progress_bar, run_import
+from .runner import BATCH_SIZE, ImportReport, run_import_of
 from .values import parse_number, parse_timestamp, required_text
 
 User = get_user_model()
@@ -207,12 +207,12 @@ def import_interactions_file(
         parse_interaction_row(item, now=now) if isinstance(item, CsvRow) else item
         for item in source
     )
-    with progress_bar(total=source.total_bytes, enabled=progress, desc="interactions") as bar:
-        return run_import(
-            items,
-            writer=InteractionWriter(),
-            report=ImportReport("interactions"),
-            strict=strict,
-            batch_size=batch_size,
-            on_batch=lambda: bar.update(source.bytes_read - bar.n),
-        )
+    return run_import_of(
+        source,
+        items,
+        writer=InteractionWriter(),
+        what="interactions",
+        progress=progress,
+        strict=strict,
+        batch_size=batch_size,
+    )

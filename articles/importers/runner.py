@@ -125,6 +125,36 @@ def _run(items, writer, report, strict, batch_size, on_batch) -> None:
     flush()
 
 
+class ReadSource(Protocol):
+    """A file being read: its size, and how much of it was read so far."""
+
+    total_bytes: int
+    bytes_read: int
+
+
+def run_import_of(
+    source: ReadSource,
+    items: Iterable,
+    *,
+    writer: BatchWriter,
+    what: str,
+    progress: bool,
+    strict: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """``run_import`` of ``items`` read from ``source``, reported as ``what``, with a progress
+    bar (when ``progress``) that follows the bytes of ``source`` read after each batch."""
+    with progress_bar(total=source.total_bytes, enabled=progress, desc=what) as bar:
+        return run_import(
+            items,
+            writer=writer,
+            report=ImportReport(what),
+            strict=strict,
+            batch_size=batch_size,
+            on_batch=lambda: bar.update(source.bytes_read - bar.n),
+        )
+
+
 @contextmanager
 def progress_bar(*, total: int, enabled: bool, desc: str):
     """A tqdm bar on stderr measured in bytes of input (the only total known up front)."""

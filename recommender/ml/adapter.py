@@ -24,7 +24,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from recommender.ml.artifacts import load_array, load_json, save_array, save_json
+from recommender.ml.artifacts import load_array, load_meta, save_array, save_meta
 from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.mf import ImplicitALS
@@ -107,22 +107,18 @@ class TextAdapter:
         save_array(directory / "adapter_weights.npy", fitted(self.weights))
         save_array(directory / "adapter_x_mean.npy", fitted(self.x_mean))
         save_array(directory / "adapter_y_mean.npy", fitted(self.y_mean))
-        save_json(
+        save_meta(
             directory / "adapter.json",
-            {
-                "model": "adapter",
-                "format": ARTIFACT_FORMAT,
-                "regularization": self.regularization,
-                "metrics": self.metrics,
-            },
+            "adapter",
+            ARTIFACT_FORMAT,
+            regularization=self.regularization,
+            metrics=self.metrics,
         )
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> Self:
         directory = Path(directory)
-        meta = load_json(directory / "adapter.json")
-        if meta.get("model") != "adapter" or meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"{directory} does not hold a format-{ARTIFACT_FORMAT} text adapter")
+        meta = load_meta(directory / "adapter.json", "adapter", ARTIFACT_FORMAT, "text adapter")
         adapter = cls()
         adapter.weights = load_array(directory / "adapter_weights.npy", mmap)
         adapter.x_mean = load_array(directory / "adapter_x_mean.npy", mmap)

@@ -48,6 +48,21 @@ def load_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def save_meta(path: Path, model: str, artifact_format: int, **fields: Any) -> None:
+    """Write a model's JSON description: its name and artifact format (what ``load_meta``
+    checks), then ``fields``."""
+    save_json(path, {"model": model, "format": artifact_format, **fields})
+
+
+def load_meta(path: Path, model: str, artifact_format: int, what: str) -> dict[str, Any]:
+    """Read what ``save_meta`` wrote; ``ValueError`` unless it describes ``model`` in
+    ``artifact_format`` (an older or other model's directory), naming it ``what``."""
+    meta: dict[str, Any] = load_json(path)
+    if meta.get("model") != model or meta.get("format") != artifact_format:
+        raise ValueError(f"{Path(path).parent} does not hold a format-{artifact_format} {what}")
+    return meta
+
+
 def save_array(path: Path, arr: np.ndarray) -> None:
     arr = np.asarray(arr)
     if arr.dtype == object:

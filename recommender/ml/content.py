@@ -14,7 +14,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from recommender.ml.artifacts import load_array, load_json, save_array, save_json
+from recommender.ml.artifacts import load_array, load_meta, save_array, save_meta
 from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
@@ -91,17 +91,12 @@ class ContentRecommender(Recommender):
         directory = Path(directory)
         save_array(directory / "item_embeddings.npy", self.item_embeddings)
         save_array(directory / "item_ids.npy", fitted(self.item_ids))
-        save_json(
-            directory / "params.json",
-            {"model": self.name, "format": ARTIFACT_FORMAT, "params": self.params},
-        )
+        save_meta(directory / "params.json", self.name, ARTIFACT_FORMAT, params=self.params)
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> Self:
         directory = Path(directory)
-        meta = load_json(directory / "params.json")
-        if meta.get("model") != cls.name or meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"{directory} does not hold a format-{ARTIFACT_FORMAT} content model")
+        meta = load_meta(directory / "params.json", cls.name, ARTIFACT_FORMAT, "content model")
         model = cls(
             load_array(directory / "item_embeddings.npy", mmap),
             weighted=meta["params"]["weighted"],

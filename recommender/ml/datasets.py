@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from recommender.ml.data import InteractionMatrix, build_interaction_matrix
+
 
 class DatasetError(ValueError):
     """The data set directory is missing files or they do not parse."""
@@ -18,6 +20,12 @@ class DatasetError(ValueError):
 class Dataset:
     articles: list[dict[str, str]]
     interactions: list[tuple[str, str, str, float | None, float | None]]
+
+    def matrix(self) -> InteractionMatrix:
+        """The interactions as a matrix with a column for every article, in the data set's
+        order (articles nobody read included)."""
+        item_ids = [article["article_id"] for article in self.articles]
+        return build_interaction_matrix(self.interactions, item_ids=item_ids)
 
 
 def _read_lines(path: Path) -> list[str]:

@@ -44,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.ml.adapter import TextAdapter
-from recommender.ml.artifacts import load_json, save_json
+from recommender.ml.artifacts import load_meta, save_meta
 from recommender.ml.base import Recommender, fitted, top_n
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems, standardize
@@ -332,25 +332,21 @@ class HybridRecommender(Recommender):
     def save(self, directory: Path) -> None:
         directory = Path(directory)
         fitted(self.base).save(directory)
-        save_json(
+        save_meta(
             directory / "hybrid.json",
-            {
-                "model": self.name,
-                "format": ARTIFACT_FORMAT,
-                "features": list(FEATURES),
-                "settings": self.settings,
-                "weights": self.weights,
-                "validation": self.validation,
-                "train_seconds": self.train_seconds,
-            },
+            self.name,
+            ARTIFACT_FORMAT,
+            features=list(FEATURES),
+            settings=self.settings,
+            weights=self.weights,
+            validation=self.validation,
+            train_seconds=self.train_seconds,
         )
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> Self:
         directory = Path(directory)
-        meta = load_json(directory / "hybrid.json")
-        if meta.get("model") != cls.name or meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"{directory} does not hold a format-{ARTIFACT_FORMAT} hybrid model")
+        meta = load_meta(directory / "hybrid.json", cls.name, ARTIFACT_FORMAT, "hybrid model")
         base = BaseModels.load(directory, mmap=mmap)
         model = cls(base.item_embeddings, item_ages_days=base.item_ages_days, **meta["settings"])
         model.base, model.item_ids = base, base.mf.item_ids

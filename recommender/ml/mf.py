@@ -19,7 +19,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from recommender.ml.artifacts import load_array, load_json, save_array, save_json
+from recommender.ml.artifacts import load_array, load_meta, save_array, save_meta
 from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
@@ -177,22 +177,18 @@ class ImplicitALS(Recommender):
         save_array(directory / "user_ids.npy", fitted(self.user_ids))
         save_array(directory / "item_ids.npy", fitted(self.item_ids))
         save_array(directory / "gramian.npy", self.gramian)
-        save_json(
+        save_meta(
             directory / "params.json",
-            {
-                "model": self.name,
-                "format": ARTIFACT_FORMAT,
-                "params": self.params,
-                "train_seconds": self.train_seconds,
-            },
+            self.name,
+            ARTIFACT_FORMAT,
+            params=self.params,
+            train_seconds=self.train_seconds,
         )
 
     @classmethod
     def load(cls, directory: Path, *, mmap: bool = True) -> Self:
         directory = Path(directory)
-        meta = load_json(directory / "params.json")
-        if meta.get("model") != cls.name or meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"{directory} does not hold a format-{ARTIFACT_FORMAT} mf model")
+        meta = load_meta(directory / "params.json", cls.name, ARTIFACT_FORMAT, "mf model")
         model = cls(**meta["params"])
         model.user_factors = load_array(directory / "user_factors.npy", mmap)
         model.item_factors = load_array(directory / "item_factors.npy", mmap)

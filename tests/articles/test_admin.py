@@ -51,6 +51,17 @@ def article_form(**overrides):
     return data
 
 
+def change_form(article, **overrides):
+    """The change form of ``article`` as the admin shows it, with ``overrides``."""
+    return article_form(
+        title=article.title,
+        slug=article.slug,
+        summary=article.summary,
+        body=article.body,
+        **overrides,
+    )
+
+
 def run_action(client, action, articles):
     return client.post(
         reverse(ARTICLES),
@@ -134,11 +145,8 @@ def test_publishing_a_draft_from_the_change_form_announces_it_once(
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(
             reverse("admin:articles_article_change", args=[draft.pk]),
-            article_form(
-                title=draft.title,
-                slug=draft.slug,
-                summary=draft.summary,
-                body=draft.body,
+            change_form(
+                draft,
                 topics=[topic.pk],
                 status=Article.Status.PUBLISHED,
             ),
@@ -164,11 +172,8 @@ def test_retagging_a_published_article_does_not_announce_it_again(
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(
             reverse("admin:articles_article_change", args=[article.pk]),
-            article_form(
-                title=article.title,
-                slug=article.slug,
-                summary=article.summary,
-                body=article.body,
+            change_form(
+                article,
                 topics=[topic.pk],
                 status=Article.Status.PUBLISHED,
                 published_at_0=article.published_at.strftime("%Y-%m-%d"),

@@ -112,22 +112,6 @@ def test_citeulike_loads_articles_topics_and_bookmarks(
     ]
 
 
-@pytest.mark.django_db
-def test_citeulike_second_run_adds_nothing(citeulike_dir, run_import_command):
-    # given
-    run_import_command("import_dataset", "citeulike-a", citeulike_dir)
-    first = state()
-
-    # when
-    out, _ = run_import_command("import_dataset", "citeulike-a", citeulike_dir)
-
-    # then
-    assert "4 rows read, 0 created, 0 updated, 4 already present, 0 bad" in out
-    assert "6 rows read, 0 created, 0 updated, 6 already present, 0 bad" in out
-    assert state() == first
-    assert User.objects.count() == 3
-
-
 def test_citeulike_articles_get_at_most_the_cap_of_their_most_used_topics(
     citeulike_dir, monkeypatch
 ):
@@ -190,17 +174,42 @@ def test_movielens_loads_movies_genres_and_ratings(movielens_dir, run_import_com
 
 
 @pytest.mark.django_db
-def test_movielens_second_run_adds_nothing(movielens_dir, run_import_command):
+@pytest.mark.parametrize(
+    ("dataset", "directory_fixture", "summaries", "readers"),
+    [
+        (
+            "citeulike-a",
+            "citeulike_dir",
+            [
+                "4 rows read, 0 created, 0 updated, 4 already present, 0 bad",
+                "6 rows read, 0 created, 0 updated, 6 already present, 0 bad",
+            ],
+            3,
+        ),
+        (
+            "movielens-100k",
+            "movielens_dir",
+            ["3 rows read, 0 created, 0 updated, 3 already present, 0 bad"],
+            2,
+        ),
+    ],
+)
+def test_a_second_run_adds_nothing(
+    request, run_import_command, dataset, directory_fixture, summaries, readers
+):
     # given
-    run_import_command("import_dataset", "movielens-100k", movielens_dir)
+    directory = request.getfixturevalue(directory_fixture)
+    run_import_command("import_dataset", dataset, directory)
     first = state()
 
     # when
-    out, _ = run_import_command("import_dataset", "movielens-100k", movielens_dir)
+    out, _ = run_import_command("import_dataset", dataset, directory)
 
     # then
-    assert "3 rows read, 0 created, 0 updated, 3 already present, 0 bad" in out
+    for summary in summaries:
+        assert summary in out
     assert state() == first
+    assert User.objects.count() == readers
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from tests.recommender.conftest import (  # noqa: F401 (fixtures)
     text_clusters,
     text_mf_version,
 )
+from tests.redis_cache import redis_caches
 
 PREFIX = "privacy-scan"
 # A reader id no article, version or count of the test can have, so a key naming it is theirs.
@@ -26,13 +27,7 @@ READER_ID = 7_654_321
 @pytest.fixture
 def private_cache(settings, redis_server):
     """The default cache in a private, empty redis-server; its raw client for scanning."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": redis_server.url,
-            "KEY_PREFIX": PREFIX,
-        }
-    }
+    settings.CACHES = redis_caches(redis_server.url, KEY_PREFIX=PREFIX)
     return redis.Redis.from_url(redis_server.url)
 
 

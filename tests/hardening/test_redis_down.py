@@ -11,21 +11,12 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from articles.models import Interaction
+from tests.redis_cache import redis_caches
 
 
 @pytest.fixture
 def cache_on_private_redis(settings, redis_server):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": redis_server.url,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-            },
-        }
-    }
+    settings.CACHES = redis_caches(redis_server.url)
     return redis_server
 
 

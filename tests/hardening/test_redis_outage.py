@@ -19,6 +19,7 @@ from recommender.cache import lists
 from recommender.models import Explanation, ExplanationFeedback, ModelVersion, OutboxMessage
 from recsite.celery import app as celery_app
 from tests.factories import UserFactory
+from tests.redis_cache import redis_caches
 
 from .conftest import (
     RedisServer,
@@ -55,18 +56,7 @@ def outage(settings, tmp_path):
     if shutil.which("redis-server") is None:
         skip_or_fail("needs the redis-server program")
     outage = Outage(redis_server_start(free_spare_port(), "--dir", str(tmp_path)), str(tmp_path))
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": outage.server.url,
-            "KEY_PREFIX": CACHE_PREFIX,
-            "OPTIONS": {
-                "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
-            },
-        }
-    }
+    settings.CACHES = redis_caches(outage.server.url, KEY_PREFIX=CACHE_PREFIX)
     conf = celery_app.conf
     saved = conf.broker_url, conf.result_backend, conf.task_always_eager
     conf.broker_url = conf.result_backend = outage.server.url

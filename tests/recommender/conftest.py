@@ -1,10 +1,13 @@
 """Fixtures of the text tests (issue 4): the ``clusters`` articles with readable astronomy and
 biology texts, embedded by the real encoder (loaded once per test process)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from articles.models import Article
+from articles.services import article_create
 from recommender.ml.text import TextEncoder
 from recommender.training.embeddings import articles_embed
 from recommender.training.mf import model_version_train_mf
@@ -96,3 +99,48 @@ def text_clusters(_encodings_reused, mf_settings, clusters):
 def text_mf_version(text_clusters):
     """An active MF version, with its text adapter, trained on the embedded clusters."""
     return model_version_train_mf()
+
+
+@pytest.fixture
+def publish_astronomy_article(text_clusters, django_capture_on_commit_callbacks):
+    """Publishes a new astronomy article after the last training, as an editor would, with its
+    on-commit work (embedding it) done; returns it."""
+
+    def publish() -> Article:
+        with django_capture_on_commit_callbacks(execute=True):
+            return article_create(
+                title="A new survey of spiral galaxies and their black holes",
+                summary="Telescope observations of stars and galaxies in the distant universe.",
+                status=Article.Status.PUBLISHED,
+                topics=[text_clusters.astronomy],
+            )
+
+    return publish
+
+
+@pytest.fixture
+def two_subject_csvs(tmp_path):
+    """Writes evaluate_offline's input files for two subjects of 6 articles (a0-a5, a6-a11)
+    titled ``titles``: each of ``readers`` readers (alternating subjects) reads ``reads`` of
+    their subject's articles (train.csv) and holds out the next one (test.csv)."""
+
+    def write(titles: list[str], *, readers: int, reads: int) -> tuple[Path, Path, Path]:
+        articles = tmp_path / "articles.csv"
+        articles.write_text(
+            "article_id,title\n" + "".join(f"a{i},{title}\n" for i, title in enumerate(titles))
+        )
+
+        def item(user: int, k: int) -> int:
+            return 6 * (user % 2) + (user // 2 + k) % 6
+
+        train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+        train.write_text(
+            "user_id,article_id\n"
+            + "".join(f"u{u},a{item(u, k)}\n" for u in range(readers) for k in range(reads))
+        )
+        test.write_text(
+            "user_id,article_id\n" + "".join(f"u{u},a{item(u, reads)}\n" for u in range(readers))
+        )
+        return articles, train, test
+
+    return write

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from articles.models import Interaction
 from recommender.models import ModelVersion
 from tests.factories import InteractionFactory, ModelVersionFactory
+from tests.recommender.api_shapes import ARTICLE_FIELDS
 
 URL = "/api/recommendations/"
 
@@ -53,15 +54,7 @@ def test_response_shape(client_for, mf_version, clusters, reader):
     assert len(body["results"]) == 2
     assert set(body["results"][0]) == {"article", "score", "explanation"}
     assert set(body["results"][0]["explanation"]) == {"id", "text", "style", "evidence"}
-    assert set(body["results"][0]["article"]) == {
-        "id",
-        "title",
-        "slug",
-        "summary",
-        "topics",
-        "published_at",
-        "url",
-    }
+    assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
     assert article_topics(response) == ["astronomy", "astronomy"]
 
 

@@ -15,20 +15,14 @@ def ids(result) -> list[int]:
 
 
 def test_a_published_article_reaches_matching_readers_without_retraining(
-    text_mf_version, text_clusters, django_capture_on_commit_callbacks
+    text_mf_version, text_clusters, publish_astronomy_article
 ):
     # given
     astronomer, biologist = text_clusters.readers[0], text_clusters.readers[-1]
     unread_biology = {article.pk for article in text_clusters.b}
 
     # when
-    with django_capture_on_commit_callbacks(execute=True):
-        new = article_create(
-            title="A new survey of spiral galaxies and their black holes",
-            summary="Telescope observations of stars and galaxies in the distant universe.",
-            status=Article.Status.PUBLISHED,
-            topics=[text_clusters.astronomy],
-        )
+    new = publish_astronomy_article()
     for_astronomer = ids(recommendations_for_user(user=astronomer, n=EVERYTHING))
     for_biologist = ids(recommendations_for_user(user=biologist, n=EVERYTHING))
 

@@ -119,24 +119,26 @@ def test_diversity_breaks_ties_by_rank_and_handles_partial_and_empty_topic_sets(
     assert [score for _, score, _ in diverse] == [1.0, 1.0, 0.5, 0.5]
 
 
+def post_boost_form(client, **fields):
+    """Submits the admin's "add boost" form with ``fields`` for a rule running from today
+    midnight for two days."""
+    now = timezone.now()
+    window = {
+        "starts_at_0": now.strftime("%Y-%m-%d"),
+        "starts_at_1": "00:00:00",
+        "ends_at_0": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
+        "ends_at_1": "00:00:00",
+    }
+    return client.post("/admin/recommender/editorialboost/add/", {**fields, **window})
+
+
 def test_editors_may_manage_boosts_in_the_admin(client, editor, clusters):
     # given
     client.force_login(editor)
-    now = timezone.now()
 
     # when
-    response = client.post(
-        "/admin/recommender/editorialboost/add/",
-        {
-            "kind": "pin",
-            "article": clusters.a[0].pk,
-            "factor": "1.5",
-            "starts_at_0": now.strftime("%Y-%m-%d"),
-            "starts_at_1": "00:00:00",
-            "ends_at_0": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
-            "ends_at_1": "00:00:00",
-            "note": "Launch week",
-        },
+    response = post_boost_form(
+        client, kind="pin", article=clusters.a[0].pk, factor="1.5", note="Launch week"
     )
 
     # then
@@ -162,20 +164,9 @@ def test_a_boost_targeting_both_an_article_and_a_topic_is_refused_in_the_admin(
     client, editor, clusters
 ):
     client.force_login(editor)
-    now = timezone.now()
 
-    response = client.post(
-        "/admin/recommender/editorialboost/add/",
-        {
-            "kind": "boost",
-            "article": clusters.a[0].pk,
-            "topic": clusters.astronomy.pk,
-            "factor": "2",
-            "starts_at_0": now.strftime("%Y-%m-%d"),
-            "starts_at_1": "00:00:00",
-            "ends_at_0": (now + timedelta(days=2)).strftime("%Y-%m-%d"),
-            "ends_at_1": "00:00:00",
-        },
+    response = post_boost_form(
+        client, kind="boost", article=clusters.a[0].pk, topic=clusters.astronomy.pk, factor="2"
     )
 
     assert response.status_code == 200  # the form again, with the error

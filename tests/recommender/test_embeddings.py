@@ -142,7 +142,7 @@ def test_without_embeddings_mf_training_skips_the_adapter(mf_version):
 
 
 def test_evaluate_offline_content_and_adapter_embed_once_then_reuse_the_cache(
-    tmp_path, settings, _encodings_reused
+    tmp_path, settings, _encodings_reused, two_subject_csvs
 ):
     # given: two subjects of 6 articles; each reader reads 3 of their subject's, holds out a 4th
     settings.RECSITE_EMBEDDING_CACHE_DIR = tmp_path / "cache"
@@ -152,20 +152,7 @@ def test_evaluate_offline_content_and_adapter_embed_once_then_reuse_the_cache(
         *("Genes in bacteria", "Proteins in cells", "DNA of yeast"),
         *("Bacteria and viruses", "Cells divide", "Genes and proteins"),
     ]
-    articles = tmp_path / "articles.csv"
-    articles.write_text(
-        "article_id,title\n" + "".join(f"a{i},{title}\n" for i, title in enumerate(titles))
-    )
-
-    def item(user: int, k: int) -> int:
-        return 6 * (user % 2) + (user // 2 + k) % 6
-
-    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
-    train.write_text(
-        "user_id,article_id\n"
-        + "".join(f"u{u},a{item(u, k)}\n" for u in range(8) for k in range(3))
-    )
-    test.write_text("user_id,article_id\n" + "".join(f"u{u},a{item(u, 3)}\n" for u in range(8)))
+    articles, train, test = two_subject_csvs(titles, readers=8, reads=3)
     out = tmp_path / "out.json"
     arguments = [
         *(f"--articles={articles}", f"--train={train}", f"--test={test}", f"--json={out}"),

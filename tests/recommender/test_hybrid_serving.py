@@ -5,8 +5,6 @@ from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from articles.models import Article
-from articles.services import article_create
 from recommender import selectors
 from recommender.cache import lists
 from recommender.ml.artifacts import load_json, save_json
@@ -244,7 +242,7 @@ def test_served_scores_equal_the_offline_scorers_for_the_same_history(mf_setting
 
 
 def test_a_new_article_reaches_matching_readers_through_the_hybrid(
-    mf_settings, text_clusters, django_capture_on_commit_callbacks
+    mf_settings, text_clusters, publish_astronomy_article
 ):
     # given: an active hybrid over an MF version with a text adapter
     mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
@@ -253,13 +251,7 @@ def test_a_new_article_reaches_matching_readers_through_the_hybrid(
     unread_biology = {article.pk for article in text_clusters.b}
 
     # when: an astronomy article is published after the training
-    with django_capture_on_commit_callbacks(execute=True):
-        new = article_create(
-            title="A new survey of spiral galaxies and their black holes",
-            summary="Telescope observations of stars and galaxies in the distant universe.",
-            status=Article.Status.PUBLISHED,
-            topics=[text_clusters.astronomy],
-        )
+    new = publish_astronomy_article()
     result = recommendations_for_user(user=astronomer, n=100)
 
     # then

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from tests.factories import ArticleFactory
+from tests.recommender.api_shapes import ARTICLE_FIELDS
 
 
 def similar_url(pk: int, **query) -> str:
@@ -33,15 +34,7 @@ def test_similar_articles_share_the_subject_and_never_include_the_article(
     first = body["results"][0]
     # No MF model is active: co-reading is the co-occurrence of the two readerships.
     assert first["score"] == 0.5 * first["text_score"] + 0.5 * (first["coread_score"] or 0.0)
-    assert set(first["article"]) == {
-        "id",
-        "title",
-        "slug",
-        "summary",
-        "topics",
-        "published_at",
-        "url",
-    }
+    assert set(first["article"]) == ARTICLE_FIELDS
 
 
 def test_similar_blends_in_mf_co_reading_when_a_model_is_active(

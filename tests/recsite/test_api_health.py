@@ -2,6 +2,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from recsite.celery import app as celery_app
+from tests.redis_cache import redis_caches
 
 LIVE_URL = "/api/health/live"
 READY_URL = "/api/health/ready"
@@ -29,13 +30,7 @@ def test_ready_checks_database_cache_and_broker(api_client, db):
 
 
 def test_ready_is_503_naming_a_broken_cache(api_client, db):
-    broken_cache = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": CLOSED_REDIS,
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
-    }
+    broken_cache = redis_caches(CLOSED_REDIS)
     # A context manager, not the settings fixture: the cache must work again before the
     # autouse fixture clears it at teardown.
     with override_settings(CACHES=broken_cache):

@@ -23,6 +23,16 @@ KEY = "7b0e2c1a-retry-me"
 HEADERS = {"HTTP_IDEMPOTENCY_KEY": KEY}
 
 
+def post_event(client, article, event: str, *, key: str = KEY):
+    """POSTs one ``event`` on ``article`` to the interactions API under Idempotency-Key ``key``."""
+    return client.post(
+        "/api/interactions/",
+        {"article": article.pk, "event": event},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
 def stored_keys() -> list[tuple]:
     return list(IdempotencyKey.objects.values_list("user__username", "key", "status_code"))
 
@@ -148,13 +158,9 @@ def test_a_multipart_retry_with_another_boundary_is_a_replay(client_for, editor)
 
 def test_a_used_key_with_another_body_is_422_and_writes_nothing(client_for, reader, article):
     client = client_for(reader)
-    client.post(
-        "/api/interactions/", {"article": article.pk, "event": "like"}, format="json", **HEADERS
-    )
+    post_event(client, article, "like")
 
-    other = client.post(
-        "/api/interactions/", {"article": article.pk, "event": "bookmark"}, format="json", **HEADERS
-    )
+    other = post_event(client, article, "bookmark")
 
     assert other.status_code == 422
     assert other.json() == {
@@ -167,9 +173,7 @@ def test_a_used_key_with_another_body_is_422_and_writes_nothing(client_for, read
 
 def test_a_used_key_on_another_path_is_422(client_for, reader, article, explanation):
     client = client_for(reader)
-    client.post(
-        "/api/interactions/", {"article": article.pk, "event": "like"}, format="json", **HEADERS
-    )
+    post_event(client, article, "like")
 
     other = client.post(
         f"/api/explanations/{explanation.pk}/feedback/", {"vote": "up"}, format="json", **HEADERS
@@ -198,12 +202,7 @@ def test_keys_are_per_user(client_for, reader, other_reader, article):
     ids=["empty", "too-long", "non-ascii", "control-character"],
 )
 def test_a_bad_key_is_400_with_a_field_message_and_writes_nothing(client_for, reader, article, key):
-    response = client_for(reader).post(
-        "/api/interactions/",
-        {"article": article.pk, "event": "like"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=key,
-    )
+    response = post_event(client_for(reader), article, "like", key=key)
 
     assert response.status_code == 400
     assert response.json() == {
@@ -216,12 +215,7 @@ def test_a_bad_key_is_400_with_a_field_message_and_writes_nothing(client_for, re
 def test_the_longest_key_is_accepted(client_for, reader, article):
     key = "k" * 255
 
-    response = client_for(reader).post(
-        "/api/interactions/",
-        {"article": article.pk, "event": "like"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY=key,
-    )
+    response = post_event(client_for(reader), article, "like", key=key)
 
     assert response.status_code == 201
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == [key]
@@ -229,15 +223,11 @@ def test_the_longest_key_is_accepted(client_for, reader, article):
 
 def test_a_refused_request_keeps_no_key_so_a_fixed_retry_runs(client_for, reader, article):
     client = client_for(reader)
-    refused = client.post(
-        "/api/interactions/", {"article": article.pk, "event": "shout"}, format="json", **HEADERS
-    )
+    refused = post_event(client, article, "shout")
     assert refused.status_code == 400
     assert stored_keys() == []
 
-    fixed = client.post(
-        "/api/interactions/", {"article": article.pk, "event": "like"}, format="json", **HEADERS
-    )
+    fixed = post_event(client, article, "like")
 
     assert fixed.status_code == 201
     assert "Idempotent-Replayed" not in fixed
@@ -245,9 +235,7 @@ def test_a_refused_request_keeps_no_key_so_a_fixed_retry_runs(client_for, reader
 
 
 def test_an_anonymous_post_with_a_key_is_401_and_stores_nothing(api_client, article):
-    response = api_client.post(
-        "/api/interactions/", {"article": article.pk, "event": "like"}, format="json", **HEADERS
-    )
+    response = post_event(api_client, article, "like")
 
     assert response.status_code == 401
     assert Interaction.objects.count() == 0
@@ -287,9 +275,7 @@ def test_a_crash_after_the_write_leaves_neither_write_nor_key(
     client = client_for(reader)
 
     with pytest.raises(RuntimeError, match="killed"):
-        client.post(
-            "/api/interactions/", {"article": article.pk, "event": "like"}, format="json", **HEADERS
-        )
+        post_event(client, article, "like")
 
     assert Interaction.objects.count() == 0
     assert stored_keys() == []

@@ -13,7 +13,6 @@ from recommender.ml.csvio import (
     write_id_list,
     write_interactions_csv,
 )
-from recommender.ml.data import build_interaction_matrix
 from recommender.ml.datasets import READERS, DatasetError
 from recommender.ml.splits import cold_split, warm_split
 
@@ -38,8 +37,7 @@ class Command(BaseCommand):
             dataset = READERS[options["dataset"]](options["directory"])
         except DatasetError as exc:
             raise CommandError(str(exc)) from exc
-        item_ids = [article["article_id"] for article in dataset.articles]
-        matrix = build_interaction_matrix(dataset.interactions, item_ids=item_ids)
+        matrix = dataset.matrix()
         if options["kind"] == "warm":
             _, test = warm_split(matrix, seed=options["seed"])
             coo = test.positives.tocoo()

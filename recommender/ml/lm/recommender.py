@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
-from recommender.ml.artifacts import load_array, load_json, save_array, save_json
+from recommender.ml.artifacts import load_array, load_meta, save_array, save_meta
 from recommender.ml.base import Recommender, fitted
 from recommender.ml.data import InteractionMatrix
 
@@ -310,15 +310,13 @@ class LMRecommender(Recommender):
         flat = [token for tokens in self.title_tokens for token in tokens]
         save_array(directory / "title_tokens.npy", np.asarray(flat, dtype=np.int32))
         stats = None if self.train_stats is None else self.train_stats.__dict__
-        save_json(
+        save_meta(
             directory / "params.json",
-            {
-                "model": self.name,
-                "format": ARTIFACT_FORMAT,
-                "params": self.params,
-                "train_seconds": self.train_seconds,
-                "train_stats": stats,
-            },
+            self.name,
+            ARTIFACT_FORMAT,
+            params=self.params,
+            train_seconds=self.train_seconds,
+            train_stats=stats,
         )
 
     @classmethod
@@ -326,9 +324,7 @@ class LMRecommender(Recommender):
         """What ``save`` wrote; the weights are read into memory (torch), the arrays too unless
         ``mmap`` (the title index is small)."""
         directory = Path(directory)
-        meta = load_json(directory / "params.json")
-        if meta.get("model") != cls.name or meta.get("format") != ARTIFACT_FORMAT:
-            raise ValueError(f"{directory} does not hold a format-{ARTIFACT_FORMAT} lm model")
+        meta = load_meta(directory / "params.json", cls.name, ARTIFACT_FORMAT, "lm model")
         recommender = cls(**meta["params"], threads=threads)
         recommender.tokenizer = TitleTokenizer.load(directory / "tokenizer.json")
         recommender.model = load_model(directory / "model")

@@ -3,6 +3,24 @@
 // Without JavaScript, or if anything goes wrong here, the forms post normally.
 "use strict";
 
+// POST `body` to `form`'s action with its CSRF token, asking for JSON; the answer's data, or an
+// error (for the caller to fall back to the plain form post) unless the server recorded it.
+async function postForm(form, body) {
+  const response = await fetch(form.action, {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: {
+      "Accept": "application/json",
+      "X-CSRFToken": form.elements.csrfmiddlewaretoken.value,
+    },
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const data = await response.json();
+  if (!data.ok) throw new Error("not recorded");
+  return data;
+}
+
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form[data-event-form]");
   if (!form) return;
@@ -11,18 +29,7 @@ document.addEventListener("submit", async (event) => {
   const status = form.parentElement.querySelector(".action-status");
   button.disabled = true;
   try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body: new FormData(form),
-      credentials: "same-origin",
-      headers: {
-        "Accept": "application/json",
-        "X-CSRFToken": form.elements.csrfmiddlewaretoken.value,
-      },
-    });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const data = await response.json();
-    if (!data.ok) throw new Error("not recorded");
+    const data = await postForm(form, new FormData(form));
     button.setAttribute("aria-pressed", "true");
     button.textContent = button.dataset.pressedLabel || button.textContent;
     if (status) status.textContent = data.message || "";
@@ -44,18 +51,7 @@ document.addEventListener("submit", async (event) => {
   const buttons = form.querySelectorAll("button");
   buttons.forEach((button) => { button.disabled = true; });
   try {
-    const response = await fetch(form.action, {
-      method: "POST",
-      body,
-      credentials: "same-origin",
-      headers: {
-        "Accept": "application/json",
-        "X-CSRFToken": form.elements.csrfmiddlewaretoken.value,
-      },
-    });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const data = await response.json();
-    if (!data.ok) throw new Error("not recorded");
+    const data = await postForm(form, body);
     box.querySelectorAll(".thumb").forEach((thumb) => {
       thumb.setAttribute("aria-pressed", String(thumb.value === data.vote));
     });

@@ -10,6 +10,7 @@ from articles.models import Interaction
 from recommender import tasks
 from tests.celery_switch import celery_with_broker
 from tests.factories import UserFactory
+from tests.recommender.api_shapes import ARTICLE_FIELDS
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")
 
@@ -70,15 +71,7 @@ def test_history_prompt_returns_unread_published_articles_with_scores(
     ids = [item["article"]["id"] for item in body["results"]]
     assert len(set(ids)) == 5
     assert set(ids).isdisjoint(read)
-    assert set(body["results"][0]["article"]) == {
-        "id",
-        "title",
-        "slug",
-        "summary",
-        "topics",
-        "published_at",
-        "url",
-    }
+    assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
     assert all(item["score"] < 0 for item in body["results"])
 
 

@@ -1,13 +1,17 @@
 """Training an LM version from the database, and the inference service behind the API."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from articles.models import Article, Interaction
+from recommender.management.commands import train_lm as train_lm_command
 from recommender.models import ModelVersion
 from recommender.ranking.lm import NoLanguageModel, lm_log_likelihoods, lm_recommend
 from recommender.tasks import lm_recommend as lm_recommend_task
 from recommender.training.lm import model_version_train_lm
-from tests.factories import UserFactory
+from tests.factories import ModelVersionFactory, UserFactory
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")
 
@@ -100,3 +104,30 @@ def test_tasks_are_routed_to_their_queues(settings):
 
     assert routes["recommender.lm_recommend"] == {"queue": "inference"}
     assert routes["recommender.train_lm"] == {"queue": "ml"}
+
+
+def test_train_lm_command_sync_reports_the_version_it_made(db, monkeypatch):
+    # given: the training itself is replaced; the command's own work is under test
+    version = ModelVersionFactory(
+        kind=ModelVersion.Kind.LM,
+        status=ModelVersion.Status.ACTIVE,
+        metrics={"perplexity": 12.5, "recall@20": 0.25, "ndcg@10": None},
+        train_seconds=3.0,
+        activation_note="Activated.",
+    )
+
+    def train(progress):
+        progress("training", 1.0)
+        return version
+
+    monkeypatch.setattr(train_lm_command, "model_version_train_lm", train)
+    out, err = StringIO(), StringIO()
+
+    # when
+    call_command("train_lm", "--sync", stdout=out, stderr=err)
+
+    # then: the metrics it has, in the reported order; the progress bar reached 100%
+    assert out.getvalue() == (
+        f"lm v{version.pk} active (perplexity 12.5000, recall@20 0.2500) in 3.0 s. Activated.\n"
+    )
+    assert "100/100" in err.getvalue()

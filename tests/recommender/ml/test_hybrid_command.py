@@ -9,24 +9,15 @@ from django.core.management import call_command
 from recommender.management.commands.evaluate_offline import Command
 
 
-def test_evaluate_offline_hybrid_records_its_learned_weights(tmp_path, monkeypatch):
+def test_evaluate_offline_hybrid_records_its_learned_weights(
+    tmp_path, monkeypatch, two_subject_csvs
+):
     # given: two subjects of 6 articles with subject-aligned text vectors; each reader reads 4
     # of their subject's and holds out a 5th
     vectors = np.zeros((12, 4), dtype=np.float32)
     vectors[:6, 0] = vectors[6:, 1] = 1.0
     monkeypatch.setattr(Command, "_embeddings", lambda self, articles: vectors)
-    articles = tmp_path / "articles.csv"
-    articles.write_text("article_id,title\n" + "".join(f"a{i},Title {i}\n" for i in range(12)))
-
-    def item(user: int, k: int) -> int:
-        return 6 * (user % 2) + (user // 2 + k) % 6
-
-    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
-    train.write_text(
-        "user_id,article_id\n"
-        + "".join(f"u{u},a{item(u, k)}\n" for u in range(12) for k in range(4))
-    )
-    test.write_text("user_id,article_id\n" + "".join(f"u{u},a{item(u, 4)}\n" for u in range(12)))
+    articles, train, test = two_subject_csvs([f"Title {i}" for i in range(12)], readers=12, reads=4)
     out = tmp_path / "out.json"
 
     # when
