@@ -2,6 +2,8 @@
 the impression the card was recorded as (its id goes into the article link, so opening the
 article from the card counts as a click)."""
 
+from collections.abc import Sequence
+
 from ..models import RecommendationImpression
 from . import feedback, impressions
 from .explanations import ExplainedRecommendations, recommendations_with_explanations
@@ -13,7 +15,7 @@ def explained_cards(
     """``record_impressions=False`` (a reader over the rate of recorded page loads) shows the
     same cards without storing them; their links then count no click."""
     result = recommendations_with_explanations(user=user, n=n)
-    shown = [None] * len(result.items)
+    shown: Sequence[RecommendationImpression | None] = [None] * len(result.items)
     if record_impressions:
         shown = impressions.impressions_record(
             user_id=user.pk,

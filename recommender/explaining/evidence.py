@@ -275,6 +275,7 @@ def cold_start_options(targets: list[int]) -> dict[int, dict]:
         rank = newer.count() + 1
         within = next((bound for bound in NEWEST_BOUNDS if bound >= rank), None)
         if within is not None:
+            assert article.published_at is not None, "a published article has its date"
             found[sentences.NEW] = {
                 "within": within,
                 "published_at": article.published_at.isoformat(),

@@ -172,7 +172,7 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
         if available.get(Explanation.Style.EDITORIAL, {}).get("kind") == EditorialBoost.Kind.PIN:
             # A pinned article is in the list because an editor put it there: any other
             # reason would not be the true one.
-            style = Explanation.Style.EDITORIAL
+            style: str = Explanation.Style.EDITORIAL
         else:
             style = styles.style_choose(
                 styles=[style for style in Explanation.Style.values if style in available],

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from articles.models import Interaction
-from recommender.ml.base import top_n
+from recommender.ml.base import fitted, top_n
 from recommender.ml.content import mean_profile, normalize_rows
 
 from ..cache import lists
@@ -50,7 +50,8 @@ def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarra
     """float32 (d,) unit vector: the mean of the embeddings of the reader's read articles
     (weighted by their event weights) and recent searches (SEARCH_WEIGHT each); None when
     nothing of it has an embedding."""
-    parts, weights = [], []
+    parts: list[np.ndarray] = []
+    weights: list[float] = []
     ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
     if ids:
         column = {article_id: col for col, article_id in enumerate(ids)}
@@ -141,7 +142,7 @@ def _mf_neighbours(article_id: int, n: int) -> dict[int, float] | None:
     with _lock:
         if loaded.version_id not in _normalized:
             _normalized.clear()
-            _normalized[loaded.version_id] = normalize_rows(loaded.model.item_factors)
+            _normalized[loaded.version_id] = normalize_rows(fitted(loaded.model.item_factors))
         factors = _normalized[loaded.version_id]
     column = loaded.column_of[article_id]
     scores = factors @ factors[column]
@@ -160,14 +161,14 @@ def _cooccurrence_neighbours(article_id: int, n: int) -> dict[int, float]:
     readers = list(dict.fromkeys(recent))[:COREAD_READERS]
     if not readers:
         return {}
-    shared = (
+    strongest = (
         positive.filter(user_id__in=readers)
         .exclude(article_id=article_id)
         .values("article_id")
         .annotate(readers=Count("user_id", distinct=True))
         .order_by("-readers", "article_id")[:n]
     )
-    shared = {row["article_id"]: row["readers"] for row in shared}
+    shared = {row["article_id"]: row["readers"] for row in strongest}
     totals = dict(
         positive.filter(article_id__in=shared)
         .values("article_id")

@@ -56,7 +56,7 @@ def reader_list_without_hidden(*, user_id: int, reader_list: lists.ReaderList) -
         return reader_list
     topics = {slug for slug, _ in hidden if slug}
     phrases = [phrase for _, phrase in hidden if phrase]
-    dropped = set()
+    dropped: set[int] = set()
     if phrases:
         ids = [article_id for article_id, _, _ in reader_list.items]
         for phrase in phrases:

@@ -132,16 +132,17 @@ def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderL
 
 def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
     if not personalisation_enabled(user_id=user_id):
-        ranked = _cold_start(set())
+        cold = _cold_start(set())
         return interests.reader_list_without_hidden(
-            user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, ranked.items)
+            user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, cold.items)
         )
     events = selectors.interaction_events_of(user_id=user_id)
     loaded = loaded_mf(version=version) if version is not None else None
-    ranked = None
+    ranked: lists.ReaderList | None = None
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
+        assert version is not None, "an MF model is only loaded for an active version"
         hybrid = loaded_hybrid(mf=version)
         ranked = _personalized(loaded, events, version.artifact_path, hybrid)
     if ranked is None:

@@ -47,7 +47,7 @@ def vector_to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
-def vector_from_bytes(data: bytes) -> np.ndarray:
+def vector_from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype="<f4").astype(np.float32)
 
 
@@ -149,7 +149,7 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_index: dict[tuple, EmbeddingIndex] = {}
+_index: dict[tuple, EmbeddingIndex | None] = {}
 
 
 def embedding_index() -> EmbeddingIndex | None:
