@@ -6,6 +6,7 @@
 """
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from recommender.ml.content import mean_profile, normalize_rows
 from ..cache import lists
 from ..models import ModelVersion
 from ..runtime.embeddings import EmbeddingIndex, embedding_index, search_vectors
-from ..runtime.history import positive_events, positive_weights
+from ..runtime.history import Event, positive_events, positive_weights
 from ..runtime.mf import loaded_mf
 
 # A search counts like a view: a sign of interest, weaker than reading.
@@ -28,7 +29,7 @@ SEARCH_WEIGHT = 1.0
 COREAD_READERS = 500
 
 
-def positive_article_ids(events) -> list[int]:
+def positive_article_ids(events: Sequence[Event]) -> list[int]:
     """The articles a reader's (article_id, event, value) events count as read, in first-seen
     order (the fold-in rules of recommender.ml.data: a dislike cancels the article)."""
     ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
@@ -39,14 +40,16 @@ def positive_article_ids(events) -> list[int]:
     return [ids[col] for col in idx.tolist()]
 
 
-def _fold(events, column) -> tuple[np.ndarray, np.ndarray]:
+def _fold(events: Sequence[Event], column: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
     # Folded over first-seen columns, so that the positive ids come out in first-seen order.
     return positive_weights(
         [(column[article_id], event, value) for article_id, event, value in events]
     )
 
 
-def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarray | None:
+def content_profile(
+    *, index: EmbeddingIndex, user_id: int, events: Sequence[Event]
+) -> np.ndarray | None:
     """float32 (d,) unit vector: the mean of the embeddings of the reader's read articles
     (weighted by their event weights) and recent searches (SEARCH_WEIGHT each); None when
     nothing of it has an embedding."""
@@ -69,7 +72,9 @@ def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarra
     return mean_profile(np.concatenate(parts), np.asarray(weights, dtype=np.float32))
 
 
-def content_scores(*, index: EmbeddingIndex, profile: np.ndarray, exclude, n: int):
+def content_scores(
+    *, index: EmbeddingIndex, profile: np.ndarray, exclude: Iterable[int], n: int
+) -> tuple[list[int], list[float]]:
     """(article ids, cosines) of the ``n`` best articles for ``profile``, ``exclude`` left out."""
     scores = index.scores(profile)
     for article_id in exclude:

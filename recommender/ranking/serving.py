@@ -22,8 +22,11 @@ Strategies (the ``strategy`` of a response):
   read).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -40,6 +43,9 @@ from ..runtime.mf import LoadedMF, cold_items, loaded_mf
 from . import content, editorial, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PERSONALIZED = "personalized"
 CONTENT = "content"
@@ -64,7 +70,7 @@ class Recommendations:
 
 
 def recommendations_for_user(
-    *, user, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
+    *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> Recommendations:
     """Page ``offset:offset+n`` of ``user``'s list, optionally only articles of topic slug
     ``topic`` and never the article ids in ``exclude``. A cache hit makes no SQL query."""
