@@ -61,7 +61,7 @@ class CacheFamily:
     account's rows are deleted); any other family says in ``reason`` why it is not personal."""
 
     template: str
-    keys_of: Callable[[models.Model], Iterable[str]] | None = None
+    keys_of: Callable[[User], Iterable[str]] | None = None
     reason: str = ""
 
     def key(self, **parts: object) -> str:
@@ -90,7 +90,7 @@ def non_personal_model(model: type[models.Model], *, reason: str) -> None:
 def cache_family(
     template: str,
     *,
-    keys_of: Callable[[models.Model], Iterable[str]] | None = None,
+    keys_of: Callable[[User], Iterable[str]] | None = None,
     reason: str = "",
 ) -> CacheFamily:
     if (keys_of is None) == (not reason):

@@ -3,6 +3,8 @@ retrain / activate / roll back actions that go through the services."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from .dispatch import RETRAIN, task_dispatch
 from .models import ModelVersion
@@ -44,38 +46,38 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     # Rows are created by trainings only and kept as the registry's history; "change" permission
     # means running the actions below (every field is read-only).
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
         return False
 
     @admin.display(description="NDCG@10")
-    def ndcg_at_10(self, version):
+    def ndcg_at_10(self, version: ModelVersion) -> str:
         return _metric(version, "ndcg@10")
 
     @admin.display(description="Recall@20")
-    def recall_at_20(self, version):
+    def recall_at_20(self, version: ModelVersion) -> str:
         return _metric(version, "recall@20")
 
     @admin.display(description="users / items / interactions")
-    def data_summary(self, version):
+    def data_summary(self, version: ModelVersion) -> str:
         counts = version.data_counts
         if not counts:
             return "-"
         return " / ".join(str(counts.get(name, "?")) for name in ("users", "items", "interactions"))
 
     @admin.display(description="train s", ordering="train_seconds")
-    def train_seconds_rounded(self, version):
+    def train_seconds_rounded(self, version: ModelVersion) -> str:
         return "-" if version.train_seconds is None else f"{version.train_seconds:.1f}"
 
     @admin.display(description="note or error")
-    def note(self, version):
+    def note(self, version: ModelVersion) -> str:
         text = version.error.strip().splitlines()[-1] if version.error else version.activation_note
         return text[:160]
 
     @admin.action(description="Retrain the MF model now", permissions=["change"])
-    def retrain(self, request, queryset):
+    def retrain(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if retrain_running():
             self.message_user(request, "A retraining is already running.", messages.WARNING)
             return
@@ -83,7 +85,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         self.message_user(request, "Retraining queued; refresh this page to follow it.")
 
     @admin.action(description="Activate the selected version", permissions=["change"])
-    def activate(self, request, queryset):
+    def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
             return
@@ -99,7 +101,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     @admin.action(
         description="Roll back the selected kind to its previous version", permissions=["change"]
     )
-    def rollback(self, request, queryset):
+    def rollback(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         kinds = set(queryset.values_list("kind", flat=True))
         if len(kinds) != 1:
             self.message_user(request, "Select versions of exactly one kind.", messages.ERROR)

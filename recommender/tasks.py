@@ -2,8 +2,10 @@
 
 import functools
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from celery import group, shared_task
+from celery import Task, group, shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
@@ -34,13 +36,17 @@ def _task_done_key(name: str, task_id: str) -> str:
     return TASK_DONE.key(name=f"{name}:{task_id}")
 
 
-def once_per_task_id(name: str):
+# A bound task's body: the task, then its arguments; returns its JSON result.
+TaskRun = Callable[..., dict]
+
+
+def once_per_task_id(name: str) -> Callable[[TaskRun], TaskRun]:
     """For a bound task: a delivery whose task id already finished returns the first result
     (with ``"duplicate": True``) instead of running again. A skipped run is not remembered."""
 
-    def decorate(run):
+    def decorate(run: TaskRun) -> TaskRun:
         @functools.wraps(run)
-        def once(self, *args, **kwargs) -> dict:
+        def once(self: Task, *args: Any, **kwargs: Any) -> dict:
             key = _task_done_key(name, self.request.id) if self.request.id else None
             if key is not None and (done := cache.get(key)) is not None:
                 logger.info("%s skipped: task %s already ran.", name, self.request.id)
@@ -65,7 +71,7 @@ def _retrain_progress(stage: str) -> None:
 # half-trained row is marked failed by the next training.
 @shared_task(bind=True, name="recommender.retrain", soft_time_limit=55 * 60, time_limit=60 * 60)
 @once_per_task_id("retrain")
-def retrain(self) -> dict:
+def retrain(self: Task) -> dict:
     try:
         version = model_version_train_mf(progress=_retrain_progress)
     except RetrainAlreadyRunning:
@@ -143,7 +149,7 @@ def embed_searches(user_id: int) -> int:
 # timeout, so a killed worker's lock has expired before anyone needs it again.
 @shared_task(bind=True, name="recommender.train_lm", soft_time_limit=55 * 60, time_limit=60 * 60)
 @once_per_task_id("train_lm")
-def train_lm(self) -> dict:
+def train_lm(self: Task) -> dict:
     try:
         version = model_version_train_lm()
     except LMTrainingAlreadyRunning:

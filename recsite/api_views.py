@@ -147,7 +147,8 @@ class MeView(APIView):
         serializer.is_valid(raise_exception=True)
         if "personalised" in serializer.validated_data:
             personalisation_set(
-                user=request.user, enabled=serializer.validated_data["personalised"]
+                user=cast("User", request.user),  # IsAuthenticated
+                enabled=serializer.validated_data["personalised"],
             )
         return Response(AccountSerializer(request.user).data)
 

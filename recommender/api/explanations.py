@@ -1,5 +1,7 @@
 """Explanations in API responses, and readers' thumbs on them."""
 
+from typing import TYPE_CHECKING, cast
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -12,6 +14,9 @@ from articles.models import Interaction
 
 from ..explaining.feedback import explanation_feedback_submit, explanation_get_for_user
 from ..models import Explanation, ExplanationFeedback
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 VOTE_NAMES = {1: "up", -1: "down"}
 
@@ -84,11 +89,12 @@ class ExplanationFeedbackView(APIView):
         "that evidence count less in your future explanations.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        explanation = explanation_get_for_user(user=request.user, pk=pk)
+        user = cast("User", request.user)  # IsAuthenticated
+        explanation = explanation_get_for_user(user=user, pk=pk)
         body = FeedbackInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         feedback, created = explanation_feedback_submit(
-            user=request.user,
+            user=user,
             explanation=explanation,
             source=Interaction.Source.API,
             **body.validated_data,

@@ -50,9 +50,9 @@ class RecommendationsView(APIView):
     def get(self, request: Request) -> HttpResponse:
         # Rendered JSON pages are cached (recommender.cache.pages); the browsable API's
         # HTML is not.
+        user = cast("User", request.user)  # IsAuthenticated
         body, slot = None, None
         if request.accepted_renderer.format == "json":
-            user = cast("User", request.user)  # IsAuthenticated
             body, slot = cached_page(user_id=user.pk, params=request.query_params)
         if body is not None:
             return HttpResponse(body, content_type=JSON)
@@ -60,7 +60,7 @@ class RecommendationsView(APIView):
         query.is_valid(raise_exception=True)
         # No impressions are recorded here: API clients have no way to report which card was
         # opened, so their impressions would only drag the dashboard's click-through rate to 0.
-        result = recommendations_with_explanations(user=request.user, **query.validated_data)
+        result = recommendations_with_explanations(user=user, **query.validated_data)
         data = RecommendationsSerializer(result).data
         if slot is None:
             return Response(data)

@@ -41,7 +41,7 @@ def _boosts_not_ended(now: datetime) -> list[Boost]:
             Boost(
                 kind=row.kind,
                 article_id=row.article_id,
-                topic_slug=row.topic.slug if row.topic_id else None,
+                topic_slug=row.topic.slug if row.topic is not None else None,
                 factor=row.factor,
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,

@@ -130,10 +130,11 @@ def reader_pages_get(*, user_id: int) -> tuple[dict, int, tuple[int, int]]:
     kinds = ("mf", "hybrid")
     keys = [_pages_key(user_id), PAGES_GENERATION_KEY] + [_active_key(kind) for kind in kinds]
     found = cache.get_many(keys)
-    serving = tuple(
+    mf_id, hybrid_id = (
         found[_active_key(kind)][0] if _active_key(kind) in found else _active_id(kind)
         for kind in kinds
     )
+    serving = (mf_id, hybrid_id)
     generation = found.get(PAGES_GENERATION_KEY)
     if generation is None:
         # Never set, or evicted: start from a random number, so that no page stored under an

@@ -2,18 +2,26 @@
 the impression the card was recorded as (its id goes into the article link, so opening the
 article from the card counts as a click)."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from ..models import RecommendationImpression
 from . import feedback, impressions
 from .explanations import ExplainedRecommendations, recommendations_with_explanations
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def explained_cards(
-    *, user, n: int, record_impressions: bool = True
+    *, user: User, n: int, record_impressions: bool = True
 ) -> tuple[ExplainedRecommendations, list[dict]]:
     """``record_impressions=False`` (a reader over the rate of recorded page loads) shows the
     same cards without storing them; their links then count no click."""
     result = recommendations_with_explanations(user=user, n=n)
-    shown = [None] * len(result.items)
+    shown: Sequence[RecommendationImpression | None] = [None] * len(result.items)
     if record_impressions:
         shown = impressions.impressions_record(
             user_id=user.pk,

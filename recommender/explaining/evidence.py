@@ -6,6 +6,7 @@ articles are in the reader's current positive history and (for MF) lower the sco
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -74,7 +75,7 @@ def reader_read(*, user_id: int) -> Reader:
     return reader
 
 
-def topics_of(*, article_ids) -> dict[int, set[str]]:
+def topics_of(*, article_ids: Iterable[int]) -> dict[int, set[str]]:
     rows = Article.topics.through.objects.filter(article_id__in=article_ids).values_list(
         "article_id", "topic__slug"
     )
@@ -275,6 +276,7 @@ def cold_start_options(targets: list[int]) -> dict[int, dict]:
         rank = newer.count() + 1
         within = next((bound for bound in NEWEST_BOUNDS if bound >= rank), None)
         if within is not None:
+            assert article.published_at is not None, "a published article has its date"
             found[sentences.NEW] = {
                 "within": within,
                 "published_at": article.published_at.isoformat(),

@@ -6,8 +6,12 @@ history, the reader penalised or hid the evidence since). Explanations of lists 
 version ranked (content, cold start: trending counts and the like age) are reused for a day.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +32,9 @@ from ..ranking.serving import (
 from ..runtime.embeddings import embedding_index
 from ..runtime.mf import loaded_mf
 from . import evidence, styles
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 COLD_START_REUSE = timedelta(days=1)
 # What a non-personal list may say: nothing drawn from the reader's behaviour.
@@ -64,7 +71,7 @@ def explanation_dict(explanation: Explanation) -> dict:
 
 
 def recommendations_with_explanations(
-    *, user, n: int, offset: int = 0, topic: str | None = None, exclude=()
+    *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> ExplainedRecommendations:
     """``recommendations_for_user`` with an explanation on every item. When the list and its
     explanations are cached, no SQL query is made."""
@@ -172,7 +179,7 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
         if available.get(Explanation.Style.EDITORIAL, {}).get("kind") == EditorialBoost.Kind.PIN:
             # A pinned article is in the list because an editor put it there: any other
             # reason would not be the true one.
-            style = Explanation.Style.EDITORIAL
+            style: str = Explanation.Style.EDITORIAL
         else:
             style = styles.style_choose(
                 styles=[style for style in Explanation.Style.values if style in available],

@@ -8,6 +8,10 @@
   nothing) weighs less in that reader's future explanations (EvidencePenalty).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -19,6 +23,9 @@ from articles.validation import CONTROL_MESSAGE, text_has_controls
 from ..cache.explanations import explanations_forget
 from ..models import EvidencePenalty, Explanation, ExplanationFeedback
 from . import explanations, styles
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 Reason = ExplanationFeedback.Reason
 VOTES = {"up": 1, "down": -1}
@@ -40,7 +47,7 @@ REASON_MESSAGES = {
 UP_MESSAGE = "Thanks! We'll keep giving reasons like this."
 
 
-def explanation_get_for_user(*, user, pk: int) -> Explanation:
+def explanation_get_for_user(*, user: User, pk: int) -> Explanation:
     """The explanation if it was made for ``user``; otherwise Http404 — whether it exists for
     somebody else is not revealed."""
     explanation = (
@@ -55,7 +62,7 @@ def feedback_message(vote: int, reason: str) -> str:
     return UP_MESSAGE if vote > 0 and reason in ("", Reason.HELPFUL) else REASON_MESSAGES[reason]
 
 
-def feedback_of(*, user, explanation_ids: list[int]) -> dict[int, ExplanationFeedback]:
+def feedback_of(*, user: User, explanation_ids: list[int]) -> dict[int, ExplanationFeedback]:
     """The reader's votes on these explanations, by explanation id."""
     rows = ExplanationFeedback.objects.filter(user=user, explanation_id__in=explanation_ids)
     return {row.explanation_id: row for row in rows}
@@ -81,7 +88,7 @@ def _validate(vote: str, reason: str, comment: str) -> None:
 @transaction.atomic
 def explanation_feedback_submit(
     *,
-    user,
+    user: User,
     explanation: Explanation,
     vote: str,
     reason: str = "",

@@ -1,9 +1,16 @@
 """Recommended cards shown to readers, and which of them were opened: the dashboard's
 click-through rates are measured from these rows."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from ..models import RecommendationImpression
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def impressions_record(
@@ -26,7 +33,7 @@ def impressions_record(
     )
 
 
-def impression_click(*, user, impression_id: int, article_id: int) -> bool:
+def impression_click(*, user: User, impression_id: int, article_id: int) -> bool:
     """Mark the reader's own impression of ``article_id`` as clicked (the first click counts).
     Returns whether a row changed; someone else's or a mismatched impression changes nothing."""
     changed = RecommendationImpression.objects.filter(

@@ -2,8 +2,11 @@
 key phrases mined from what they read and searched, minus what they removed
 (recommender.ranking.interests)."""
 
+from __future__ import annotations
+
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 
@@ -18,6 +21,9 @@ from ..ranking.content import content_profile, positive_article_ids
 from ..ranking.personalisation import personalisation_enabled
 from ..runtime.embeddings import embedding_index, encoder, recent_search_texts
 from . import evidence
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_TOPICS = 8
 MAX_PHRASES = 6
@@ -38,7 +44,7 @@ class Interests:
     hidden: list[HiddenInterest]
 
 
-def reader_interests(*, user) -> Interests:
+def reader_interests(*, user: User) -> Interests:
     """The reader's strongest topics (by articles in their positive history), minus hidden;
     nothing inferred while their personalisation is off."""
     hidden = list(

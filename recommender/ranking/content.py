@@ -6,6 +6,7 @@
 """
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,13 +14,13 @@ from django.conf import settings
 from django.db.models import Count
 
 from articles.models import Interaction
-from recommender.ml.base import top_n
+from recommender.ml.base import fitted, top_n
 from recommender.ml.content import mean_profile, normalize_rows
 
 from ..cache import lists
 from ..models import ModelVersion
 from ..runtime.embeddings import EmbeddingIndex, embedding_index, search_vectors
-from ..runtime.history import positive_events, positive_weights
+from ..runtime.history import Event, positive_events, positive_weights
 from ..runtime.mf import loaded_mf
 
 # A search counts like a view: a sign of interest, weaker than reading.
@@ -28,7 +29,7 @@ SEARCH_WEIGHT = 1.0
 COREAD_READERS = 500
 
 
-def positive_article_ids(events) -> list[int]:
+def positive_article_ids(events: Sequence[Event]) -> list[int]:
     """The articles a reader's (article_id, event, value) events count as read, in first-seen
     order (the fold-in rules of recommender.ml.data: a dislike cancels the article)."""
     ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
@@ -39,18 +40,21 @@ def positive_article_ids(events) -> list[int]:
     return [ids[col] for col in idx.tolist()]
 
 
-def _fold(events, column) -> tuple[np.ndarray, np.ndarray]:
+def _fold(events: Sequence[Event], column: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
     # Folded over first-seen columns, so that the positive ids come out in first-seen order.
     return positive_weights(
         [(column[article_id], event, value) for article_id, event, value in events]
     )
 
 
-def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarray | None:
+def content_profile(
+    *, index: EmbeddingIndex, user_id: int, events: Sequence[Event]
+) -> np.ndarray | None:
     """float32 (d,) unit vector: the mean of the embeddings of the reader's read articles
     (weighted by their event weights) and recent searches (SEARCH_WEIGHT each); None when
     nothing of it has an embedding."""
-    parts, weights = [], []
+    parts: list[np.ndarray] = []
+    weights: list[float] = []
     ids = list(dict.fromkeys(article_id for article_id, _, _ in events))
     if ids:
         column = {article_id: col for col, article_id in enumerate(ids)}
@@ -68,7 +72,9 @@ def content_profile(*, index: EmbeddingIndex, user_id: int, events) -> np.ndarra
     return mean_profile(np.concatenate(parts), np.asarray(weights, dtype=np.float32))
 
 
-def content_scores(*, index: EmbeddingIndex, profile: np.ndarray, exclude, n: int):
+def content_scores(
+    *, index: EmbeddingIndex, profile: np.ndarray, exclude: Iterable[int], n: int
+) -> tuple[list[int], list[float]]:
     """(article ids, cosines) of the ``n`` best articles for ``profile``, ``exclude`` left out."""
     scores = index.scores(profile)
     for article_id in exclude:
@@ -141,7 +147,7 @@ def _mf_neighbours(article_id: int, n: int) -> dict[int, float] | None:
     with _lock:
         if loaded.version_id not in _normalized:
             _normalized.clear()
-            _normalized[loaded.version_id] = normalize_rows(loaded.model.item_factors)
+            _normalized[loaded.version_id] = normalize_rows(fitted(loaded.model.item_factors))
         factors = _normalized[loaded.version_id]
     column = loaded.column_of[article_id]
     scores = factors @ factors[column]
@@ -160,14 +166,14 @@ def _cooccurrence_neighbours(article_id: int, n: int) -> dict[int, float]:
     readers = list(dict.fromkeys(recent))[:COREAD_READERS]
     if not readers:
         return {}
-    shared = (
+    strongest = (
         positive.filter(user_id__in=readers)
         .exclude(article_id=article_id)
         .values("article_id")
         .annotate(readers=Count("user_id", distinct=True))
         .order_by("-readers", "article_id")[:n]
     )
-    shared = {row["article_id"]: row["readers"] for row in shared}
+    shared = {row["article_id"]: row["readers"] for row in strongest}
     totals = dict(
         positive.filter(article_id__in=shared)
         .values("article_id")

@@ -5,6 +5,10 @@ articles whose title contains it. Either way the reader's cached list and explan
 dropped, so the next page already respects it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from articles.models import Article, Topic
@@ -13,13 +17,16 @@ from ..cache import lists
 from ..cache.readers import reader_caches_forget
 from ..models import HiddenInterest, ModelVersion
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def _changed(user_id: int) -> None:
     reader_caches_forget(user_id=user_id, kinds=(ModelVersion.Kind.MF,), phrases=False)
 
 
 @transaction.atomic
-def interest_hide(*, user, topic: Topic | None = None, phrase: str = "") -> HiddenInterest:
+def interest_hide(*, user: User, topic: Topic | None = None, phrase: str = "") -> HiddenInterest:
     """Remove a topic or a key phrase from what recommendations lean on (idempotent)."""
     phrase = " ".join(phrase.split()).lower()[:200]
     if (topic is None) == (not phrase):
@@ -38,7 +45,7 @@ def interest_hide(*, user, topic: Topic | None = None, phrase: str = "") -> Hidd
 
 
 @transaction.atomic
-def interest_restore(*, user, hidden_id: int) -> bool:
+def interest_restore(*, user: User, hidden_id: int) -> bool:
     """Bring a removed interest back; False if it is not one of the reader's."""
     deleted, _ = HiddenInterest.objects.filter(pk=hidden_id, user=user).delete()
     if deleted:
@@ -56,7 +63,7 @@ def reader_list_without_hidden(*, user_id: int, reader_list: lists.ReaderList) -
         return reader_list
     topics = {slug for slug, _ in hidden if slug}
     phrases = [phrase for _, phrase in hidden if phrase]
-    dropped = set()
+    dropped: set[int] = set()
     if phrases:
         ids = [article_id for article_id, _, _ in reader_list.items]
         for phrase in phrases:

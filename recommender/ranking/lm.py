@@ -19,6 +19,7 @@ import numpy as np
 from django.conf import settings
 
 from articles.selectors import published_catalogue_stamp, published_titles, reading_orders
+from recommender.ml.base import fitted
 from recommender.ml.lm.histories import history_tokens
 from recommender.ml.lm.recommender import LMRecommender
 from recommender.ml.lm.trie import TitleTrie
@@ -52,6 +53,12 @@ class LoadedLM:
     directory: str
     recommender: LMRecommender
     catalogue: _Catalogue | None = None
+
+    @property
+    def titles(self) -> _Catalogue:
+        """The catalogue, which loaded_lm() builds before it hands the model out."""
+        assert self.catalogue is not None, "loaded_lm() builds the catalogue first"
+        return self.catalogue
 
 
 _lock = threading.Lock()
@@ -94,7 +101,7 @@ def _catalogue(recommender: LMRecommender, stamp: tuple) -> _Catalogue:
     tokens = recommender.encode_titles([title for _, title in rows])
     return _Catalogue(
         stamp=stamp,
-        trie=TitleTrie(tokens, article_ids, sep=recommender.tokenizer.ids.sep),
+        trie=TitleTrie(tokens, article_ids, sep=fitted(recommender.tokenizer).ids.sep),
         tokens=dict(zip(article_ids, tokens, strict=True)),
         article_ids=np.array(article_ids, dtype=np.int64),
     )
@@ -103,11 +110,14 @@ def _catalogue(recommender: LMRecommender, stamp: tuple) -> _Catalogue:
 def _history_prompt(loaded: LoadedLM, history: list[int]) -> list[int]:
     """Prompt for a history of article ids, oldest first; articles no longer published are left
     out (the trie's tokens are those of the published catalogue)."""
-    tokens = loaded.catalogue.tokens
+    tokens = loaded.titles.tokens
     known = [tokens[article_id] for article_id in history if article_id in tokens]
     recommender = loaded.recommender
     return history_tokens(
-        range(len(known)), known, recommender.tokenizer.ids, max_tokens=recommender.prompt_tokens
+        range(len(known)),
+        known,
+        fitted(recommender.tokenizer).ids,
+        max_tokens=recommender.prompt_tokens,
     )
 
 
@@ -133,8 +143,8 @@ def lm_recommend(*, user_id: int | None, user_input: str = "", top_n: int = 5) -
         history = reading_orders(events=positive_events(), user_id=user_id).get(user_id, [])
         prompt = _history_prompt(loaded, history)
     else:
-        prompt = [recommender.tokenizer.ids.bos]
-    catalogue = loaded.catalogue
+        prompt = [fitted(recommender.tokenizer).ids.bos]
+    catalogue = loaded.titles
     candidates = np.setdiff1d(catalogue.article_ids, _seen(user_id))
     [found] = recommender.generate(
         [prompt],
@@ -158,7 +168,7 @@ def lm_log_likelihoods(*, history: list[int], article_ids: list[int]) -> dict[in
     ``article_ids`` (article ids, the history oldest first) under the active LM, by article id;
     articles not published are absent. Raises NoLanguageModel when no LM is active."""
     loaded = loaded_lm()
-    tokens = loaded.catalogue.tokens
+    tokens = loaded.titles.tokens
     prompt = _history_prompt(loaded, history)
     scored = [article_id for article_id in article_ids if article_id in tokens]
     values = loaded.recommender.score_prompt(prompt, [tokens[article_id] for article_id in scored])

@@ -9,10 +9,17 @@ that still fed the model would not be one. Aggregate counts that name no one (tr
 explanation styles' bandit) still include them.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from ..cache.readers import reader_caches_forget
 from ..models import PersonalisationSetting
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def personalisation_enabled(*, user_id: int) -> bool:
@@ -20,7 +27,7 @@ def personalisation_enabled(*, user_id: int) -> bool:
 
 
 @transaction.atomic
-def personalisation_set(*, user, enabled: bool) -> PersonalisationSetting:
+def personalisation_set(*, user: User, enabled: bool) -> PersonalisationSetting:
     """Turn ``user``'s personalisation on or off (idempotent); their cached lists, pages,
     explanations and key phrases are forgotten once it commits, so the next page follows it."""
     setting, _ = PersonalisationSetting.objects.update_or_create(

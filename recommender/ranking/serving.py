@@ -22,8 +22,11 @@ Strategies (the ``strategy`` of a response):
   read).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -40,6 +43,9 @@ from ..runtime.mf import LoadedMF, cold_items, loaded_mf
 from . import content, editorial, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PERSONALIZED = "personalized"
 CONTENT = "content"
@@ -64,7 +70,7 @@ class Recommendations:
 
 
 def recommendations_for_user(
-    *, user, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
+    *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> Recommendations:
     """Page ``offset:offset+n`` of ``user``'s list, optionally only articles of topic slug
     ``topic`` and never the article ids in ``exclude``. A cache hit makes no SQL query."""
@@ -132,16 +138,17 @@ def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderL
 
 def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
     if not personalisation_enabled(user_id=user_id):
-        ranked = _cold_start(set())
+        cold = _cold_start(set())
         return interests.reader_list_without_hidden(
-            user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, ranked.items)
+            user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, cold.items)
         )
     events = selectors.interaction_events_of(user_id=user_id)
     loaded = loaded_mf(version=version) if version is not None else None
-    ranked = None
+    ranked: lists.ReaderList | None = None
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
+        assert version is not None, "an MF model is only loaded for an active version"
         hybrid = loaded_hybrid(mf=version)
         ranked = _personalized(loaded, events, version.artifact_path, hybrid)
     if ranked is None:

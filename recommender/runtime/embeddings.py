@@ -9,7 +9,7 @@ search vectors, and the text encoder itself, which workers load lazily (it impor
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ from django.db.models import Count, Max
 
 from articles.models import SearchQuery
 from recommender.ml.artifacts import load_array, load_json
-from recommender.ml.text import get_encoder, text_hash
+from recommender.ml.text import TextEncoder, get_encoder, text_hash
 
 from ..cache import lists
 from ..models import ArticleEmbedding, ModelVersion
@@ -35,7 +35,7 @@ STAMP_KEY = EMBEDDINGS_STAMP.key()
 STAMP_TTL_SECONDS = 60
 
 
-def encoder():
+def encoder() -> TextEncoder:
     """The configured text encoder (settings.RECSITE_TEXT_ENCODER or the packaged default),
     loaded once per process. Workers and commands only: this imports torch."""
     return get_encoder(
@@ -47,7 +47,7 @@ def vector_to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
-def vector_from_bytes(data: bytes) -> np.ndarray:
+def vector_from_bytes(data: bytes | memoryview) -> np.ndarray:
     return np.frombuffer(bytes(data), dtype="<f4").astype(np.float32)
 
 
@@ -87,7 +87,14 @@ class EmbeddingIndex:
     whenever the index does (a key for what is derived from it).
     """
 
-    def __init__(self, encoder: str, base_ids, base_vectors, extra_ids, extra_vectors) -> None:
+    def __init__(
+        self,
+        encoder: str,
+        base_ids: Sequence[int] | np.ndarray,
+        base_vectors: np.ndarray,
+        extra_ids: Sequence[int] | np.ndarray,
+        extra_vectors: Sequence[np.ndarray] | np.ndarray,
+    ) -> None:
         self.encoder = encoder
         self.stamp: tuple = ()
         extra_vectors = np.asarray(extra_vectors, dtype=np.float32)
@@ -149,7 +156,7 @@ class _Snapshot:
 
 
 _lock = threading.Lock()
-_index: dict[tuple, EmbeddingIndex] = {}
+_index: dict[tuple, EmbeddingIndex | None] = {}
 
 
 def embedding_index() -> EmbeddingIndex | None:
@@ -222,7 +229,8 @@ def _build_index(snapshot_ref) -> EmbeddingIndex | None:
     extra_ids = [article_id for article_id, _, _ in overlay]
     extra = [vector_from_bytes(data) for _, data, _ in overlay]
     if snapshot is None:
-        return EmbeddingIndex(overlay[0][2], [], None, extra_ids, extra)
+        no_snapshot = np.zeros((0, 0), np.float32)  # EmbeddingIndex sizes it from the overlay
+        return EmbeddingIndex(overlay[0][2], [], no_snapshot, extra_ids, extra)
     return EmbeddingIndex(
         snapshot.encoder, snapshot.article_ids, snapshot.vectors, extra_ids, extra
     )

@@ -2,13 +2,19 @@
 serving (recommender.ranking) and explanation evidence (recommender.explaining) fold a reader in
 with."""
 
+from collections.abc import Sequence
+
 import numpy as np
 from django.conf import settings
 
 from recommender.ml.data import fold_in_weights
 
+# A reader's (id, event, value) rows: ids are article ids or model columns; value is None for
+# events that carry none (recommender.selectors.interaction_events_of).
+Event = tuple[int, str, float | None]
 
-def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
+
+def positive_weights(events: Sequence[Event]) -> tuple[np.ndarray, np.ndarray]:
     """(ids int64, weights float32) of the positive history in ``events``, a sequence of (id,
     event, value) where the ids are article ids or model columns alike; a dislike takes an
     article out of it, repeated events add up to settings.RECSITE_WEIGHT_CAP."""
@@ -25,7 +31,9 @@ def positive_weights(events) -> tuple[np.ndarray, np.ndarray]:
     return positive_ids, weights
 
 
-def model_history(column_of: dict[int, int], events) -> tuple[list, np.ndarray, np.ndarray]:
+def model_history(
+    column_of: dict[int, int], events: Sequence[Event]
+) -> tuple[list[Event], np.ndarray, np.ndarray]:
     """A reader's fold-in into one model, as serving scores it and explanations cite it: (their
     (column, event, value) events on articles the model knows, the positive columns int64 and
     their weights float32 (``positive_weights``))."""

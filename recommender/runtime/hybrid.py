@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.ml.artifacts import load_json
+from recommender.ml.base import fitted
 from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.hybrid_features import NewItems
 
@@ -37,7 +38,9 @@ _new_items: dict[tuple, NewItems] = {}
 def loaded_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
     """The active hybrid if it was trained over the active MF version ``mf``; else None.
     Cached per process (a cache hit of the reader's list reads no file and no row)."""
-    active = lists.active_version(kind=HYBRID) if mf is not None else None
+    if mf is None:
+        return None
+    active = lists.active_version(kind=HYBRID)
     if active is None:
         return None
     key = (active.id, active.artifact_path)
@@ -69,7 +72,7 @@ def hybrid_new_items(
     key = (hybrid.version_id, None if index is None else index.stamp, len(cold.article_ids))
     with _lock:
         if key not in _new_items:
-            base = hybrid.model.base
+            base = fitted(hybrid.model.base)
             embeddings = np.zeros((len(cold.article_ids), base.item_embeddings.shape[1]), "f4")
             if index is not None:
                 found, vectors = index.vectors_of(cold.article_ids.tolist())

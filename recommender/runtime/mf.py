@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.ml.adapter import TextAdapter
+from recommender.ml.base import fitted
 from recommender.ml.mf import ImplicitALS
 
 from ..cache.lists import ActiveVersion
@@ -102,6 +103,8 @@ def cold_items(*, loaded: LoadedMF, artifact_path: str) -> ColdItems | None:
             _cold.clear()
             _cold[key] = ColdItems(
                 np.asarray(found, dtype=np.int64),
-                adapter.predict(vectors) if found else np.zeros((0, len(adapter.y_mean)), "f4"),
+                adapter.predict(vectors)
+                if found
+                else np.zeros((0, len(fitted(adapter.y_mean))), "f4"),
             )
         return _cold[key]

@@ -62,7 +62,7 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
     item_ids = np.asarray(run.matrix.item_ids).astype(np.int64)
     _has_text, vectors = article_vectors(article_ids=item_ids.tolist())
     mf_directory = artifact_directory(mf_version.artifact_path)
-    hybrid, metrics = train_over_mf(
+    hybrid, validation_metrics = train_over_mf(
         vectors,
         train=run.train,
         test=run.test,
@@ -75,8 +75,8 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
         seed=settings.RECSITE_VALIDATION_SEED,
         **{name: value for name, value in run.params.items() if name != "seed"},
     )
-    metrics = {
-        **metrics,
+    metrics: dict[str, object] = {
+        **validation_metrics,
         f"mf_{ACTIVATION_METRIC}": mf_version.metrics[ACTIVATION_METRIC],
         "weight_pairs": hybrid.validation["validation_pairs"],
         "weights": {name: round(value, 5) for name, value in hybrid.weights.items()},

@@ -124,7 +124,7 @@ def model_versions_prune(*, kind: str) -> list[ModelVersion]:
     lock held, so no training is writing a directory meanwhile."""
     kept_statuses = [ModelVersion.Status.READY, ModelVersion.Status.ACTIVE]
     versions = list(selectors.model_versions(kind=kind).filter(status__in=kept_statuses))
-    keep = {version.pk for version in versions[: settings.RECSITE_KEEP_VERSIONS]}
+    keep: set[int | None] = {version.pk for version in versions[: settings.RECSITE_KEEP_VERSIONS]}
     for version in versions:
         if version.status == ModelVersion.Status.ACTIVE:
             keep |= {version.pk, version.previous_active_id}

@@ -19,6 +19,7 @@ from django.core.cache import cache
 
 from articles.selectors import published_titles, reading_orders
 from recommender.ml.artifacts import save_json
+from recommender.ml.base import fitted
 from recommender.ml.lm.evaluation import validate
 from recommender.ml.lm.histories import leave_last_out
 from recommender.ml.lm.recommender import LMRecommender
@@ -101,18 +102,22 @@ def _fit(version: ModelVersion, recommender: LMRecommender, progress: Progress) 
         callback=lambda step: progress("train", before + train_share * step.fraction),
     )
     _stage_done(progress, "train")
-    metrics = validate(
+    validated = validate(
         recommender,
         held_out,
         ks=(10, 20),
         max_users=settings.RECSITE_LM_VALIDATION_USERS,
         seed=settings.RECSITE_VALIDATION_SEED,
     )
-    stats = recommender.train_stats
-    metrics.update(
-        train_loss=stats.loss, steps=stats.steps, epochs=stats.epochs, tokens=stats.tokens
-    )
-    if not np.isfinite(metrics["perplexity"]):
+    stats = fitted(recommender.train_stats)
+    metrics: dict[str, float | None] = {
+        **validated,
+        "train_loss": stats.loss,
+        "steps": stats.steps,
+        "epochs": stats.epochs,
+        "tokens": stats.tokens,
+    }
+    if not np.isfinite(validated["perplexity"]):
         metrics["perplexity"] = None  # nothing held out; JSON has no infinity
     _stage_done(progress, "validate")
     return metrics, lambda directory: _write(directory, recommender, version, metrics)

@@ -19,6 +19,7 @@ from django.core.cache import cache
 
 from recommender.ml.adapter import NotEnoughItems, TextAdapter, adapter_training_set
 from recommender.ml.artifacts import save_json
+from recommender.ml.base import fitted
 from recommender.ml.data import build_interaction_matrix
 from recommender.ml.metrics import evaluate
 from recommender.ml.mf import ImplicitALS
@@ -122,7 +123,7 @@ def _fit_adapter(model: ImplicitALS, matrix) -> tuple[TextAdapter | None, dict]:
     item_ids = np.asarray(matrix.item_ids).astype(np.int64)
     has_text, vectors = article_vectors(article_ids=item_ids.tolist())
     readers = np.diff(matrix.positives.tocsc().indptr)
-    x, y = adapter_training_set(model.item_factors, readers, vectors, has_text)
+    x, y = adapter_training_set(fitted(model.item_factors), readers, vectors, has_text)
     try:
         adapter = TextAdapter().fit(x, y, seed=settings.RECSITE_VALIDATION_SEED)
     except NotEnoughItems as exc:

@@ -161,7 +161,7 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
     if target is not None:
         target = ModelVersion.objects.select_for_update().get(pk=target.pk)
     usable = target is not None and target.status == ModelVersion.Status.READY
-    if usable and kind == HYBRID:
+    if target is not None and usable and kind == HYBRID:
         usable = target.params.get("mf_version") == current.params.get("mf_version")
     if not usable and kind == HYBRID:
         _deactivate(
@@ -170,7 +170,7 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
             f"{timezone.now():%Y-%m-%d %H:%M}.",
         )
         return current
-    if not usable:
+    if target is None or not usable:
         raise ValidationError(
             {"kind": f"v{current.pk} has no earlier version left to roll back to."}
         )
