@@ -27,6 +27,14 @@ from .training.mf import RetrainAlreadyRunning, model_version_train_mf
 logger = logging.getLogger(__name__)
 
 
+# Tasks that only read and write rows retry a dropped database connection (a PostgreSQL restart
+# or failover), backing off; a retry is safe because every task here is idempotent.
+RETRY_ON_DATABASE_ERROR: dict[str, Any] = {
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 3,
+}
+
 # How long a finished training task's id is remembered, so that a second delivery of the same
 # message (a redelivery after a lost acknowledgement) does not train again.
 TASK_DONE_TTL_SECONDS = 7 * 24 * 60 * 60
@@ -84,9 +92,7 @@ def retrain(self: Task) -> dict:
     name="recommender.refresh_user_lists",
     soft_time_limit=5 * 60,
     time_limit=6 * 60,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
+    **RETRY_ON_DATABASE_ERROR,
 )
 def refresh_user_lists(user_ids: list[int]) -> int:
     """Recompute and cache the lists of ``user_ids`` (deleted or inactive accounts skipped)."""
@@ -114,9 +120,7 @@ def refresh_all_lists() -> int:
     name="recommender.embed_articles",
     soft_time_limit=20 * 60,
     time_limit=25 * 60,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
+    **RETRY_ON_DATABASE_ERROR,
 )
 def embed_articles(article_ids: list[int] | None = None) -> dict:
     """Embed the given published articles (all of them when None) whose text changed; a
@@ -128,9 +132,7 @@ def embed_articles(article_ids: list[int] | None = None) -> dict:
     name="recommender.embed_searches",
     soft_time_limit=2 * 60,
     time_limit=3 * 60,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
+    **RETRY_ON_DATABASE_ERROR,
 )
 def embed_searches(user_id: int) -> int:
     """Embed the reader's recent searches for their content profile, then recompute their list
