@@ -181,7 +181,7 @@ def mine_reader_phrases(user_id: int) -> int:
     return len(reader_phrases_mine(user_id=user_id))
 
 
-# Every minute (django-celery-beat, migration 0008); also requested by a web process whose
+# Every minute (recsite/schedules.py, in django-celery-beat); also requested by a web process whose
 # publishes work again after failing. Relaying twice at once is safe (rows are locked).
 @shared_task(name="recommender.relay_outbox", soft_time_limit=4 * 60, time_limit=5 * 60)
 def relay_outbox() -> dict:

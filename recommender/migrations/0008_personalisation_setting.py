@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("recommender", "0008_outbox_relay_schedule"),
+        ("recommender", "0007_outbox"),
     ]
 
     operations = [
