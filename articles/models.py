@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.Model):
@@ -23,9 +24,9 @@ class Topic(models.Model):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
 
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=220, unique=True)
@@ -60,19 +61,19 @@ class Article(models.Model):
 
 class Interaction(models.Model):
     class Event(models.TextChoices):
-        VIEW = "view", "View"
-        CLICK = "click", "Click"
-        READ = "read", "Read"
-        LIKE = "like", "Like"
-        BOOKMARK = "bookmark", "Bookmark"
-        SHARE = "share", "Share"
-        DISLIKE = "dislike", "Not interested"
-        RATING = "rating", "Rating"
+        VIEW = "view", _("View")
+        CLICK = "click", _("Click")
+        READ = "read", _("Read")
+        LIKE = "like", _("Like")
+        BOOKMARK = "bookmark", _("Bookmark")
+        SHARE = "share", _("Share")
+        DISLIKE = "dislike", _("Not interested")
+        RATING = "rating", _("Rating")
 
     class Source(models.TextChoices):
-        WEB = "web", "Site"
-        API = "api", "API"
-        IMPORT = "import", "Import"
+        WEB = "web", _("Site")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions"
@@ -116,7 +117,7 @@ class SearchQuery(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "search queries"
+        verbose_name_plural = _("search queries")
 
     def __str__(self) -> str:
         return self.text

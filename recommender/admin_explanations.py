@@ -26,6 +26,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
     from django_stubs_ext import WithAnnotations
 
 
@@ -86,7 +87,7 @@ class ReasonFilter(admin.SimpleListFilter):
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Explanation]
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, _StrPromise]]:
         return ExplanationFeedback.Reason.choices
 
     def queryset(

@@ -15,5 +15,7 @@ handler500 = "recsite.api_errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("recsite.api_urls")),
+    # set_language: the language switcher's POST, which stores the choice in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("recsite.site_urls")),
 ]

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Topic
 from recommender.ml import sentences
 
 from ..cache import explanations as explanation_cache
@@ -31,7 +30,7 @@ from ..ranking.serving import (
 )
 from ..runtime.embeddings import embedding_index
 from ..runtime.mf import loaded_mf
-from . import evidence, styles
+from . import evidence, styles, wording
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -61,12 +60,15 @@ class ExplainedRecommendations:
     items: list[ExplainedItem]
 
 
-def explanation_dict(explanation: Explanation) -> dict:
+def explanation_dict(explanation: Explanation, names: dict) -> dict:
+    """The cached entry of an explanation: the API's fields, and the ``names`` its sentence
+    cites (wording.cited_names), so it can be rendered in any language without a query."""
     return {
         "id": explanation.pk,
         "text": explanation.text,
         "style": explanation.style,
         "evidence": explanation.evidence,
+        "names": names,
     }
 
 
@@ -85,9 +87,15 @@ def recommendations_with_explanations(
     missing = [article_id for article_id, key in keys.items() if key not in cached]
     if missing:
         made = explanations_for(user_id=user.pk, result=result, article_ids=missing)
+        titles, topics = wording.names_of(explanation.evidence for explanation in made.values())
         cached = {
             **cached,
-            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
+            **{
+                keys[article_id]: explanation_dict(
+                    explanation, wording.cited_names(explanation.evidence, titles, topics)
+                )
+                for article_id, explanation in made.items()
+            },
         }
         explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
     return ExplainedRecommendations(
@@ -170,7 +178,9 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
     for source in sources:
         for target, found in source.items():
             options[target].update(found)
-    titles, topic_names = _names(options)
+    titles, topic_names = wording.names_of(
+        facts for available in options.values() for facts in available.values()
+    )
     rows = []
     for target in targets:
         available = options[target]
@@ -202,16 +212,3 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
     with transaction.atomic():
         created = Explanation.objects.bulk_create(rows)
     return {explanation.article_id: explanation for explanation in created}
-
-
-def _names(options: dict[int, dict]) -> tuple[dict[str, str], dict[str, str]]:
-    """Titles of every cited article and names of every named topic, in two queries."""
-    article_ids, slugs = set(), set()
-    for available in options.values():
-        for facts in available.values():
-            article_ids.update(facts.get("articles", []))
-            if facts.get("topic"):
-                slugs.add(facts["topic"])
-    titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
-    names = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "name"))
-    return {str(pk): title for pk, title in titles.items()}, names

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Topic
 
@@ -31,8 +32,8 @@ class EditorialBoost(models.Model):
     an article or a whole topic by a factor."""
 
     class Kind(models.TextChoices):
-        PIN = "pin", "Pin to the top"
-        BOOST = "boost", "Boost"
+        PIN = "pin", _("Pin to the top")
+        BOOST = "boost", _("Boost")
 
     kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.BOOST)
     article = models.ForeignKey(

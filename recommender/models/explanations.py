@@ -4,6 +4,7 @@ stop assuming about them."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Topic
 
@@ -15,13 +16,13 @@ class Explanation(models.Model):
     ``style`` and the evidence it names (article ids, topics, numbers), stored as shown."""
 
     class Style(models.TextChoices):
-        BECAUSE_YOU_READ = "because_you_read", "Because you read"
-        SIMILAR_TEXT = "similar_text", "Similar to what you read"
-        TOPIC_MATCH = "topic_match", "Topic match"
-        CO_READERS = "co_readers", "Readers like you"
-        TRENDING = "trending", "Trending"
-        NEW = "new", "New"
-        EDITORIAL = "editorial", "Editors' pick"
+        BECAUSE_YOU_READ = "because_you_read", _("Because you read")
+        SIMILAR_TEXT = "similar_text", _("Similar to what you read")
+        TOPIC_MATCH = "topic_match", _("Topic match")
+        CO_READERS = "co_readers", _("Readers like you")
+        TRENDING = "trending", _("Trending")
+        NEW = "new", _("New")
+        EDITORIAL = "editorial", _("Editors' pick")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"
@@ -47,17 +48,17 @@ class ExplanationFeedback(models.Model):
     """One reader's thumbs on one explanation; a second vote replaces the first."""
 
     class Reason(models.TextChoices):
-        HELPFUL = "helpful", "Helpful"
-        WRONG_REASON = "wrong_reason", "Wrong reason"
-        NOT_RELEVANT = "not_relevant", "Not relevant"
-        ALREADY_READ = "already_read", "Already read"
-        OTHER = "other", "Other"
+        HELPFUL = "helpful", _("Helpful")
+        WRONG_REASON = "wrong_reason", _("Wrong reason")
+        NOT_RELEVANT = "not_relevant", _("Not relevant")
+        ALREADY_READ = "already_read", _("Already read")
+        OTHER = "other", _("Other")
 
     explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="feedback")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanation_feedback"
     )
-    vote = models.SmallIntegerField(choices=[(1, "Thumbs up"), (-1, "Thumbs down")])
+    vote = models.SmallIntegerField(choices=[(1, _("Thumbs up")), (-1, _("Thumbs down"))])
     reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
     comment = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -65,7 +66,7 @@ class ExplanationFeedback(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "explanation feedback"
+        verbose_name_plural = _("explanation feedback")
         constraints = [
             models.UniqueConstraint(
                 fields=["explanation", "user"], name="recommender_one_vote_per_explanation"
@@ -101,8 +102,8 @@ class HiddenInterest(models.Model):
     recommendations stop leaning on it."""
 
     class Kind(models.TextChoices):
-        TOPIC = "topic", "Topic"
-        PHRASE = "phrase", "Key phrase"
+        TOPIC = "topic", _("Topic")
+        PHRASE = "phrase", _("Key phrase")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_interests"
@@ -128,8 +129,8 @@ class RecommendationImpression(models.Model):
     click-through rates on the dashboard are measured, not guessed."""
 
     class Surface(models.TextChoices):
-        HOME = "home", "Home page"
-        API = "api", "API"
+        HOME = "home", _("Home page")
+        API = "api", _("API")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impressions"

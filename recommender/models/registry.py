@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ModelVersion(models.Model):
@@ -13,17 +14,17 @@ class ModelVersion(models.Model):
     """
 
     class Kind(models.TextChoices):
-        MF = "mf", "Matrix factorisation"
-        LM = "lm", "Language model"
-        HYBRID = "hybrid", "Hybrid ranker"
-        ENCODER = "encoder", "Text encoder"
+        MF = "mf", _("Matrix factorisation")
+        LM = "lm", _("Language model")
+        HYBRID = "hybrid", _("Hybrid ranker")
+        ENCODER = "encoder", _("Text encoder")
 
     class Status(models.TextChoices):
-        TRAINING = "training", "Training"
-        READY = "ready", "Ready"
-        ACTIVE = "active", "Active"
-        FAILED = "failed", "Failed"
-        RETIRED = "retired", "Retired"
+        TRAINING = "training", _("Training")
+        READY = "ready", _("Ready")
+        ACTIVE = "active", _("Active")
+        FAILED = "failed", _("Failed")
+        RETIRED = "retired", _("Retired")
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MF)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING)
