@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .models import Article, Interaction, Topic
+from .search_cjk import articles_search_cjk, has_cjk
 
 if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
     from django.contrib.auth.models import AnonymousUser, User
@@ -59,8 +60,11 @@ def articles_trending(*, days: int | None = None) -> QuerySet[Article]:
 
 
 def articles_search(*, text: str, base: QuerySet[Article] | None = None) -> QuerySet[Article]:
-    """Articles whose title, summary or body contain every word of ``text`` (case-insensitive)."""
+    """Articles whose title, summary or body contain every word of ``text`` (case-insensitive).
+    Text in Chinese (no spaces between words) is searched by bigrams (articles.search_cjk)."""
     queryset = base if base is not None else articles_published()
+    if has_cjk(text):
+        return articles_search_cjk(text=text, base=queryset)
     for word in text.split()[:10]:
         queryset = queryset.filter(
             Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)

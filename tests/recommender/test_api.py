@@ -53,7 +53,13 @@ def test_response_shape(client_for, mf_version, clusters, reader):
     assert body["strategy"] == "personalized"
     assert len(body["results"]) == 2
     assert set(body["results"][0]) == {"article", "score", "explanation"}
-    assert set(body["results"][0]["explanation"]) == {"id", "text", "style", "evidence"}
+    assert set(body["results"][0]["explanation"]) == {
+        "id",
+        "text",
+        "display_text",
+        "style",
+        "evidence",
+    }
     assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
     assert article_topics(response) == ["astronomy", "astronomy"]
 
