@@ -76,7 +76,7 @@ def interest_hide(request: SignedInRequest) -> HttpResponse:
         label = phrase
     messages.success(
         request,
-        _("Removed \u201c%(interest)s\u201d: your recommendations no longer lean on it.")
+        _("Removed “%(interest)s”: your recommendations no longer lean on it.")
         % {"interest": label},
     )
     return HttpResponseRedirect(reverse("me"))

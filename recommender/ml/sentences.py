@@ -85,7 +85,7 @@ def render(
 
     def quoted(article_id: object) -> str:
         # Translators: an article's title cited in a sentence (Chinese uses 《》).
-        return _("\u201c%(title)s\u201d") % {"title": titles[str(article_id)]}
+        return _("“%(title)s”") % {"title": titles[str(article_id)]}
 
     if style == BECAUSE_YOU_READ:
         lead, *extra = evidence["articles"]
