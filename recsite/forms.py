@@ -13,7 +13,9 @@ class SignUpForm(UserCreationForm):
     including the check that the password does not resemble the username or email."""
 
     email = forms.EmailField(
-        required=False, help_text=_("Optional. Only used if you ask us to contact you.")
+        label=_("Email"),
+        required=False,
+        help_text=_("Optional. Only used if you ask us to contact you."),
     )
 
     class Meta(UserCreationForm.Meta):
