@@ -3,6 +3,7 @@ English is left on any page, explanations are rendered in the reader's language 
 evidence, and search finds Chinese text (one- and two-character queries too)."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from articles import selectors
@@ -40,9 +41,7 @@ def test_every_reader_page_in_chinese_has_no_english_word(client):
 
 @pytest.mark.django_db
 def test_the_walk_would_catch_an_english_page(client):
-    # given the same walk over a page in English (no Accept-Language)
-    zh_catalogue()
-
+    # given the same check on a page in English (no Accept-Language)
     words = english_words(visible_text(client.get(reverse("latest")).content.decode()))
 
     assert {"Latest", "Search", "Topics"} <= words
@@ -192,3 +191,18 @@ def test_the_search_page_finds_chinese_articles(client, chinese_articles):
     assert response.context["page"].paginator.count == 1
     assert "“火箭”共有 1 条结果。" in response.content.decode()
     assert Article.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_on_postgresql_chinese_search_is_served_by_trigram_indexes(chinese_articles):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("EXPLAIN SELECT id FROM articles_article WHERE title LIKE '%%机器学习%%'")
+        plan = " ".join(row[0] for row in cursor.fetchall())
+
+    assert "articles_article_title_trgm" in plan
+    assert [a.pk for a in selectors.articles_search(text="机器学习")] == [
+        chinese_articles["learning"].pk
+    ]
