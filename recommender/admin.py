@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .dispatch import RETRAIN, task_dispatch
 from .models import ModelVersion
@@ -60,34 +61,34 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def recall_at_20(self, version: ModelVersion) -> str:
         return _metric(version, "recall@20")
 
-    @admin.display(description="users / items / interactions")
+    @admin.display(description=_("users / items / interactions"))
     def data_summary(self, version: ModelVersion) -> str:
         counts = version.data_counts
         if not counts:
             return "-"
         return " / ".join(str(counts.get(name, "?")) for name in ("users", "items", "interactions"))
 
-    @admin.display(description="train s", ordering="train_seconds")
+    @admin.display(description=_("train s"), ordering="train_seconds")
     def train_seconds_rounded(self, version: ModelVersion) -> str:
         return "-" if version.train_seconds is None else f"{version.train_seconds:.1f}"
 
-    @admin.display(description="note or error")
+    @admin.display(description=_("note or error"))
     def note(self, version: ModelVersion) -> str:
         text = version.error.strip().splitlines()[-1] if version.error else version.activation_note
         return text[:160]
 
-    @admin.action(description="Retrain the MF model now", permissions=["change"])
+    @admin.action(description=_("Retrain the MF model now"), permissions=["change"])
     def retrain(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if retrain_running():
-            self.message_user(request, "A retraining is already running.", messages.WARNING)
+            self.message_user(request, _("A retraining is already running."), messages.WARNING)
             return
         task_dispatch(RETRAIN)
-        self.message_user(request, "Retraining queued; refresh this page to follow it.")
+        self.message_user(request, _("Retraining queued; refresh this page to follow it."))
 
-    @admin.action(description="Activate the selected version", permissions=["change"])
+    @admin.action(description=_("Activate the selected version"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one version to activate.", messages.ERROR)
+            self.message_user(request, _("Select exactly one version to activate."), messages.ERROR)
             return
         try:
             version = model_version_activate(
@@ -96,15 +97,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
-        self.message_user(request, f"{version} is now serving.")
+        self.message_user(request, _("%(version)s is now serving.") % {"version": version})
 
     @admin.action(
-        description="Roll back the selected kind to its previous version", permissions=["change"]
+        description=_("Roll back the selected kind to its previous version"),
+        permissions=["change"],
     )
     def rollback(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
         kinds = set(queryset.values_list("kind", flat=True))
         if len(kinds) != 1:
-            self.message_user(request, "Select versions of exactly one kind.", messages.ERROR)
+            self.message_user(request, _("Select versions of exactly one kind."), messages.ERROR)
             return
         try:
             version = model_version_rollback(kind=kinds.pop())
@@ -112,9 +114,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         if version.status == ModelVersion.Status.ACTIVE:
-            self.message_user(request, f"Rolled back: {version} is serving again.")
+            self.message_user(
+                request, _("Rolled back: %(version)s is serving again.") % {"version": version}
+            )
         else:  # a hybrid with nothing earlier over the active MF version
-            self.message_user(request, f"Rolled back: {version} stopped serving; MF ranks alone.")
+            self.message_user(
+                request,
+                _("Rolled back: %(version)s stopped serving; MF ranks alone.")
+                % {"version": version},
+            )
 
 
 def _metric(version: ModelVersion, name: str) -> str:

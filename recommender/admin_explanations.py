@@ -12,6 +12,8 @@ from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles.admin import ReadOnlyAdmin as BehaviourAdmin
 
@@ -61,13 +63,13 @@ class FeedbackInline(admin.TabularInline):
 
 
 class VoteFilter(admin.SimpleListFilter):
-    title = "vote"
+    title = _("vote")
     parameter_name = "vote"
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Explanation]
-    ) -> list[tuple[str, str]]:
-        return [("up", "Thumbs up"), ("down", "Thumbs down"), ("none", "No vote")]
+    ) -> list[tuple[str, _StrPromise]]:
+        return [("up", _("Thumbs up")), ("down", _("Thumbs down")), ("none", _("No vote"))]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[Explanation]
@@ -82,7 +84,7 @@ class VoteFilter(admin.SimpleListFilter):
 
 
 class ReasonFilter(admin.SimpleListFilter):
-    title = "reason"
+    title = _("reason")
     parameter_name = "reason"
 
     def lookups(
@@ -158,23 +160,28 @@ class ExplanationAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         # (title, its data as (x, series), the y axis's label, whether y is a rate)
         rows: list[tuple[str, tuple[list[Any], dict[str, list[Any]]], str, bool]] = [
-            ("Interactions per day", dashboard.interactions_per_day(), "events", False),
             (
-                "Click-through rate of recommended cards",
+                gettext("Interactions per day"),
+                dashboard.interactions_per_day(),
+                gettext("events"),
+                False,
+            ),
+            (
+                gettext("Click-through rate of recommended cards"),
                 dashboard.click_through_per_day(),
-                "clicked / shown",
+                gettext("clicked / shown"),
                 True,
             ),
             (
-                "Thumbs-up rate per explanation style (weekly)",
+                gettext("Thumbs-up rate per explanation style (weekly)"),
                 dashboard.approval_per_week(),
-                "up / votes",
+                gettext("up / votes"),
                 True,
             ),
             (
-                "Offline metrics across model versions",
+                gettext("Offline metrics across model versions"),
                 dashboard.metrics_across_versions(),
-                "metric",
+                gettext("metric"),
                 False,
             ),
         ]
@@ -184,7 +191,7 @@ class ExplanationAdmin(ReadOnlyAdmin):
         ]
         context = {
             **self.admin_site.each_context(request),
-            "title": "Recommendations dashboard",
+            "title": gettext("Recommendations dashboard"),
             "opts": self.model._meta,
             "charts": charts,
             "approval": dashboard.approval_by_style(),
@@ -201,7 +208,7 @@ class ExplanationFeedbackAdmin(ReadOnlyAdmin):
     list_select_related = ["explanation", "user"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="style", ordering="explanation__style")
+    @admin.display(description=_("style"), ordering="explanation__style")
     def style(self, feedback: ExplanationFeedback) -> str:
         return feedback.explanation.get_style_display()
 

@@ -6,12 +6,14 @@ only, so web processes that never open the dashboard never load it.
 """
 
 import io
+import warnings
 from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles.models import Interaction
 
@@ -139,7 +141,7 @@ def chart_svg(
         if points:
             axes.plot(*zip(*points, strict=True), marker="o", markersize=3, label=name)
     if not any(value is not None for values in series.values() for value in values):
-        axes.text(0.5, 0.5, "no data yet", ha="center", va="center", transform=axes.transAxes)
+        axes.text(0.5, 0.5, _("no data yet"), ha="center", va="center", transform=axes.transAxes)
     axes.set_title(title, fontsize=11)
     axes.set_ylabel(ylabel)
     if percent:
@@ -150,9 +152,14 @@ def chart_svg(
         axes.set_xticks(ticks, [labels[tick] for tick in ticks], fontsize=7, rotation=30)
     if series:
         axes.legend(fontsize=7, loc="best")
-    figure.tight_layout()
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
+    # Text stays text (not glyph paths from matplotlib's fonts, which lack Chinese): the
+    # browser draws it with its own fonts, so matplotlib's missing-glyph warning (raised while
+    # it measures the text) does not apply.
+    with matplotlib.rc_context({"svg.fonttype": "none"}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        figure.tight_layout()
+        figure.savefig(buffer, format="svg")
     svg = buffer.getvalue()
     # The XML prolog and doctype are not allowed inside HTML; the <svg> element is.
     return svg[svg.index("<svg") :]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from .site_throttles import login_guard
 
-admin.site.site_header = "recsite editors"
-admin.site.site_title = "recsite admin"
+admin.site.site_header = _("recsite editors")
+admin.site.site_title = _("recsite admin")
 # The admin's login has the site login's per-address rate and per-account back-off (429 page).
 admin.site.login = login_guard(admin.site.login)  # type: ignore[method-assign,assignment]
 

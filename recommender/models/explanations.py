@@ -25,18 +25,32 @@ class Explanation(models.Model):
         EDITORIAL = "editorial", _("Editors' pick")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="explanations",
+        verbose_name=_("user"),
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="explanations")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="explanations", verbose_name=_("article")
+    )
     model_version = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("model version"),
     )
-    style = models.CharField(max_length=20, choices=Style.choices)
-    text = models.CharField(max_length=500)
-    evidence = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    style = models.CharField(max_length=20, choices=Style.choices, verbose_name=_("style"))
+    text = models.CharField(max_length=500, verbose_name=_("text"))
+    evidence = models.JSONField(default=dict, blank=True, verbose_name=_("evidence"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
+        verbose_name = _("explanation")
+        verbose_name_plural = _("explanations")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "article", "model_version"])]
 
@@ -54,18 +68,33 @@ class ExplanationFeedback(models.Model):
         ALREADY_READ = "already_read", _("Already read")
         OTHER = "other", _("Other")
 
-    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="feedback")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanation_feedback"
+    explanation = models.ForeignKey(
+        Explanation,
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        verbose_name=_("explanation"),
     )
-    vote = models.SmallIntegerField(choices=[(1, _("Thumbs up")), (-1, _("Thumbs down"))])
-    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
-    comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="explanation_feedback",
+        verbose_name=_("user"),
+    )
+    vote = models.SmallIntegerField(
+        choices=[(1, _("Thumbs up")), (-1, _("Thumbs down"))], verbose_name=_("vote")
+    )
+    reason = models.CharField(
+        max_length=20, choices=Reason.choices, blank=True, verbose_name=_("reason")
+    )
+    comment = models.TextField(blank=True, max_length=2000, verbose_name=_("comment"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("explanation feedback")
         verbose_name_plural = _("explanation feedback")
         constraints = [
             models.UniqueConstraint(
@@ -82,13 +111,18 @@ class EvidencePenalty(models.Model):
     "style:co_readers"): future explanations for that reader weigh it down by ``penalty``."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence_penalties"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="evidence_penalties",
+        verbose_name=_("user"),
     )
-    key = models.CharField(max_length=120)
-    penalty = models.FloatField(default=0.0)
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(max_length=120, verbose_name=_("key"))
+    penalty = models.FloatField(default=0.0, verbose_name=_("penalty"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("evidence penalty")
+        verbose_name_plural = _("evidence penalties")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="recommender_one_penalty_per_key")
         ]
@@ -106,14 +140,21 @@ class HiddenInterest(models.Model):
         PHRASE = "phrase", _("Key phrase")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_interests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hidden_interests",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE)
-    phrase = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("topic")
+    )
+    phrase = models.CharField(max_length=200, blank=True, verbose_name=_("phrase"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("hidden interest")
+        verbose_name_plural = _("hidden interests")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "topic", "phrase"], name="recommender_hidden_once"
@@ -133,21 +174,40 @@ class RecommendationImpression(models.Model):
         API = "api", _("API")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impressions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="impressions",
+        verbose_name=_("user"),
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="impressions")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="impressions", verbose_name=_("article")
+    )
     explanation = models.ForeignKey(
-        Explanation, null=True, blank=True, on_delete=models.SET_NULL, related_name="impressions"
+        Explanation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+        verbose_name=_("explanation"),
     )
     model_version = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("model version"),
     )
-    surface = models.CharField(max_length=10, choices=Surface.choices)
-    position = models.PositiveSmallIntegerField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    clicked_at = models.DateTimeField(null=True, blank=True)
+    surface = models.CharField(max_length=10, choices=Surface.choices, verbose_name=_("surface"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    clicked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clicked at"))
 
     class Meta:
+        verbose_name = _("recommendation impression")
+        verbose_name_plural = _("recommendation impressions")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "article", "-created_at"])]
 

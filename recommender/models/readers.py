@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonalisationSetting(models.Model):
@@ -14,9 +15,14 @@ class PersonalisationSetting(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="personalisation",
+        verbose_name=_("user"),
     )
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("personalisation setting")
+        verbose_name_plural = _("personalisation settings")
 
     def __str__(self) -> str:
         return f"{self.user_id} personalisation {'on' if self.enabled else 'off'}"

@@ -11,7 +11,7 @@ from articles.models import Article
 from articles.search_cjk import search_terms
 from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.ml import sentences
-from tests.factories import ArticleFactory, TopicFactory
+from tests.factories import ArticleFactory, ModelVersionFactory, TopicFactory
 
 from .zh_walk import english_words, reader_pages, visible_text, zh_catalogue, zh_reader
 
@@ -206,3 +206,30 @@ def test_on_postgresql_chinese_search_is_served_by_trigram_indexes(chinese_artic
     assert [a.pk for a in selectors.articles_search(text="机器学习")] == [
         chinese_articles["learning"].pk
     ]
+
+
+@pytest.mark.django_db
+def test_the_admins_own_labels_are_in_chinese(client, editor):
+    ModelVersionFactory()
+    ArticleFactory(title="星空")
+    client.force_login(editor)
+
+    index = client.get(reverse("admin:index"), **ZH).content.decode()
+    versions = client.get(reverse("admin:recommender_modelversion_changelist"), **ZH)
+    dashboard = client.get(reverse("admin:recommender_dashboard"), **ZH).content.decode()
+    articles = client.get(reverse("admin:articles_article_changelist"), **ZH).content.decode()
+
+    assert {"recsite 编辑后台", "文章与行为", "推荐", "模型版本", "推荐理由"} <= _present(index)
+    assert {"启用所选版本", "训练秒数", "备注或错误"} <= _present(versions.content.decode())
+    assert {"推荐仪表盘", "每日互动数", "各风格的认可度", "因为你读过"} <= _present(dashboard)
+    assert {"发布所选文章", "标题", "发布时间"} <= _present(articles)
+
+
+def _present(html: str) -> set[str]:
+    """Which of the Chinese labels the tests look for are in ``html``."""
+    labels = {
+        "recsite 编辑后台", "文章与行为", "推荐", "模型版本", "推荐理由", "启用所选版本",
+        "训练秒数", "备注或错误", "推荐仪表盘", "每日互动数", "各风格的认可度", "因为你读过",
+        "发布所选文章", "标题", "发布时间",
+    }  # fmt: skip
+    return {label for label in labels if label in html}
