@@ -5,6 +5,7 @@ evidence, and search finds Chinese text (one- and two-character queries too)."""
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
 from articles import selectors
 from articles.models import Article
@@ -96,8 +97,6 @@ ZH_SENTENCES = {
 
 @pytest.mark.parametrize("style", list(EVIDENCE))
 def test_every_explanation_style_is_rendered_in_chinese(style):
-    from django.utils import translation
-
     names = {"titles": {"1": "星空"}, "topic_names": {"space": "太空"}}
     with translation.override("zh-hans"):
         text = sentences.render(style, EVIDENCE[style], **names, translation=translation)
