@@ -15,6 +15,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint, the type of every primary key (BigAutoField)
@@ -37,7 +38,9 @@ def ids_parse(value: str, *, limit: int) -> list[int]:
     """Comma-separated ids ("12, 40,") as a list; a ValidationError names what is wrong."""
     parts = [part.strip() for part in value.split(",") if part.strip()]
     if len(parts) > limit:
-        raise ValidationError(f"At most {limit} ids.", code="max_length")
+        raise ValidationError(
+            gettext("At most %(limit)d ids.") % {"limit": limit}, code="max_length"
+        )
     ids = [id_parse(part) for part in parts]
     valid = [id_ for id_ in ids if id_ is not None]
     if len(valid) < len(ids):

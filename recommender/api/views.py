@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING, cast
 
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -91,12 +92,14 @@ class ModelVersionViewSet(
     def retrain(self, request: Request) -> Response:
         if retrain_running():
             return Response(
-                {"detail": "A retraining is already running."}, status=status.HTTP_409_CONFLICT
+                {"detail": gettext("A retraining is already running.")},
+                status=status.HTTP_409_CONFLICT,
             )
         # Through the outbox: with the broker down the retraining is queued once it is back.
         task_id = task_dispatch(RETRAIN)
         return Response(
-            {"task_id": task_id, "detail": "Retraining queued."}, status=status.HTTP_202_ACCEPTED
+            {"task_id": task_id, "detail": gettext("Retraining queued.")},
+            status=status.HTTP_202_ACCEPTED,
         )
 
     @extend_schema(
