@@ -232,3 +232,17 @@ def _present(html: str) -> set[str]:
         "发布所选文章", "标题", "发布时间",
     }  # fmt: skip
     return {label for label in labels if label in html}
+
+
+@pytest.mark.django_db
+def test_api_errors_follow_the_requests_language(api_client, reader):
+    article = ArticleFactory()
+    api_client.force_authenticate(reader)
+    body = {"article": article.pk, "event": "rating"}
+
+    chinese = api_client.post("/api/interactions/", body, format="json", **ZH)
+    english = api_client.post("/api/interactions/", body, format="json")
+
+    assert chinese.status_code == english.status_code == 400
+    assert chinese.json()["value"] == ["评分需要一个数值。"]
+    assert english.json()["value"] == ["A rating needs a value."]
