@@ -79,11 +79,26 @@ class RecommendedItemSerializer(serializers.Serializer):
     )
 
 
+class RankerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ModelVersion.Kind.choices)
+    version = serializers.IntegerField(
+        allow_null=True, help_text="null for a content list ranked before any embedding snapshot."
+    )
+
+
 class RecommendationsSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
         source="model_version_id",
         allow_null=True,
-        help_text="null when no model ranked the list (cold start, non-personal).",
+        help_text="The MF version the list and its explanations were computed against (the "
+        "explanations cite its evidence); null when no model ranked the list (cold start, "
+        "non-personal, content).",
+    )
+    ranker = RankerSerializer(
+        allow_null=True,
+        help_text="The model version that actually ranked the list: `hybrid` when the hybrid "
+        "ranker did, `mf` when MF ranked alone, `encoder` (the text embeddings) for `content` "
+        "lists; null when no model did (cold start, non-personal).",
     )
     strategy = serializers.ChoiceField(
         choices=[PERSONALIZED, CONTENT, COLD_START, NON_PERSONAL],

@@ -64,6 +64,7 @@ def test_new_reader_gets_cold_start(client_for, mf_version, clusters, reader):
     body = response.json()
     assert body["strategy"] == "cold_start"
     assert body["model_version"] is None
+    assert body["ranker"] is None
     assert [item["score"] for item in body["results"]] == [1.0, 1.0 - 1 / 40, 1.0 - 2 / 40]
 
 
