@@ -134,9 +134,17 @@ class RollbackSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ModelVersion.Kind.choices, default=ModelVersion.Kind.MF)
 
 
-class RetrainQueuedSerializer(serializers.Serializer):
+class RetrainStatusSerializer(serializers.Serializer):
     task_id = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=["queued", "running", "finished"],
+        help_text="`finished` once the retraining ran, whatever its outcome (see `version`).",
+    )
     detail = serializers.CharField()
+    status_url = serializers.CharField(help_text="GET it to follow the retraining.")
+    version = ModelVersionSerializer(
+        allow_null=True, help_text="The MF version a finished retraining trained."
+    )
 
 
 class DetailSerializer(serializers.Serializer):
