@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,7 @@ Status = ModelVersion.Status
 
 # What each kind is judged by on its validation split, in the order an editor reads them
 # (the LM holds out each reader's last article; the encoder is not validated).
-VALIDATION_METRICS: dict[str, tuple[tuple[str, str], ...]] = {
+VALIDATION_METRICS: dict[str, tuple[tuple[str, str | Promise], ...]] = {
     Kind.MF: (("ndcg@10", "NDCG@10"), ("recall@20", "Recall@20")),
     Kind.HYBRID: (("ndcg@10", "NDCG@10"), ("mf_ndcg@10", gettext_lazy("MF alone"))),
     Kind.LM: (("recall@20", "Recall@20"), ("perplexity", gettext_lazy("perplexity"))),

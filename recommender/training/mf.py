@@ -69,7 +69,7 @@ def retrain_state(*, task_id: str) -> RetrainState:
     # The name recommender.tasks.retrain remembers its result under.
     done = task_result_get(name="retrain", task_id=task_id)
     if done is not None:
-        version = ModelVersion.objects.filter(pk=done.get("version")).first()
+        version = ModelVersion.objects.filter(pk=done.get("version", 0)).first()
         return RetrainState("finished", version)
     return RetrainState("running" if retrain_running() else "queued", None)
 
