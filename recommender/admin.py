@@ -1,4 +1,11 @@
 """The recommender's admin, one module per concern: model versions (admin_versions), editors'
-pins and boosts, explanations with their feedback, impressions and the dashboard, the outbox."""
+pins and boosts, explanations with their feedback, impressions and the dashboard, the outbox,
+and the reader figures added to the article admin (admin_articles)."""
 
-from . import admin_boosts, admin_explanations, admin_outbox, admin_versions  # noqa: F401
+from . import (  # noqa: F401
+    admin_articles,
+    admin_boosts,
+    admin_explanations,
+    admin_outbox,
+    admin_versions,
+)
