@@ -88,6 +88,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "error",
     ]
     change_form_template = "admin/recommender/modelversion/change_form.html"
+    change_list_template = "admin/recommender/modelversion/change_list.html"
 
     # Rows are created by trainings only and kept as the registry's history; "change" permission
     # means running the actions below (every field is read-only).
@@ -113,7 +114,9 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def settings_summary(self, version: ModelVersion) -> str:
         params = version.params
         if version.kind == Kind.MF:
-            return _("%(factors)s factors") % {"factors": figure(params.get("factors"))}
+            if "factors" not in params:
+                return NONE
+            return _("%(factors)s factors") % {"factors": figure(params["factors"])}
         if version.kind == Kind.HYBRID:
             parts = [_("over MF v%(id)s") % {"id": params.get("mf_version", "?")}]
             if "pool" in params:
