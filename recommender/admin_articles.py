@@ -48,12 +48,15 @@ FIGURES = {
 
 
 class ArticleWithFiguresAdmin(ArticleAdmin):
-    list_display = (*ArticleAdmin.list_display, "views", "reads", "click_through", "thumbs")
-    readonly_fields = (*ArticleAdmin.readonly_fields, "reader_figures")
-    fieldsets = (
-        *ArticleAdmin.fieldsets,
-        (gettext_lazy("Reader figures"), {"fields": ("reader_figures",)}),
-    )
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        return [*super().get_list_display(request), "views", "reads", "click_through", "thumbs"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*super().get_readonly_fields(request, obj), "reader_figures"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        figures = (gettext_lazy("Reader figures"), {"fields": ("reader_figures",)})
+        return [*super().get_fieldsets(request, obj), figures]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         figures = {name: _count_per_article(rows, field) for name, (rows, field) in FIGURES.items()}
