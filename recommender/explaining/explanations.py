@@ -59,6 +59,8 @@ class ExplainedRecommendations:
     strategy: str
     model_version_id: int | None
     items: list[ExplainedItem]
+    # {"kind", "version"} of the model version that ranked the list; None when none did.
+    ranker: dict | None = None
 
 
 def explanation_dict(explanation: Explanation) -> dict:
@@ -68,6 +70,10 @@ def explanation_dict(explanation: Explanation) -> dict:
         "style": explanation.style,
         "evidence": explanation.evidence,
     }
+
+
+def _ranker_dict(kind: str, version_id: int | None) -> dict:
+    return {"kind": kind, "version": version_id}
 
 
 def recommendations_with_explanations(
@@ -97,6 +103,7 @@ def recommendations_with_explanations(
             ExplainedItem(item.article, item.score, cached.get(keys[item.article["id"]]))
             for item in result.items
         ],
+        ranker=None if result.ranker is None else _ranker_dict(*result.ranker),
     )
 
 
