@@ -28,9 +28,10 @@ def explained_cards(
             surface=RecommendationImpression.Surface.HOME,
             model_version_id=result.model_version_id,
             items=[
-                (item.article["id"], item.explanation["id"] if item.explanation else None)
+                (item.article["id"], item.explanation["id"] if item.explanation else None, item.arm)
                 for item in result.items
             ],
+            experiment_id=result.experiment_id,
         )
     votes = feedback.feedback_of(
         user=user,

@@ -9,7 +9,7 @@ version ranked (content, cold start: trending counts and the like age) are reuse
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,8 @@ from recommender.ml import sentences
 
 from ..cache import explanations as explanation_cache
 from ..cache import lists
-from ..models import EditorialBoost, Explanation, ModelVersion
+from ..cache.experiments import ArmRef
+from ..models import EditorialBoost, Explanation
 from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
@@ -52,6 +53,7 @@ class ExplainedItem:
     # explanation_dict(); None only when nothing true can be said (e.g. the reader marked every
     # reason for this article wrong).
     explanation: dict | None
+    arm: ArmRef | None = None  # the experiment arm that put it here (RecommendedItem.arm)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class ExplainedRecommendations:
     strategy: str
     model_version_id: int | None
     items: list[ExplainedItem]
+    experiment_id: int | None = None
 
 
 def explanation_dict(explanation: Explanation) -> dict:
@@ -76,28 +79,66 @@ def recommendations_with_explanations(
     """``recommendations_for_user`` with an explanation on every item. When the list and its
     explanations are cached, no SQL query is made."""
     result = recommendations_for_user(user=user, n=n, offset=offset, topic=topic, exclude=exclude)
+    explained: dict[int, dict | None] = {}
+    for part in _by_ranking_version(result):
+        explained.update(_explained(user.pk, part))
+    return ExplainedRecommendations(
+        strategy=result.strategy,
+        model_version_id=result.model_version_id,
+        items=[
+            ExplainedItem(item.article, item.score, explained[item.article["id"]], item.arm)
+            for item in result.items
+        ],
+        experiment_id=result.experiment_id,
+    )
+
+
+def _by_ranking_version(result: Recommendations) -> list[Recommendations]:
+    """``result`` split by the MF version that ranked each item: an interleaved list mixes
+    arms, and each item is explained by the model of the arm that contributed it."""
+    if not any(
+        item.arm is not None and item.arm.mf_id != result.model_version_id for item in result.items
+    ):
+        return [result]
+    parts: dict[int | None, list] = {}
+    for item in result.items:
+        mf_id = item.arm.mf_id if item.arm is not None else result.model_version_id
+        parts.setdefault(mf_id, []).append(item)
+    return [
+        replace(
+            result,
+            model_version_id=mf_id if result.model_version_id is not None else None,
+            mf=_arm_mf(items[0].arm, result.mf),
+            items=items,
+        )
+        for mf_id, items in parts.items()
+    ]
+
+
+def _arm_mf(arm, default: lists.ActiveVersion | None) -> lists.ActiveVersion | None:
+    if default is None or arm is None or arm.mf_id is None:
+        return default
+    return lists.ActiveVersion(arm.mf_id, arm.mf_path or "")
+
+
+def _explained(user_id: int, result: Recommendations) -> dict[int, dict | None]:
+    """Article id -> its explanation dict, from the reader's explanation cache of the
+    result's version, the missing ones made (and cached) now."""
     version_id = result.model_version_id or 0
-    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user.pk)
+    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user_id)
     keys = {
         item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score)
         for item in result.items
     }
     missing = [article_id for article_id, key in keys.items() if key not in cached]
     if missing:
-        made = explanations_for(user_id=user.pk, result=result, article_ids=missing)
+        made = explanations_for(user_id=user_id, result=result, article_ids=missing)
         cached = {
             **cached,
             **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
         }
-        explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
-    return ExplainedRecommendations(
-        strategy=result.strategy,
-        model_version_id=result.model_version_id,
-        items=[
-            ExplainedItem(item.article, item.score, cached.get(keys[item.article["id"]]))
-            for item in result.items
-        ],
-    )
+        explanation_cache.explanations_set(version_id=version_id, user_id=user_id, entries=cached)
+    return {article_id: cached.get(key) for article_id, key in keys.items()}
 
 
 def explanations_for(
@@ -156,8 +197,8 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
         sources.append(evidence.topic_options(reader, targets))
     if result.strategy == PERSONALIZED:
         index = embedding_index()
-        active = lists.active_version(kind=ModelVersion.Kind.MF)
-        loaded = loaded_mf(version=active) if active is not None else None
+        # The MF version that ranked the list: the active one, or an experiment arm's.
+        loaded = loaded_mf(version=result.mf) if result.mf is not None else None
         if loaded is not None and loaded.version_id == result.model_version_id:
             sources.append(evidence.mf_options(reader, loaded, targets, index))
             # Articles newer than the model are ranked through their text (the adapter).
