@@ -122,5 +122,6 @@ def _metric(version: ModelVersion, name: str) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-# Editors' pins and boosts; explanations, feedback, impressions and the dashboard: own modules.
-from . import admin_boosts, admin_explanations, admin_outbox  # noqa: E402, F401
+# Editors' pins and boosts, experiments; explanations, feedback, impressions and the dashboard:
+# own modules.
+from . import admin_boosts, admin_experiments, admin_explanations, admin_outbox  # noqa: E402, F401

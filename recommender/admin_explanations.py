@@ -188,6 +188,10 @@ class ExplanationAdmin(ReadOnlyAdmin):
             "charts": charts,
             "approval": dashboard.approval_by_style(),
             "bandit": bandit_state(),
+            "experiments": [
+                (experiment, dashboard.experiment_results(experiment=experiment))
+                for experiment in dashboard.experiments_current()
+            ],
         }
         return TemplateResponse(request, "admin/recommender/dashboard.html", context)
 

@@ -53,7 +53,7 @@ def experiment_running_ref(*, surface: str) -> tuple | None:
         if arm.model_version is not None and arm.model_version.kind == ModelVersion.Kind.HYBRID
     }
     base_paths = dict(ModelVersion.objects.filter(pk__in=bases).values_list("pk", "artifact_path"))
-    refs = []
+    refs: list[tuple] = []
     for arm in arms:
         version = arm.model_version
         if version is None:

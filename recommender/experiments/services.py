@@ -17,7 +17,7 @@ from ..training.registry import model_version_activate
 State = Experiment.State
 Surface = Experiment.Surface
 # Model kinds an arm may be, per surface (the request surface is answered by the LM).
-ARM_KINDS = {
+ARM_KINDS: dict[str, tuple[str, ...]] = {
     Surface.LIST: (ModelVersion.Kind.MF, ModelVersion.Kind.HYBRID),
     Surface.REQUEST: (ModelVersion.Kind.LM,),
 }
