@@ -4,6 +4,15 @@ import django.db.models.deletion
 import django.utils.timezone
 from django.db import migrations, models
 
+from ._editors import editors_permissions
+
+# Editors design, run and stop experiments in the admin.
+EDITORS_PERMISSIONS = [
+    f"{action}_{model}"
+    for model in ("experiment", "experimentarm")
+    for action in ("add", "change", "delete", "view")
+]
+
 
 class Migration(migrations.Migration):
 
@@ -59,4 +68,5 @@ class Migration(migrations.Migration):
             model_name='experimentarm',
             constraint=models.UniqueConstraint(fields=('experiment', 'label'), name='recommender_experiment_arm_label_unique'),
         ),
+        editors_permissions(EDITORS_PERMISSIONS),
     ]
