@@ -21,8 +21,9 @@ from recommender.ml import sentences
 
 from ..cache import explanations as explanation_cache
 from ..cache import lists
-from ..cache.experiments import ArmRef
-from ..models import EditorialBoost, Explanation
+from ..cache.experiments import ArmRef, running_experiment
+from ..models import EditorialBoost, Experiment, Explanation
+from ..ranking.experiments import reader_assignment
 from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
@@ -62,6 +63,9 @@ class ExplainedRecommendations:
     model_version_id: int | None
     items: list[ExplainedItem]
     experiment_id: int | None = None
+    # The reader's arm of the experiment running on explanation styles, if any.
+    style_arm: ArmRef | None = None
+    style_experiment_id: int | None = None
 
 
 def explanation_dict(explanation: Explanation) -> dict:
@@ -79,9 +83,13 @@ def recommendations_with_explanations(
     """``recommendations_for_user`` with an explanation on every item. When the list and its
     explanations are cached, no SQL query is made."""
     result = recommendations_for_user(user=user, n=n, offset=offset, topic=topic, exclude=exclude)
+    style_in = reader_assignment(
+        experiment=running_experiment(surface=Experiment.Surface.STYLE), user_id=user.pk
+    )
+    style_arm = style_in.arm if style_in is not None else None
     explained: dict[int, dict | None] = {}
     for part in _by_ranking_version(result):
-        explained.update(_explained(user.pk, part))
+        explained.update(_explained(user.pk, part, style_arm))
     return ExplainedRecommendations(
         strategy=result.strategy,
         model_version_id=result.model_version_id,
@@ -90,6 +98,8 @@ def recommendations_with_explanations(
             for item in result.items
         ],
         experiment_id=result.experiment_id,
+        style_arm=style_arm,
+        style_experiment_id=style_in.experiment.id if style_in is not None else None,
     )
 
 
@@ -121,18 +131,22 @@ def _arm_mf(arm, default: lists.ActiveVersion | None) -> lists.ActiveVersion | N
     return lists.ActiveVersion(arm.mf_id, arm.mf_path or "")
 
 
-def _explained(user_id: int, result: Recommendations) -> dict[int, dict | None]:
+def _explained(
+    user_id: int, result: Recommendations, style_arm: ArmRef | None
+) -> dict[int, dict | None]:
     """Article id -> its explanation dict, from the reader's explanation cache of the
-    result's version, the missing ones made (and cached) now."""
+    result's version, the missing ones made (and cached) now; in the style ``style_arm``
+    imposes where its evidence allows."""
     version_id = result.model_version_id or 0
+    policy = style_arm.style if style_arm is not None else ""
     cached = explanation_cache.explanations_get(version_id=version_id, user_id=user_id)
     keys = {
-        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score)
+        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score, policy)
         for item in result.items
     }
     missing = [article_id for article_id, key in keys.items() if key not in cached]
     if missing:
-        made = explanations_for(user_id=user_id, result=result, article_ids=missing)
+        made = explanations_for(user_id=user_id, result=result, article_ids=missing, policy=policy)
         cached = {
             **cached,
             **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
@@ -142,10 +156,11 @@ def _explained(user_id: int, result: Recommendations) -> dict[int, dict | None]:
 
 
 def explanations_for(
-    *, user_id: int, result: Recommendations, article_ids: list[int]
+    *, user_id: int, result: Recommendations, article_ids: list[int], policy: str = ""
 ) -> dict[int, Explanation]:
     """A valid explanation of each of ``article_ids`` (items of ``result``): stored ones reused,
-    the others made now."""
+    the others made now. ``policy``: the style an explanation-style experiment's arm imposes
+    (only explanations in it are reused; made ones use it where the evidence allows)."""
     reader = evidence.reader_read(user_id=user_id)
     version_id = result.model_version_id
     stored = Explanation.objects.filter(
@@ -153,13 +168,15 @@ def explanations_for(
     ).order_by("article_id", "-created_at", "-id")
     if result.strategy == NON_PERSONAL:
         stored = stored.filter(style__in=NON_PERSONAL_STYLES)
+    if policy:
+        stored = stored.filter(style=policy)
     found: dict[int, Explanation] = {}
     for explanation in stored:
         if explanation.article_id not in found and _still_true(explanation, reader):
             found[explanation.article_id] = explanation
     missing = [article_id for article_id in article_ids if article_id not in found]
     if missing:
-        found.update(_make(reader, result, missing))
+        found.update(_make(reader, result, missing, policy))
     return found
 
 
@@ -190,7 +207,9 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
     return True
 
 
-def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) -> dict:
+def _make(
+    reader: evidence.Reader, result: Recommendations, targets: list[int], policy: str = ""
+) -> dict:
     options: dict[int, dict] = {target: {} for target in targets}
     sources = [evidence.editorial_options(targets)]
     if result.strategy != NON_PERSONAL:
@@ -221,6 +240,8 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
             # A pinned article is in the list because an editor put it there: any other
             # reason would not be the true one.
             style: str = Explanation.Style.EDITORIAL
+        elif policy in available:
+            style = policy  # the reader's arm of an explanation-style experiment
         else:
             style = styles.style_choose(
                 styles=[style for style in Explanation.Style.values if style in available],

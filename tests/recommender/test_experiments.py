@@ -275,3 +275,39 @@ def test_readers_cannot_start_experiments(two_versions):
     experiment.refresh_from_db()
     assert response.status_code == 302  # to the admin's login page
     assert experiment.state == Experiment.State.DRAFT
+
+
+def test_a_style_experiment_words_the_readers_cards_in_their_arms_style(
+    mf_version, clusters, reader, django_capture_on_commit_callbacks
+):
+    history(reader, clusters.a[:3])
+    explained_cards(user=reader, n=5)  # explanations stored and cached before it starts
+    experiment = Experiment.objects.create(
+        name="topics against history",
+        surface=Experiment.Surface.STYLE,
+        method=Experiment.Method.AB,
+        primary_metric=Experiment.Metric.THUMBS_UP,
+    )
+    for label, style in (("topics", "topic_match"), ("history", "because_you_read")):
+        ExperimentArm.objects.create(experiment=experiment, label=label, style=style)
+    with django_capture_on_commit_callbacks(execute=True):
+        experiment_start(experiment=experiment)
+    arm = reader_assignment(
+        experiment=RunningExperiment(
+            experiment.pk,
+            "ab",
+            1.0,
+            tuple(
+                ArmRef(arm.pk, arm.label, arm.style, None, None, None, None, None)
+                for arm in experiment.arms.order_by("pk")
+            ),
+        ),
+        user_id=reader.pk,
+    ).arm
+
+    result, cards = explained_cards(user=reader, n=5)
+
+    assert {card["explanation"]["style"] for card in cards} == {arm.style}
+    shown = RecommendationImpression.objects.filter(user=reader, experiment=experiment)
+    assert shown.count() == 5
+    assert set(shown.values_list("arm_id", flat=True)) == {arm.id}
