@@ -60,6 +60,9 @@ RECSITE_EMBEDDING_CACHE_DIR = Path(
 # A reader's cached list: how many candidates it holds and how long it lives without a refresh.
 RECSITE_LIST_LENGTH = 200
 RECSITE_LIST_TTL_SECONDS = env.int("RECSITE_LIST_TTL_SECONDS", default=2 * 60 * 60)
+# Model versions a web process keeps loaded at once: the active ones and a running experiment's
+# arms (memory-mapped; the oldest loaded is dropped beyond this).
+RECSITE_LOADED_VERSIONS = env.int("RECSITE_LOADED_VERSIONS", default=4)
 # "Active" readers, whose lists the hourly refresh keeps warm, and the refresh batch size.
 RECSITE_ACTIVE_USER_DAYS = env.int("RECSITE_ACTIVE_USER_DAYS", default=30)
 RECSITE_REFRESH_BATCH_SIZE = 500
