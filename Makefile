@@ -4,10 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The demo's language model trains for this long (the production default is 300 s).
 DEMO_LM_SECONDS ?= 45
+# The port `make demo` serves on: `make demo PORT=8100`.
+PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint format serve clean-demo
+.PHONY: demo test lint format
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +23,8 @@ demo: $(VENV)/.installed
 	$(PY) manage.py embed_articles
 	$(PY) manage.py retrain --sync
 	RECSITE_LM_TIME_BUDGET_SECONDS=$(DEMO_LM_SECONDS) $(PY) manage.py train_lm --sync
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py demo_accounts --url http://127.0.0.1:$(PORT)/
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
