@@ -8,6 +8,8 @@ DEMO_LM_SECONDS ?= 45
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
+# transformers draws a bar while it loads a model's weights: instant here, noise in the log.
+export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
 .PHONY: demo test lint format
 
