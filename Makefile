@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The demo's language model trains for this long (the production default is 300 s).
 DEMO_LM_SECONDS ?= 45
-# The port `make demo` serves on: `make demo PORT=8100`.
+# The port `make demo` serves on: `make demo PORT=8100`. The demo is Django's development
+# server, which would otherwise end its banner with a warning saying so (the README says how to
+# serve in production).
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -26,7 +28,7 @@ demo: $(VENV)/.installed
 	$(PY) manage.py retrain --sync
 	RECSITE_LM_TIME_BUDGET_SECONDS=$(DEMO_LM_SECONDS) $(PY) manage.py train_lm --sync
 	$(PY) manage.py demo_accounts --url http://127.0.0.1:$(PORT)/
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

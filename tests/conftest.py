@@ -8,7 +8,7 @@ from tests.factories import UserFactory
 
 EDITORS_GROUP = "Editors"
 
-pytest_plugins = ["tests.recommender_fixtures"]
+pytest_plugins = ["tests.recommender_fixtures", "tests.browser"]
 
 
 @pytest.fixture(autouse=True, scope="session")

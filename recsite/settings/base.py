@@ -262,7 +262,8 @@ RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS",
 
 # --- Celery -----------------------------------------------------------------------------------
 # Without Redis the tasks run eagerly in the calling process (the embedded default).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# memory://localhost/ rather than memory://: kombu warns about a missing host otherwise.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
