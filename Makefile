@@ -4,9 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The demo's language model trains for this long (the production default is 300 s).
 DEMO_LM_SECONDS ?= 45
-# The port `make demo` serves on: `make demo PORT=8100`. The demo is Django's development
-# server, which would otherwise end its banner with a warning saying so (the README says how to
-# serve in production).
+# The port `make demo` serves on: `make demo PORT=8100`.
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -21,6 +19,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# The logins are printed last, just before the server starts. The server is Django's development
+# server, told not to end its banner with a warning saying so (the README says how to serve in
+# production).
 demo: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
@@ -30,7 +31,11 @@ demo: $(VENV)/.installed
 	$(PY) manage.py demo_accounts --url http://127.0.0.1:$(PORT)/
 	DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-test: $(VENV)/.installed
+# axe-core for the accessibility test (pinned in package-lock.json); without npm that test skips.
+node_modules/.installed: package.json package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; fi
+
+test: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
