@@ -119,6 +119,10 @@ RECSITE_OUTBOX_MAX_BATCHES = env.int("RECSITE_OUTBOX_MAX_BATCHES", default=50)
 RECSITE_OUTBOX_PAUSE_SECONDS = env.float("RECSITE_OUTBOX_PAUSE_SECONDS", default=5.0)
 # Sent messages are kept this long (visible in the admin), then purged by the periodic relay.
 RECSITE_OUTBOX_KEEP_SENT_HOURS = env.int("RECSITE_OUTBOX_KEEP_SENT_HOURS", default=24)
+# Without a broker, a web process runs requested tasks on one background thread after its
+# responses (recommender/background.py); at most this many wait, later ones are dropped with a
+# warning (tasks are idempotent, lists are recomputed on demand).
+RECSITE_BACKGROUND_QUEUE_SIZE = env.int("RECSITE_BACKGROUND_QUEUE_SIZE", default=1000)
 
 # --- the demo -------------------------------------------------------------------------------
 # Password of the accounts `manage.py load_demo` creates.
