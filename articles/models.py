@@ -153,9 +153,9 @@ class SearchQuery(models.Model):
     )
 
     class Meta:
-        ordering = ["-created_at"]
         verbose_name = _("search query")
         verbose_name_plural = _("search queries")
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.text

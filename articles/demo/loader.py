@@ -19,6 +19,9 @@ from ..services import user_create
 from .generator import ENGLISH, Catalogue, DemoLanguage, build_catalogue
 
 EDITORS_GROUP = "Editors"
+# The demo logins (their password: settings.RECSITE_DEMO_PASSWORD).
+DEMO_READER = "reader"
+DEMO_EDITOR = "editor"
 User = get_user_model()
 
 
@@ -57,8 +60,8 @@ def demo_load(language: DemoLanguage = ENGLISH) -> list[ImportReport]:
         Topic.objects.filter(name__iexact=topic.name, description="").update(
             description=topic.description
         )
-    _account("editor", editor=True)
-    _account("reader", editor=False)
+    _account(DEMO_EDITOR, editor=True)
+    _account(DEMO_READER, editor=False)
     interactions = run_import(
         _interaction_records(catalogue, anchor, language),
         writer=InteractionWriter(),

@@ -93,9 +93,9 @@ class ExplanationFeedback(models.Model):
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        ordering = ["-created_at"]
         verbose_name = _("explanation feedback")
         verbose_name_plural = _("explanation feedback")
+        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["explanation", "user"], name="recommender_one_vote_per_explanation"
@@ -200,6 +200,24 @@ class RecommendationImpression(models.Model):
     )
     surface = models.CharField(max_length=10, choices=Surface.choices, verbose_name=_("surface"))
     position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    # The running experiment the card was served in, and the arm that put the article there
+    # (A/B: the reader's arm; interleaving: the ranker that contributed this position).
+    experiment = models.ForeignKey(
+        "recommender.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+        verbose_name=_("experiment"),
+    )
+    arm = models.ForeignKey(
+        "recommender.ExperimentArm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+        verbose_name=_("arm"),
+    )
     created_at = models.DateTimeField(
         default=timezone.now, db_index=True, verbose_name=_("created at")
     )

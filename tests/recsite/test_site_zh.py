@@ -219,8 +219,10 @@ def test_the_admins_own_labels_are_in_chinese(client, editor):
     articles = client.get(reverse("admin:articles_article_changelist"), **ZH).content.decode()
 
     assert {"recsite 编辑后台", "文章与行为", "推荐", "模型版本", "推荐理由"} <= _present(index)
-    assert {"启用所选版本", "训练秒数", "备注或错误"} <= _present(versions.content.decode())
-    assert {"推荐仪表盘", "每日互动数", "各风格的认可度", "因为你读过"} <= _present(dashboard)
+    assert {"启用所选版本", "训练秒数", "状态"} <= _present(versions.content.decode())
+    assert {"推荐仪表盘", "每日互动数", "各推荐理由风格的认可度", "因为你读过"} <= _present(
+        dashboard
+    )
     assert {"发布所选文章", "标题", "发布时间"} <= _present(articles)
 
 
@@ -228,7 +230,7 @@ def _present(html: str) -> set[str]:
     """Which of the Chinese labels the tests look for are in ``html``."""
     labels = {
         "recsite 编辑后台", "文章与行为", "推荐", "模型版本", "推荐理由", "启用所选版本",
-        "训练秒数", "备注或错误", "推荐仪表盘", "每日互动数", "各风格的认可度", "因为你读过",
+        "训练秒数", "状态", "推荐仪表盘", "每日互动数", "各推荐理由风格的认可度", "因为你读过",
         "发布所选文章", "标题", "发布时间",
     }  # fmt: skip
     return {label for label in labels if label in html}

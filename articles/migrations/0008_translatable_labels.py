@@ -1,5 +1,5 @@
-"""Every model and field label through gettext (a zh-hans translation): labels only, no
-schema change."""
+"""Model and field labels through gettext (a zh-hans translation): labels only, no schema
+change."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -10,27 +10,11 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_chinese_search_trigram_indexes'),
+        ('articles', '0007_chinese_search_trigram_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AlterModelOptions(
-            name='article',
-            options={'ordering': ['-published_at', '-id'], 'verbose_name': 'article', 'verbose_name_plural': 'articles'},
-        ),
-        migrations.AlterModelOptions(
-            name='interaction',
-            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'interaction', 'verbose_name_plural': 'interactions'},
-        ),
-        migrations.AlterModelOptions(
-            name='searchquery',
-            options={'ordering': ['-created_at'], 'verbose_name': 'search query', 'verbose_name_plural': 'search queries'},
-        ),
-        migrations.AlterModelOptions(
-            name='topic',
-            options={'ordering': ['name'], 'verbose_name': 'topic', 'verbose_name_plural': 'topics'},
-        ),
         migrations.AlterField(
             model_name='article',
             name='author',

@@ -1,5 +1,5 @@
-"""Every model and field label through gettext (a zh-hans translation): labels only, no
-schema change."""
+"""Model and field labels through gettext (a zh-hans translation): labels only, no schema
+change."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -10,15 +10,11 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recsite', '0001_idempotency_keys'),
+        ('recsite', '0002_model_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AlterModelOptions(
-            name='idempotencykey',
-            options={'verbose_name': 'idempotency key', 'verbose_name_plural': 'idempotency keys'},
-        ),
         migrations.AlterField(
             model_name='idempotencykey',
             name='body',

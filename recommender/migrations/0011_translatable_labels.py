@@ -1,5 +1,5 @@
-"""Every model and field label through gettext (a zh-hans translation): labels only, no
-schema change."""
+"""Model and field labels through gettext (a zh-hans translation): labels only, no schema
+change."""
 
 import django.db.models.deletion
 import django.utils.timezone
@@ -11,51 +11,19 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_translatable_labels'),
-        ('recommender', '0008_personalisation_setting'),
+        ('articles', '0008_translatable_labels'),
+        ('recommender', '0010_experiments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='articleembedding',
-            options={'verbose_name': 'article embedding', 'verbose_name_plural': 'article embeddings'},
+            name='experiment',
+            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'experiment', 'verbose_name_plural': 'experiments'},
         ),
         migrations.AlterModelOptions(
-            name='editorialboost',
-            options={'ordering': ['-starts_at'], 'verbose_name': 'editorial boost', 'verbose_name_plural': 'editorial boosts'},
-        ),
-        migrations.AlterModelOptions(
-            name='evidencepenalty',
-            options={'verbose_name': 'evidence penalty', 'verbose_name_plural': 'evidence penalties'},
-        ),
-        migrations.AlterModelOptions(
-            name='explanation',
-            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'explanation', 'verbose_name_plural': 'explanations'},
-        ),
-        migrations.AlterModelOptions(
-            name='explanationfeedback',
-            options={'ordering': ['-created_at'], 'verbose_name': 'explanation feedback', 'verbose_name_plural': 'explanation feedback'},
-        ),
-        migrations.AlterModelOptions(
-            name='hiddeninterest',
-            options={'verbose_name': 'hidden interest', 'verbose_name_plural': 'hidden interests'},
-        ),
-        migrations.AlterModelOptions(
-            name='modelversion',
-            options={'ordering': ['-created_at', '-id'], 'verbose_name': 'model version', 'verbose_name_plural': 'model versions'},
-        ),
-        migrations.AlterModelOptions(
-            name='outboxmessage',
-            options={'verbose_name': 'outbox message', 'verbose_name_plural': 'outbox messages'},
-        ),
-        migrations.AlterModelOptions(
-            name='personalisationsetting',
-            options={'verbose_name': 'personalisation setting', 'verbose_name_plural': 'personalisation settings'},
-        ),
-        migrations.AlterModelOptions(
-            name='recommendationimpression',
-            options={'ordering': ['-created_at'], 'verbose_name': 'recommendation impression', 'verbose_name_plural': 'recommendation impressions'},
+            name='experimentarm',
+            options={'ordering': ['experiment', 'id'], 'verbose_name': 'experiment arm', 'verbose_name_plural': 'experiment arms'},
         ),
         migrations.AlterField(
             model_name='articleembedding',
@@ -151,6 +119,26 @@ class Migration(migrations.Migration):
             model_name='evidencepenalty',
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence_penalties', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+        ),
+        migrations.AlterField(
+            model_name='experiment',
+            name='created_at',
+            field=models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at'),
+        ),
+        migrations.AlterField(
+            model_name='experiment',
+            name='started_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='started at'),
+        ),
+        migrations.AlterField(
+            model_name='experiment',
+            name='stopped_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='stopped at'),
+        ),
+        migrations.AlterField(
+            model_name='experimentarm',
+            name='experiment',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='arms', to='recommender.experiment', verbose_name='experiment'),
         ),
         migrations.AlterField(
             model_name='explanation',
@@ -369,6 +357,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name='recommendationimpression',
+            name='arm',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='impressions', to='recommender.experimentarm', verbose_name='arm'),
+        ),
+        migrations.AlterField(
+            model_name='recommendationimpression',
             name='article',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='impressions', to='articles.article', verbose_name='article'),
         ),
@@ -381,6 +374,11 @@ class Migration(migrations.Migration):
             model_name='recommendationimpression',
             name='created_at',
             field=models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created at'),
+        ),
+        migrations.AlterField(
+            model_name='recommendationimpression',
+            name='experiment',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='impressions', to='recommender.experiment', verbose_name='experiment'),
         ),
         migrations.AlterField(
             model_name='recommendationimpression',

@@ -27,6 +27,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0005_retention_purge_of_every_raw_event")]
+    dependencies = [("articles", "0006_model_verbose_names")]
 
     operations = [migrations.RunPython(forwards, backwards)]
