@@ -3,19 +3,14 @@ rendered text (the page title and what assistive technology reads out included) 
 word, and the language switcher turns the site to English and back. A screenshot of the Chinese
 home page is saved under var/screenshots/ (a CI artifact, not committed)."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
-from tests.factories import TEST_PASSWORD
+from tests.browser import SCREENSHOTS, log_in
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS
 from .zh_walk import READER_NAME, english_words, reader_pages, zh_catalogue, zh_reader
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 # What a reader sees or hears on the page: its title, its text, and the attributes read out.
 SPOKEN_TEXT = """() => [
   document.title,
@@ -27,24 +22,12 @@ SPOKEN_TEXT = """() => [
 
 
 @pytest.fixture
-def chinese_page(monkeypatch):
-    """Headless Chromium with a Chinese locale (its Accept-Language is zh-CN); skips when Debian's
-    Chromium is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); no browser is downloaded")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_browser.browser_page
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        # A signed-in search embeds the query, in-process in the embedded default: the first one
-        # loads the text encoder, which may take longer than a page should.
-        page.set_default_navigation_timeout(120_000)
-        yield page
-        context.close()
-        browser.close()
+def chinese_page(browser_page):
+    """The harness's page (tests/browser.py) in a browser that prefers Chinese."""
+    browser_page.set_extra_http_headers({"Accept-Language": "zh-CN,zh;q=0.9"})
+    # A signed-in search embeds the query; the first one may load the text encoder.
+    browser_page.set_default_navigation_timeout(120_000)
+    return browser_page
 
 
 def test_the_chinese_site_has_no_english_and_switches_language(live_server, chinese_page):
@@ -60,11 +43,7 @@ def test_the_chinese_site_has_no_english_and_switches_language(live_server, chin
         if words := english_words(page.evaluate(SPOKEN_TEXT)):
             untranslated[("anonymous", path)] = sorted(words)
     # and the reader logs in and walks them again
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", READER_NAME)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("form.stacked-form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, reader)
     assert f"欢迎回来，{READER_NAME}。" in page.inner_text(".messages")
     for path in reader_pages(signed_in=True, user=reader):
         page.goto(f"{live_server.url}{path}")
