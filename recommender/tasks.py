@@ -16,8 +16,8 @@ from .explaining.interests import reader_phrases_mine
 from .models import ModelVersion
 from .outbox import outbox_pending_count, outbox_purge, outbox_relay
 from .privacy import TASK_DONE
-from .ranking.lm import NoLanguageModel
-from .ranking.lm import lm_recommend as lm_recommend_service
+from .ranking.sequence import NoLanguageModel, sequence_state_refresh
+from .ranking.sequence import lm_recommend as lm_recommend_service
 from .ranking.serving import reader_list_refresh
 from .signals import retrain_stage_done
 from .training.embeddings import articles_embed, searches_embed
@@ -100,6 +100,8 @@ def refresh_user_lists(user_ids: list[int]) -> int:
     if len(present) < len(user_ids):
         logger.info("Skipping %d missing or inactive users", len(user_ids) - len(present))
     for user_id in present:
+        # The state first: the list computed next may rank with it (the hybrid's LM feature).
+        sequence_state_refresh(user_id=user_id)
         reader_list_refresh(user_id=user_id)
     return len(present)
 
@@ -165,7 +167,7 @@ def train_lm(self: Task) -> dict:
 @shared_task(name="recommender.lm_recommend", soft_time_limit=60, time_limit=90)
 def lm_recommend(user_id: int | None, user_input: str, top_n: int) -> dict:
     """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
-    active); see recommender.ranking.lm.lm_recommend."""
+    active); see recommender.ranking.sequence.lm_recommend."""
     try:
         return lm_recommend_service(user_id=user_id, user_input=user_input, top_n=top_n)
     except NoLanguageModel as error:

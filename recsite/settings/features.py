@@ -42,13 +42,17 @@ RECSITE_KEEP_VERSIONS = env.int("RECSITE_KEEP_VERSIONS", default=5)
 # A training lock's timeout; its holder renews it every third of that while it trains, so a
 # killed worker's lock expires within this many seconds.
 RECSITE_RETRAIN_LOCK_SECONDS = env.int("RECSITE_RETRAIN_LOCK_SECONDS", default=60)
-# Training seconds of one LM version (on top come loading the data and validation). The default
-# suits a two-core machine; workers with more cores learn more in the same time.
+# Training seconds of one LM version (on top come loading the data and validation); training
+# stops earlier once RECSITE_LM_PATIENCE epochs passed without a better validation NDCG@10 on
+# each reader's held-out last article. The default suits a two-core machine.
 RECSITE_LM_TIME_BUDGET_SECONDS = env.float("RECSITE_LM_TIME_BUDGET_SECONDS", default=300.0)
-# recommender.ml.lm.LMRecommender keyword arguments (architecture, batch size, learning rate).
+RECSITE_LM_PATIENCE = env.int("RECSITE_LM_PATIENCE", default=5)
+# recommender.ml.lm.model.SequenceLM keyword arguments (architecture, history length, dropout,
+# learning rate); its defaults were chosen on validation data (docs/benchmarks.md).
 RECSITE_LM_PARAMS: dict = {}
-# Readers whose held-out last read measures Recall/NDCG of a new version (generation is slow).
-RECSITE_LM_VALIDATION_USERS = env.int("RECSITE_LM_VALIDATION_USERS", default=200)
+# How long a reader's sequence state (the LM's summary of their reading order, computed by the
+# worker that refreshes their list) is kept without a refresh.
+RECSITE_LM_STATE_TTL_SECONDS = env.int("RECSITE_LM_STATE_TTL_SECONDS", default=30 * 24 * 3600)
 # Torch threads of the text encoder in workers and commands (0: torch's default, all cores).
 RECSITE_ENCODER_THREADS = env.int("RECSITE_ENCODER_THREADS", default=0) or None
 # evaluate_offline and benchmarks keep computed embeddings here, keyed by text + encoder hash.
@@ -78,9 +82,8 @@ RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
 RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
 
 # --- generative recommendations (POST /api/recommend/, the LM on the inference queue) --------
-# Beams of a generation (never fewer than the top_n asked for).
-RECSITE_LM_NUM_BEAMS = env.int("RECSITE_LM_NUM_BEAMS", default=5)
-# Torch threads per generation in the inference worker (0: torch's default).
+# Torch threads of the sequence LM in workers (training, sequence states; 0: torch's default).
+# One is the fastest on a busy two-core machine, where several threads only wait for each other.
 RECSITE_LM_THREADS = env.int("RECSITE_LM_THREADS", default=1) or None
 # How long the endpoint waits for the inference worker (a generation takes well under a
 # second), and the Retry-After it sends with 503 when none answered in time. After such a
