@@ -46,13 +46,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from recommender.ml.lm.evaluation import GenerativeRanking  # noqa: E402
+from recommender.ml.lm.offline import users_sample  # noqa: E402
+from recommender.ml.lm.recommender import LMRecommender  # noqa: E402
+
 from benchmarks._data import citeulike, data_option  # noqa: E402
 from benchmarks.hybrid_vs_peers import _embeddings  # noqa: E402
 from recommender.ml.content import ContentRecommender  # noqa: E402
 from recommender.ml.datasets import read_citeulike  # noqa: E402
-from recommender.ml.lm.evaluation import GenerativeRanking  # noqa: E402
-from recommender.ml.lm.offline import users_sample  # noqa: E402
-from recommender.ml.lm.recommender import LMRecommender  # noqa: E402
 from recommender.ml.metrics import evaluate  # noqa: E402
 from recommender.ml.popular import PopularityRecommender  # noqa: E402
 from recommender.ml.splits import cold_split, warm_split  # noqa: E402

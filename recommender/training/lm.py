@@ -18,7 +18,6 @@ imported only once training starts.
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 

@@ -96,9 +96,9 @@ class SequenceLM(Recommender):
     # --- training ---------------------------------------------------------------------------
 
     def _network(self) -> SequenceNetwork:
-        # torch-bearing: loaded only once a model is built (workers and commands)
         import torch
 
+        # torch-bearing: loaded only once a model is built (workers and commands)
         from .network import SequenceNetwork
 
         p = self.params

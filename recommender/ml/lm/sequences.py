@@ -27,9 +27,7 @@ class Histories:
     ordered: bool
 
 
-def ordered_histories(
-    rows: Iterable[tuple[Any, ...]], matrix: InteractionMatrix
-) -> Histories:
+def ordered_histories(rows: Iterable[tuple[Any, ...]], matrix: InteractionMatrix) -> Histories:
     """Each row of ``matrix``: its positive cells ordered by the time of their first event in
     ``rows`` (``(user_id, item_id, event, value, timestamp | None)``, the rows the matrix was
     built from); ties and undated events keep file order (undated ones after dated ones).

@@ -188,7 +188,9 @@ def train_network(
             ndcg = measured["ndcg@10_val"] if has_targets else float(epoch)
             if ndcg > best_ndcg:
                 best_ndcg, best_epoch, validation = ndcg, epoch, measured
-                best = {name: value.detach().clone() for name, value in network.state_dict().items()}
+                best = {
+                    name: value.detach().clone() for name, value in network.state_dict().items()
+                }
             elapsed = time.monotonic() - started
             if callback is not None:
                 callback(

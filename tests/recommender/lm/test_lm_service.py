@@ -71,9 +71,7 @@ def test_the_refresh_stores_the_state_the_web_process_scores_with(lm_version, li
     np.testing.assert_allclose(served, expected, rtol=1e-5)
 
 
-def test_next_articles_are_published_and_unread_and_follow_the_reading_order(
-    lm_version, library
-):
+def test_next_articles_are_published_and_unread_and_follow_the_reading_order(lm_version, library):
     reader = library.readers[1]
     last = histories()[1][-1]
     following = library.articles[(last + 1) % len(library.articles)]

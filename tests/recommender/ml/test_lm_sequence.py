@@ -15,7 +15,7 @@ from recommender.ml.lm.sequences import (
 from recommender.ml.metrics import evaluate
 from recommender.ml.splits import next_item_split
 
-from .lm_tiny import N_ITEMS, TINY_PARAMS, histories, matrix, rows, texts, trained
+from .lm_tiny import N_ITEMS, TINY_PARAMS, matrix, rows, texts, trained
 
 
 def test_reading_order_is_by_time_then_file_order_and_dislikes_are_left_out():
@@ -54,8 +54,9 @@ def test_next_item_split_holds_out_each_readers_last_item():
 
 
 def test_training_chunks_cover_every_transition_once():
-    chunks = training_chunks([list(range(10))], max_length=3, rng=np.random.default_rng(0),
-                             shuffle_order=False)
+    chunks = training_chunks(
+        [list(range(10))], max_length=3, rng=np.random.default_rng(0), shuffle_order=False
+    )
 
     pairs = [(chunk[i], chunk[i + 1]) for chunk in chunks for i in range(len(chunk) - 1)]
     assert sorted(pairs) == [(i, i + 1) for i in range(9)]
