@@ -40,6 +40,7 @@ from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
 from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
+from ..runtime.sequences import sequence_scores
 from . import content, editorial, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
@@ -150,7 +151,7 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
     if ranked is None and loaded is not None:
         assert version is not None, "an MF model is only loaded for an active version"
         hybrid = loaded_hybrid(mf=version)
-        ranked = _personalized(loaded, events, version.artifact_path, hybrid)
+        ranked = _personalized(user_id, loaded, events, version.artifact_path, hybrid)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
     # Interests the reader removed on their "me" page never come back through the list.
@@ -191,7 +192,7 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 
 
 def _personalized(
-    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
@@ -216,6 +217,7 @@ def _personalized(
             seen=np.flatnonzero(seen),
             cold=cold,
             index=embedding_index(),
+            lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
         )
     else:
         vector = loaded.model.fold_in(idx, weights)

@@ -226,6 +226,7 @@ def test_served_scores_equal_the_offline_scorers_for_the_same_history(mf_setting
 
     # when: the web process's cache-miss computation
     served = _personalized(
+        reader.pk,
         loaded_mf(version=version),
         selectors.interaction_events_of(user_id=reader.pk),
         version.artifact_path,
