@@ -44,8 +44,9 @@ class SequenceLM(Recommender):
 
     Defaults chosen on MovieLens 100K validation (each reader's second-to-last rating; see
     docs/benchmarks.md): 2 layers of 64 dimensions, histories cut to their last 50 items,
-    dropout 0.2, tied input/output embeddings with an own embedding per item added to the
-    projected text."""
+    dropout 0.2 (0.5 learnt slower: validation NDCG@10 0.093 against 0.108 within the same
+    budget), learning rate 2e-3, tied input/output embeddings with an own embedding per item
+    added to the projected text."""
 
     name = "lm"
 
@@ -61,7 +62,7 @@ class SequenceLM(Recommender):
         tied: bool = True,
         id_embeddings: bool = True,
         batch_size: int = 128,
-        lr: float = 1e-3,
+        lr: float = 2e-3,
         max_epochs: int = 200,
         patience: int = 5,
         time_budget_s: float = 300.0,
