@@ -30,8 +30,8 @@ matrix's rows). Its feature is the reader's next-article scores, ``state . outpu
 whole catalogue (articles new to the LM through their text's projected row), standardised like
 the others, and its top ``pool`` items join the candidate pool. Because the LM was trained on
 everything but each reader's last item, that item is the validation split when an LM is given
-("next" instead of a random 20%): the LM's feature is then measured only on items it never
-learnt to predict, so its weight is honest. Scoring takes the LM's scores as numbers
+("next" instead of a random 20%, and no items held out as new): the LM's feature is then
+measured only on items it never learnt to predict, so its weight is honest. Scoring takes the LM's scores as numbers
 (``lm_scores``): web processes get them from the state a worker stored
 (recommender.runtime.sequences), offline evaluation from the model; no LM, no scores: the
 feature is 0 (its mean) and the LM adds nothing to the pool.
@@ -170,9 +170,10 @@ class HybridRecommender(Recommender):
         the weights are learned with base models of the same parameters fitted on a split."""
         started = time.perf_counter()
         seed = self.settings["seed"]
-        outer, cold_held, cold_items = cold_split(
-            matrix, item_fraction=self.settings["cold_fraction"], seed=seed
-        )
+        # With an LM the validation is each reader's next article: items held out as if new
+        # would teach the ranker that articles nobody read are as likely next as read ones.
+        cold_fraction = 0.0 if self.sequence is not None else self.settings["cold_fraction"]
+        outer, cold_held, cold_items = cold_split(matrix, item_fraction=cold_fraction, seed=seed)
         orders = None
         if self.sequence is None:
             inner, warm_held = warm_split(

@@ -12,10 +12,9 @@ from .environment import VAR_DIR, env
 # --- models and training --------------------------------------------------------------------
 # Versioned model files (a shared volume in production).
 RECSITE_ARTIFACT_DIR = Path(env("RECSITE_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
-# The text encoder (empty: the packaged all-MiniLM-L6-v2) and an optional local Hugging Face
-# checkpoint the LM fine-tunes instead of training from scratch.
+# The text encoder (empty: the packaged all-MiniLM-L6-v2); its embeddings are also the sequence
+# LM's article tokens.
 RECSITE_TEXT_ENCODER = env("RECSITE_TEXT_ENCODER", default="")
-RECSITE_LM_BASE = env("RECSITE_LM_BASE", default="")
 # Training weight of each behaviour event (recommender/ml/events.py says what they mean).
 RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 # Repeated events on one article add up to at most this weight (training and fold-in alike).

@@ -56,6 +56,8 @@ class SequenceNetwork(torch.nn.Module):
             resid_pdrop=dropout,
             embd_pdrop=dropout,
             attn_pdrop=dropout,
+            bos_token_id=None,  # no vocabulary: articles are the tokens
+            eos_token_id=None,
         )
         self.transformer = GPT2Model(config)
 
