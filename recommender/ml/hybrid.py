@@ -31,8 +31,8 @@ whole catalogue (articles new to the LM through their text's projected row), sta
 the others, and its top ``pool`` items join the candidate pool. Because the LM was trained on
 everything but each reader's last item, that item is the validation split when an LM is given
 ("next" instead of a random 20%, and no items held out as new): the LM's feature is then
-measured only on items it never learnt to predict, so its weight is honest. Scoring takes the LM's scores as numbers
-(``lm_scores``): web processes get them from the state a worker stored
+measured only on items it never learnt to predict, so its weight is honest. Scoring takes the
+LM's scores as numbers (``lm_scores``): web processes get them from the state a worker stored
 (recommender.runtime.sequences), offline evaluation from the model; no LM, no scores: the
 feature is 0 (its mean) and the LM adds nothing to the pool.
 """

@@ -11,8 +11,8 @@ from recommender.cache import lists
 from recommender.ml.artifacts import load_json, save_json
 from recommender.ml.data import build_interaction_matrix
 from recommender.ml.hybrid import HybridRecommender, history
-from recommender.ml.lm.model import SequenceLM
 from recommender.ml.hybrid_features import FEATURES
+from recommender.ml.lm.model import SequenceLM
 from recommender.models import ModelVersion
 from recommender.ranking.serving import _personalized, recommendations_for_user
 from recommender.runtime.artifacts import artifact_directory
