@@ -21,7 +21,7 @@ from recommender.ml.lm.model import SequenceLM
 from .. import selectors
 from ..cache import lists
 from ..models import ModelVersion
-from ..runtime.artifacts import artifact_directory
+from ..runtime.artifacts import artifact_directory, keep_loaded
 from ..runtime.history import positive_events
 from ..runtime.sequences import (
     scores_for_state,
@@ -38,31 +38,36 @@ _lock = threading.Lock()
 _loaded: dict[tuple[int, str], SequenceLM | None] = {}
 
 
-def loaded_sequence_lm() -> tuple[int, SequenceLM] | None:
-    """(version id, model) of the active LM, loaded once per process and version (torch);
-    None without one or when its files cannot be read."""
-    active = lists.active_version(kind=LM)
+def loaded_sequence_lm(
+    version: lists.ActiveVersion | None = None,
+) -> tuple[int, SequenceLM] | None:
+    """(version id, model) of LM ``version`` (default: the active one), loaded once per process
+    and version (torch); None without one or when its files cannot be read."""
+    active = version or lists.active_version(kind=LM)
     if active is None:
         return None
     key = (active.id, active.artifact_path)
     with _lock:
         if key not in _loaded:
-            _loaded.clear()
+            model: SequenceLM | None = None
             try:
-                _loaded[key] = SequenceLM.load(
+                model = SequenceLM.load(
                     artifact_directory(active.artifact_path), threads=settings.RECSITE_LM_THREADS
                 )
             except (OSError, ValueError, KeyError):
                 logger.exception("Cannot load LM version %s", active.id)
-                _loaded[key] = None
-        model = _loaded[key]
-    return None if model is None else (active.id, model)
+            keep_loaded(_loaded, key, model)
+        loaded = _loaded[key]
+    return None if loaded is None else (active.id, loaded)
 
 
-def sequence_state_compute(*, user_id: int) -> tuple[int, np.ndarray] | None:
-    """(LM version id, the reader's state float32 (dim + 1,)) from their reading order now;
-    articles the version does not know are left out of the history. None without an LM."""
-    loaded = loaded_sequence_lm()
+def sequence_state_compute(
+    *, user_id: int, version: lists.ActiveVersion | None = None
+) -> tuple[int, np.ndarray] | None:
+    """(LM version id, the reader's state float32 (dim + 1,)) from their reading order now,
+    under LM ``version`` (default: the active one); articles the version does not know are
+    left out of the history. None without an LM."""
+    loaded = loaded_sequence_lm(version)
     if loaded is None:
         return None
     version_id, model = loaded
@@ -82,13 +87,16 @@ def sequence_state_refresh(*, user_id: int) -> np.ndarray | None:
     return state
 
 
-def next_articles(user_id: int, top_n: int) -> list[tuple[int, float]]:
+def next_articles(
+    user_id: int, top_n: int, version: lists.ActiveVersion | None = None
+) -> list[tuple[int, float]]:
     """Up to ``top_n`` (article id, score) the LM expects ``user_id`` to read next,
     best first: published articles they have not interacted with (read, dismissed, ...). A
     reader without history gets the articles the model finds likeliest for anyone (their
-    biases). [] without an active LM."""
-    computed = sequence_state_compute(user_id=user_id)
-    outputs = sequence_outputs()
+    biases). ``version``: an experiment arm's LM instead of the active one. [] without an
+    LM."""
+    computed = sequence_state_compute(user_id=user_id, version=version)
+    outputs = sequence_outputs(version)
     if computed is None or outputs is None or outputs.version_id != computed[0]:
         return []
     seen = {article_id for article_id, _, _ in selectors.interaction_events_of(user_id=user_id)}
@@ -107,14 +115,21 @@ class NoLanguageModel(Exception):
     """No LM version is active (or its artifacts cannot be read)."""
 
 
-def lm_recommend(*, user_id: int | None, user_input: str = "", top_n: int = 5) -> dict:
+def lm_recommend(
+    *,
+    user_id: int | None,
+    user_input: str = "",
+    top_n: int = 5,
+    version: lists.ActiveVersion | None = None,
+) -> dict:
     """{"model_version": id, "results": [{"article_id", "score"}]}: the reader's next articles
-    (``next_articles``; none for an anonymous caller). ``user_input`` is not read here: the
-    request path ranks requests in words. Raises NoLanguageModel when no LM is active."""
-    loaded = loaded_sequence_lm()
+    (``next_articles``; none for an anonymous caller) under LM ``version`` (default: the active
+    one). ``user_input`` is not read here: the request path ranks requests in words. Raises
+    NoLanguageModel when there is no such LM."""
+    loaded = loaded_sequence_lm(version)
     if loaded is None:
         raise NoLanguageModel("no language model trained yet")
-    found = [] if user_id is None else next_articles(user_id, top_n)
+    found = [] if user_id is None else next_articles(user_id, top_n, version)
     return {
         "model_version": loaded[0],
         "results": [{"article_id": pk, "score": score} for pk, score in found],

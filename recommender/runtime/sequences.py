@@ -23,7 +23,7 @@ from recommender.ml.lm.model import project_new_items
 from ..cache import lists
 from ..models import ModelVersion
 from ..privacy import SEQUENCE_STATE
-from .artifacts import artifact_directory
+from .artifacts import artifact_directory, keep_loaded
 from .embeddings import embedding_index
 
 logger = logging.getLogger(__name__)
@@ -43,20 +43,20 @@ class SequenceOutputs:
 
 
 _lock = threading.Lock()
+# The active version and, while an experiment runs, its arms (bounded by keep_loaded).
 _loaded: dict[tuple[int, str], SequenceOutputs | None] = {}
 
 
-def sequence_outputs() -> SequenceOutputs | None:
-    """The active LM version's output embeddings (None without one, or when its files cannot
-    be read); loaded once per process and version."""
-    active = lists.active_version(kind=LM)
+def sequence_outputs(version: lists.ActiveVersion | None = None) -> SequenceOutputs | None:
+    """LM ``version``'s output embeddings (default: the active version's; None without one, or
+    when its files cannot be read); loaded once per process and version."""
+    active = version or lists.active_version(kind=LM)
     if active is None:
         return None
     key = (active.id, active.artifact_path)
     with _lock:
         if key not in _loaded:
-            _loaded.clear()  # only the active version is served
-            _loaded[key] = _load(active)
+            keep_loaded(_loaded, key, _load(active))
         return _loaded[key]
 
 
