@@ -45,8 +45,9 @@ class SequenceLM(Recommender):
     Defaults chosen on MovieLens 100K validation (each reader's second-to-last rating; see
     docs/benchmarks.md): 2 layers of 64 dimensions, histories cut to their last 50 items,
     dropout 0.2 (0.5 learnt slower: validation NDCG@10 0.093 against 0.108 within the same
-    budget), learning rate 2e-3, tied input/output embeddings with an own embedding per item
-    added to the projected text."""
+    budget), learning rate 2e-3, tied input/output embeddings (a second projection for the
+    output: 0.105) with an own embedding per item added to the projected text (the projected
+    text alone: 0.074; MovieLens titles and genres say little about a film)."""
 
     name = "lm"
 
