@@ -8,11 +8,13 @@ version ranked (content, cold start: trending counts and the like age) are reuse
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -70,6 +72,47 @@ def explanation_dict(explanation: Explanation) -> dict:
     }
 
 
+def reason_key(text: str) -> str:
+    """A short digest of an explanation's text: what a page passes on to its next batch to say
+    which reasons the reader already has on screen."""
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def with_distinct_reasons(
+    *, user: User, result: ExplainedRecommendations, seen: Set[str] = frozenset()
+) -> ExplainedRecommendations:
+    """``result`` with no explanation text twice, nor one whose ``reason_key`` is in ``seen``
+    (shown earlier on the page): a card that would repeat one gets its article's next-best true
+    reason, or none when every true reason is already on screen."""
+    shown = set(seen)
+    listed = Recommendations(result.strategy, result.model_version_id, [])
+    items = []
+    for item in result.items:
+        explanation = item.explanation
+        if explanation is not None and reason_key(explanation["text"]) in shown:
+            other = explanation_avoiding(
+                user_id=user.pk, result=listed, article_id=item.article["id"], avoid=shown
+            )
+            explanation = None if other is None else explanation_dict(other)
+            item = replace(item, explanation=explanation)
+        if explanation is not None:
+            shown.add(reason_key(explanation["text"]))
+        items.append(item)
+    return replace(result, items=items)
+
+
+def explanation_avoiding(
+    *, user_id: int, result: Recommendations, article_id: int, avoid: Set[str]
+) -> Explanation | None:
+    """A valid explanation of ``article_id`` (an item of ``result``) whose ``reason_key`` is not
+    in ``avoid``: a stored one reused, else one made now from the remaining evidence."""
+    reader = evidence.reader_read(user_id=user_id)
+    for explanation in _stored(user_id, result, [article_id]):
+        if reason_key(explanation.text) not in avoid and _still_true(explanation, reader):
+            return explanation
+    return _make(reader, result, [article_id], avoid=avoid).get(article_id)
+
+
 def recommendations_with_explanations(
     *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> ExplainedRecommendations:
@@ -106,20 +149,33 @@ def explanations_for(
     """A valid explanation of each of ``article_ids`` (items of ``result``): stored ones reused,
     the others made now."""
     reader = evidence.reader_read(user_id=user_id)
-    version_id = result.model_version_id
-    stored = Explanation.objects.filter(
-        user_id=user_id, article_id__in=article_ids, model_version_id=version_id
-    ).order_by("article_id", "-created_at", "-id")
-    if result.strategy == NON_PERSONAL:
-        stored = stored.filter(style__in=NON_PERSONAL_STYLES)
     found: dict[int, Explanation] = {}
-    for explanation in stored:
+    for explanation in _stored(user_id, result, article_ids):
         if explanation.article_id not in found and _still_true(explanation, reader):
             found[explanation.article_id] = explanation
     missing = [article_id for article_id in article_ids if article_id not in found]
     if missing:
         found.update(_make(reader, result, missing))
     return found
+
+
+def _stored(user_id: int, result: Recommendations, article_ids: list[int]):
+    """The reader's stored explanations of ``article_ids`` under ``result``'s version, newest
+    first per article."""
+    stored = Explanation.objects.filter(
+        user_id=user_id, article_id__in=article_ids, model_version_id=result.model_version_id
+    ).order_by("article_id", "-created_at", "-id")
+    if result.strategy == NON_PERSONAL:
+        stored = stored.filter(style__in=NON_PERSONAL_STYLES)
+    return stored
+
+
+# Evidence stored before the wording told opened from read, or "new" from the catalogue's
+# size: such explanations are made again rather than shown.
+_OUTDATED_EVIDENCE = {
+    Explanation.Style.SIMILAR_TEXT: "event",
+    Explanation.Style.TOPIC_MATCH: "event",
+}
 
 
 def _evidence_keys(style: str, facts: dict) -> list[str]:
@@ -140,6 +196,13 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
         return False
     if facts.get("topic") in reader.hidden_topics:
         return False
+    needed = _OUTDATED_EVIDENCE.get(explanation.style)
+    if (needed and needed not in facts) or "within" in facts:
+        return False
+    if explanation.style == Explanation.Style.FOLLOWED_TOPIC and (
+        facts.get("topic") not in reader.followed
+    ):
+        return False
     keys = [*evidence_keys(explanation), f"style:{explanation.style}"]
     created = explanation.created_at
     if any(reader.penalized_at.get(key, created) > created for key in keys):
@@ -149,11 +212,20 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
     return True
 
 
-def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) -> dict:
+def _make(
+    reader: evidence.Reader,
+    result: Recommendations,
+    targets: list[int],
+    *,
+    avoid: Set[str] = frozenset(),
+) -> dict:
+    """New explanations of ``targets``, none whose ``reason_key`` is in ``avoid``."""
     options: dict[int, dict] = {target: {} for target in targets}
     sources = [evidence.editorial_options(targets)]
     if result.strategy != NON_PERSONAL:
         sources.append(evidence.topic_options(reader, targets))
+        if settings.RECSITE_FOLLOW_BOOST > 1:  # only then does following raise the score
+            sources.append(evidence.followed_options(reader, targets))
     if result.strategy == PERSONALIZED:
         index = embedding_index()
         active = lists.active_version(kind=ModelVersion.Kind.MF)
@@ -174,21 +246,31 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
     rows = []
     for target in targets:
         available = options[target]
-        if not available:
-            continue  # an unpublished or vanished article: nothing true to say, nothing shown
         if available.get(Explanation.Style.EDITORIAL, {}).get("kind") == EditorialBoost.Kind.PIN:
             # A pinned article is in the list because an editor put it there: any other
             # reason would not be the true one.
-            style: str = Explanation.Style.EDITORIAL
-        else:
-            style = styles.style_choose(
-                styles=[style for style in Explanation.Style.values if style in available],
-                segment=reader.segment,
-                trust={style: reader.trust_of(f"style:{style}") for style in available},
-                seed=[reader.user_id, target, result.model_version_id or 0],
-            )
+            available = {Explanation.Style.EDITORIAL: available[Explanation.Style.EDITORIAL]}
+        texts = {
+            style: sentences.render(style, facts, titles=titles, topic_names=topic_names)
+            for style, facts in available.items()
+        }
+        available = {
+            style: facts
+            for style, facts in available.items()
+            if reason_key(texts[style]) not in avoid
+        }
+        if not available:
+            # An unpublished or vanished article, or every true reason already on screen:
+            # nothing (more) to say.
+            continue
+        style: str = styles.style_choose(
+            styles=[style for style in Explanation.Style.values if style in available],
+            segment=reader.segment,
+            trust={style: reader.trust_of(f"style:{style}") for style in available},
+            seed=[reader.user_id, target, result.model_version_id or 0],
+        )
         facts = {**available[style], "segment": reader.segment}
-        text = sentences.render(style, facts, titles=titles, topic_names=topic_names)
+        text = texts[style]
         rows.append(
             Explanation(
                 user_id=reader.user_id,

@@ -40,7 +40,7 @@ from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
 from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
-from . import content, editorial, interests
+from . import content, editorial, follows, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
@@ -153,6 +153,7 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
         ranked = _personalized(loaded, events, version.artifact_path, hybrid)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
+    ranked = follows.reader_list_with_follows(user_id=user_id, reader_list=ranked)
     # Interests the reader removed on their "me" page never come back through the list.
     ranked = lists.ReaderList(ranked.strategy, editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
