@@ -44,7 +44,7 @@ class ArticleFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search",
         max_length=500,
-        help_text="Words in title, summary or body; the best matches first (title over summary over body).",
+        help_text="Words in title, summary or body; best matches first (title over summary).",
     )
 
     class Meta:
