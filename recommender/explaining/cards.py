@@ -49,9 +49,9 @@ def explained_cards(
     shown = list(shown)
     result = recommendations_with_explanations(user=user, n=n, exclude=shown)
     result = with_distinct_reasons(user=user, result=result, seen=seen)
-    shown: Sequence[RecommendationImpression | None] = [None] * len(result.items)
+    recorded: Sequence[RecommendationImpression | None] = [None] * len(result.items)
     if record_impressions:
-        shown = impressions.impressions_record(
+        recorded = impressions.impressions_record(
             user_id=user.pk,
             surface=RecommendationImpression.Surface.HOME,
             model_version_id=result.model_version_id,
@@ -65,7 +65,7 @@ def explained_cards(
         explanation_ids=[item.explanation["id"] for item in result.items if item.explanation],
     )
     cards = []
-    for item, impression in zip(result.items, shown, strict=True):
+    for item, impression in zip(result.items, recorded, strict=True):
         given = votes.get(item.explanation["id"]) if item.explanation else None
         cards.append(
             {
