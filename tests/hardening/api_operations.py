@@ -37,6 +37,7 @@ PATH_PARAMS: dict[str, Callable[[World], dict]] = {
     "/api/model-versions/{id}/": lambda w: {"id": w.model_version.pk},
     "/api/model-versions/{id}/activate/": lambda w: {"id": w.model_version.pk},
     "/api/topics/{slug}/": lambda w: {"slug": w.topic_slug},
+    "/api/topics/{slug}/follow/": lambda w: {"slug": w.topic_slug},
 }
 
 
