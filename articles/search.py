@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import Combinable, CombinedExpression
 
 from .models import Article
 
@@ -26,7 +27,7 @@ MAX_WORDS = 10
 FIELD_WEIGHTS = {"title": 3, "summary": 2, "body": 1}
 
 
-def search_vector() -> SearchVector:
+def search_vector() -> CombinedExpression:
     """The weighted document of an article, as the GIN index stores it."""
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
@@ -62,7 +63,7 @@ def _postgres_search(queryset: QuerySet[Article], text: str) -> QuerySet[Article
 
 
 def _words_search(queryset: QuerySet[Article], words: list[str]) -> QuerySet[Article]:
-    rank = Value(0, output_field=IntegerField())
+    rank: Combinable = Value(0, output_field=IntegerField())
     for word in words:
         queryset = queryset.filter(
             Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)

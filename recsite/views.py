@@ -1,9 +1,11 @@
 """The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
 through articles.services, and every form works without JavaScript."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -47,6 +49,9 @@ from recommender.ranking.content import similar_articles
 from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
 from .forms import AccountDeleteForm, SignUpForm
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 PAGE_SIZE = 20
@@ -61,7 +66,7 @@ MORE_LIKE_THIS = 5
 
 # The buttons a reader has on an article page and on each card of the feed:
 # event -> (label, pressed label, feedback).
-ARTICLE_BUTTONS: dict[str, tuple[str, str, str]] = {
+ARTICLE_BUTTONS: dict[str, tuple[StrOrPromise, StrOrPromise, StrOrPromise]] = {
     Interaction.Event.LIKE: (
         gettext_lazy("Like"),
         gettext_lazy("Liked"),
@@ -79,7 +84,7 @@ ARTICLE_BUTTONS: dict[str, tuple[str, str, str]] = {
     ),
 }
 # Taking a button back from the "me" page: event -> feedback.
-UNDO_MESSAGES = {
+UNDO_MESSAGES: dict[str, StrOrPromise] = {
     Interaction.Event.LIKE: gettext_lazy("Removed from your liked articles."),
     Interaction.Event.BOOKMARK: gettext_lazy("Removed from your saved articles."),
 }
@@ -119,11 +124,11 @@ def _feed_context(request: HttpRequest, batch: CardBatch) -> dict[str, Any]:
         "for_you_cards": batch.cards,
         "for_you_more_url": more_url,
         "article_buttons": _article_buttons(),
-        "followed_slugs": selectors.followed_topic_slugs(user_id=request.user.pk),
+        "followed_slugs": selectors.followed_topic_slugs(user_id=cast(int, request.user.pk)),
     }
 
 
-def _article_buttons() -> list[tuple[str, str, str]]:
+def _article_buttons() -> list[tuple[str, StrOrPromise, StrOrPromise]]:
     return [(event, label, pressed) for event, (label, pressed, _) in ARTICLE_BUTTONS.items()]
 
 

@@ -172,7 +172,7 @@ def _stored(user_id: int, result: Recommendations, article_ids: list[int]):
 
 # Evidence stored before the wording told opened from read, or "new" from the catalogue's
 # size: such explanations are made again rather than shown.
-_OUTDATED_EVIDENCE = {
+_OUTDATED_EVIDENCE: dict[str, str] = {
     Explanation.Style.SIMILAR_TEXT: "event",
     Explanation.Style.TOPIC_MATCH: "event",
 }
