@@ -5,6 +5,8 @@ from .site_throttles import login_guard
 
 admin.site.site_header = "recsite editors"
 admin.site.site_title = "recsite admin"
+# The admin's home links the recommendations dashboard (for editors who may see it).
+admin.site.index_template = "admin/recommender/index.html"
 # The admin's login has the site login's per-address rate and per-account back-off (429 page).
 admin.site.login = login_guard(admin.site.login)  # type: ignore[method-assign,assignment]
 

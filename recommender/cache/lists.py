@@ -55,10 +55,13 @@ class ActiveVersion(NamedTuple):
 
 
 class ReaderList(NamedTuple):
-    """A reader's ranked candidates: (article id, score, topic slugs), best first."""
+    """A reader's ranked candidates: (article id, score, topic slugs), best first, and the
+    (kind, version id) of the model version that ranked them (None: no model did)."""
 
     strategy: str
     items: tuple[tuple[int, float, tuple[str, ...]], ...]
+    # Defaulted, so lists cached before it existed still load (and say nothing ranked them).
+    ranker: tuple[str, int | None] | None = None
 
 
 def _active_key(kind: str) -> str:

@@ -61,6 +61,8 @@ class ExplainedRecommendations:
     strategy: str
     model_version_id: int | None
     items: list[ExplainedItem]
+    # {"kind", "version"} of the model version that ranked the list; None when none did.
+    ranker: dict | None = None
 
 
 def explanation_dict(explanation: Explanation) -> dict:
@@ -85,7 +87,9 @@ def with_distinct_reasons(
     (shown earlier on the page): a card that would repeat one gets its article's next-best true
     reason, or none when every true reason is already on screen."""
     shown = set(seen)
-    listed = Recommendations(result.strategy, result.model_version_id, [])
+    listed = Recommendations(
+        strategy=result.strategy, model_version_id=result.model_version_id, items=[]
+    )
     items = []
     for item in result.items:
         explanation = item.explanation
@@ -111,6 +115,10 @@ def explanation_avoiding(
         if reason_key(explanation.text) not in avoid and _still_true(explanation, reader):
             return explanation
     return _make(reader, result, [article_id], avoid=avoid).get(article_id)
+
+
+def _ranker_dict(kind: str, version_id: int | None) -> dict:
+    return {"kind": kind, "version": version_id}
 
 
 def recommendations_with_explanations(
@@ -140,6 +148,7 @@ def recommendations_with_explanations(
             ExplainedItem(item.article, item.score, cached.get(keys[item.article["id"]]))
             for item in result.items
         ],
+        ranker=None if result.ranker is None else _ranker_dict(*result.ranker),
     )
 
 

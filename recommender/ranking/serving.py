@@ -10,8 +10,9 @@ Strategies (the ``strategy`` of a response):
   when an active hybrid version was trained over the active MF version, the hybrid ranks
   instead, with the per-reader scoring of offline evaluation
   (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
-  version's: explanations cite MF evidence computed against it; the reader's cached list is
-  keyed by the hybrid's id, so activating or rolling back a hybrid switches lists at once;
+  version's: explanations cite MF evidence computed against it; its ``ranker`` names the
+  hybrid; the reader's cached list is keyed by the hybrid's id, so activating or rolling back
+  a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
   articles the model knows, or no active model) ranked by the cosine between article embeddings
   and the mean embedding of what they read and searched;
@@ -52,6 +53,8 @@ CONTENT = "content"
 COLD_START = "cold_start"
 NON_PERSONAL = "non_personal"
 MF = ModelVersion.Kind.MF
+HYBRID = ModelVersion.Kind.HYBRID
+ENCODER = ModelVersion.Kind.ENCODER
 # Candidates scored beyond the list length, to make up for unpublished ones dropped.
 CANDIDATE_MARGIN = 20
 
@@ -67,6 +70,9 @@ class Recommendations:
     strategy: str
     model_version_id: int | None  # None for cold start: no model ranked these
     items: list[RecommendedItem]
+    # (kind, version id) of the version that ranked the list: the hybrid when it did, MF when
+    # it ranked alone, the encoder for content lists; None when no model did.
+    ranker: tuple[str, int | None] | None = None
 
 
 def recommendations_for_user(
@@ -109,6 +115,7 @@ def _page(reader_list, version_id, excluded, topic, n, offset, *, allow_gaps):
             for article_id, score in page
             if article_id in articles
         ],
+        ranker=reader_list.ranker,
     )
 
 
@@ -151,11 +158,14 @@ def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) ->
         assert version is not None, "an MF model is only loaded for an active version"
         hybrid = loaded_hybrid(mf=version)
         ranked = _personalized(loaded, events, version.artifact_path, hybrid)
+        if ranked is not None:
+            ranker = (HYBRID, hybrid.version_id) if hybrid is not None else (MF, version.id)
+            ranked = ranked._replace(ranker=ranker)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
     ranked = follows.reader_list_with_follows(user_id=user_id, reader_list=ranked)
     # Interests the reader removed on their "me" page never come back through the list.
-    ranked = lists.ReaderList(ranked.strategy, editorial.diversified(ranked.items))
+    ranked = ranked._replace(items=editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
 
 
@@ -188,7 +198,10 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
         exclude={article_id for article_id, _, _ in events},
         n=settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN,
     )
-    return lists.ReaderList(CONTENT, _ranked(ids, scores))
+    # The text encoder's article embeddings ranked it (its snapshot, if one was taken yet).
+    snapshot = lists.active_version(kind=ENCODER)
+    ranker = (ENCODER, snapshot.id if snapshot is not None else None)
+    return lists.ReaderList(CONTENT, _ranked(ids, scores), ranker)
 
 
 def _personalized(

@@ -26,6 +26,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0006_topic_follow")]
+    dependencies = [("articles", "0007_topic_follow")]
 
     operations = [migrations.RunPython(create_index, drop_index)]

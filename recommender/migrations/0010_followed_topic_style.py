@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recommender', '0008_personalisation_setting'),
+        ('recommender', '0009_model_verbose_names'),
     ]
 
     operations = [
