@@ -90,12 +90,14 @@ def with_distinct_reasons(
     listed = Recommendations(
         strategy=result.strategy, model_version_id=result.model_version_id, items=[]
     )
+    reader: evidence.Reader | None = None  # read once, when a first card needs another reason
     items = []
     for item in result.items:
         explanation = item.explanation
         if explanation is not None and reason_key(explanation["text"]) in shown:
+            reader = reader or evidence.reader_read(user_id=user.pk)
             other = explanation_avoiding(
-                user_id=user.pk, result=listed, article_id=item.article["id"], avoid=shown
+                reader=reader, result=listed, article_id=item.article["id"], avoid=shown
             )
             explanation = None if other is None else explanation_dict(other)
             item = replace(item, explanation=explanation)
@@ -106,12 +108,11 @@ def with_distinct_reasons(
 
 
 def explanation_avoiding(
-    *, user_id: int, result: Recommendations, article_id: int, avoid: Set[str]
+    *, reader: evidence.Reader, result: Recommendations, article_id: int, avoid: Set[str]
 ) -> Explanation | None:
     """A valid explanation of ``article_id`` (an item of ``result``) whose ``reason_key`` is not
     in ``avoid``: a stored one reused, else one made now from the remaining evidence."""
-    reader = evidence.reader_read(user_id=user_id)
-    for explanation in _stored(user_id, result, [article_id]):
+    for explanation in _stored(reader.user_id, result, [article_id]):
         if reason_key(explanation.text) not in avoid and _still_true(explanation, reader):
             return explanation
     return _make(reader, result, [article_id], avoid=avoid).get(article_id)
