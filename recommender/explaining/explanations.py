@@ -86,12 +86,33 @@ def with_distinct_reasons(
     """``result`` with no explanation text twice, nor one whose ``reason_key`` is in ``seen``
     (shown earlier on the page): a card that would repeat one gets its article's next-best true
     reason, or none when every true reason is already on screen."""
+    # The choice is cached with the reader's explanations (and forgotten with them): looking
+    # for another true reason reads the reader's history and may score evidence again.
+    version_id = result.model_version_id or 0
+    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user.pk)
+    given = [(item.article["id"], (item.explanation or {}).get("id")) for item in result.items]
+    digest = hashlib.sha1(repr((sorted(seen), given)).encode()).hexdigest()
+    choice_key = f"distinct:{digest}"
+    if choice_key not in cached:
+        cached = {**cached, choice_key: {"explanations": _distinct(user, result, seen)}}
+        explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
+    chosen = cached[choice_key]["explanations"]
+    return replace(
+        result,
+        items=[
+            replace(item, explanation=explanation)
+            for item, explanation in zip(result.items, chosen, strict=True)
+        ],
+    )
+
+
+def _distinct(user: User, result: ExplainedRecommendations, seen: Set[str]) -> list[dict | None]:
     shown = set(seen)
     listed = Recommendations(
         strategy=result.strategy, model_version_id=result.model_version_id, items=[]
     )
     reader: evidence.Reader | None = None  # read once, when a first card needs another reason
-    items = []
+    chosen = []
     for item in result.items:
         explanation = item.explanation
         if explanation is not None and reason_key(explanation["text"]) in shown:
@@ -100,11 +121,10 @@ def with_distinct_reasons(
                 reader=reader, result=listed, article_id=item.article["id"], avoid=shown
             )
             explanation = None if other is None else explanation_dict(other)
-            item = replace(item, explanation=explanation)
         if explanation is not None:
             shown.add(reason_key(explanation["text"]))
-        items.append(item)
-    return replace(result, items=items)
+        chosen.append(explanation)
+    return chosen
 
 
 def explanation_avoiding(
