@@ -161,6 +161,10 @@ class ExplanationAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
             "charts": dashboard.dashboard_charts(),
             "approval": approval_rows(),
+            "experiments": [
+                (experiment, dashboard.experiment_results(experiment=experiment))
+                for experiment in dashboard.experiments_current()
+            ],
         }
         return TemplateResponse(request, "admin/recommender/dashboard.html", context)
 

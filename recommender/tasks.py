@@ -155,11 +155,19 @@ def train_lm(self: Task) -> dict:
 # Routed to the "inference" queue. A web request waits for the answer (POST /api/recommend/), so
 # the limits are short and there is no retry: the request has given up by then.
 @shared_task(name="recommender.lm_recommend", soft_time_limit=60, time_limit=90)
-def lm_recommend(user_id: int | None, user_input: str, top_n: int) -> dict:
+def lm_recommend(
+    user_id: int | None, user_input: str, top_n: int, version: list | None = None
+) -> dict:
     """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
-    active); see recommender.ranking.lm.lm_recommend."""
+    active); ``version`` [id, artifact path]: an experiment arm's LM instead of the active one.
+    See recommender.ranking.lm.lm_recommend."""
     try:
-        return lm_recommend_service(user_id=user_id, user_input=user_input, top_n=top_n)
+        return lm_recommend_service(
+            user_id=user_id,
+            user_input=user_input,
+            top_n=top_n,
+            version=lists.ActiveVersion(*version) if version else None,
+        )
     except NoLanguageModel as error:
         return {"model_version": None, "results": [], "detail": str(error)}
 

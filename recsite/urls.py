@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from .site_throttles import login_guard
 
@@ -17,5 +20,8 @@ handler500 = "recsite.api_errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("recsite.api_urls")),
+    # Browsers and feed readers ask for /favicon.ico whatever the pages link to. Resolved lazily:
+    # in production the hashed name comes from collectstatic's manifest.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("recsite/favicon.svg"))),
     path("", include("recsite.site_urls")),
 ]

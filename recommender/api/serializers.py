@@ -77,6 +77,14 @@ class RecommendedItemSerializer(serializers.Serializer):
     explanation = CachedExplanationField(
         help_text="Why this article is recommended (null only if nothing true can be said)."
     )
+    arm = serializers.CharField(
+        source="arm.label",
+        allow_null=True,
+        default=None,
+        help_text="While you are in an online experiment, the label of the arm that put this "
+        "article in your list (with interleaving, the ranker that contributed this position); "
+        "null otherwise, and for editors' pins.",
+    )
 
 
 class RankerSerializer(serializers.Serializer):
@@ -106,6 +114,11 @@ class RecommendationsSerializer(serializers.Serializer):
         "text similarity to what a reader with little history read and searched; `cold_start`: "
         "trending and new articles; `non_personal`: trending and new articles for a reader who "
         "turned personalisation off (PATCH /api/me/).",
+    )
+    experiment = serializers.IntegerField(
+        source="experiment_id",
+        allow_null=True,
+        help_text="The id of the online experiment you are in on this list, null when none.",
     )
     results = RecommendedItemSerializer(source="items", many=True)
 

@@ -152,6 +152,22 @@ class RecommendationImpression(models.Model):
     )
     surface = models.CharField(max_length=10, choices=Surface.choices)
     position = models.PositiveSmallIntegerField()
+    # The running experiment the card was served in, and the arm that put the article there
+    # (A/B: the reader's arm; interleaving: the ranker that contributed this position).
+    experiment = models.ForeignKey(
+        "recommender.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+    )
+    arm = models.ForeignKey(
+        "recommender.ExperimentArm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
 

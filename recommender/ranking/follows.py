@@ -19,9 +19,8 @@ def reader_list_with_follows(*, user_id: int, reader_list: lists.ReaderList) -> 
     followed = followed_topic_slugs(user_id=user_id)
     if not followed or not reader_list.items:
         return reader_list
-    return lists.ReaderList(
-        reader_list.strategy,
-        followed_boosted(reader_list.items, followed, factor=settings.RECSITE_FOLLOW_BOOST),
+    return reader_list._replace(
+        items=followed_boosted(reader_list.items, followed, factor=settings.RECSITE_FOLLOW_BOOST)
     )
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .. import selectors
 from ..cache import lists
 from ..models import ModelVersion
 
@@ -147,6 +148,14 @@ def model_version_activate_if_not_worse(*, version: ModelVersion) -> ModelVersio
     """
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     current = _locked_active(version.kind)
+    if current is not None and current.pk in selectors.pinned_version_ids():
+        # The experiment compares against what serves now: a retrain must not swap it out.
+        version.activation_note = (
+            f"Not activated: active v{current.pk} is an arm of a running experiment. "
+            "Activate it by hand once the experiment is stopped."
+        )
+        version.save(update_fields=["activation_note"])
+        return version
     tolerance = settings.RECSITE_ACTIVATION_TOLERANCE
     new = version.metrics[ACTIVATION_METRIC]
     old = current.metrics.get(ACTIVATION_METRIC) if current is not None else None

@@ -10,6 +10,7 @@ from articles.privacy import personal_data_export
 from recommender.explaining import evidence
 from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.ml import sentences
+from recommender.ranking.experiments import active_ranker
 from recommender.ranking.follows import followed_boosted
 from recommender.ranking.serving import reader_list_compute, recommendations_for_user
 from tests.factories import ArticleFactory, InteractionFactory
@@ -69,11 +70,11 @@ def test_a_followed_topic_explanation_is_faithful_by_ablation(mf_version, cluste
     styles = {item.explanation["style"] for item in result.items if item.explanation}
     assert sentences.FOLLOWED_TOPIC in styles
     with_follow = dict(
-        (pk, s) for pk, s, _ in reader_list_compute(user_id=reader.pk, version=None).items
+        (pk, s) for pk, s, _ in reader_list_compute(user_id=reader.pk, ranker=active_ranker()).items
     )
     services.topic_unfollow(user=reader, topic=clusters.biology)
     without = dict(
-        (pk, s) for pk, s, _ in reader_list_compute(user_id=reader.pk, version=None).items
+        (pk, s) for pk, s, _ in reader_list_compute(user_id=reader.pk, ranker=active_ranker()).items
     )
     assert with_follow[target] > without[target]
     assert (

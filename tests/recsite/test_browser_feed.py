@@ -2,42 +2,26 @@
 cards, each card's buttons work without a page load, no reason shows twice on the page, and a
 saved card is on the reader's saved list."""
 
-from pathlib import Path
-
 import pytest
 
 from articles.models import Interaction
-from tests.factories import TEST_PASSWORD
-
-# The headless Chromium page of the site's first browser test (skips where it is absent).
-from tests.recsite.test_browser import browser_page  # noqa: F401
+from tests.browser import at_both_widths, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path("var/screenshots")
 
 
 def _reasons(page) -> list[str]:
     return page.locator(".for-you .card:visible .why-text").all_inner_texts()
 
 
-@pytest.mark.parametrize("width", [1280, 390])
+@at_both_widths
 def test_feed_more_card_buttons_and_saved_list(
-    live_server,
-    browser_page,  # noqa: F811
-    mf_version,
-    clusters,
-    width,
+    live_server, browser_page, screenshot, mf_version, clusters
 ):
     page = browser_page
-    page.set_viewport_size({"width": width, "height": 900})
     reader = clusters.readers[0]
     # given the reader on her home page (a marker on the window tells a reload)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", reader.username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("form.stacked-form button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    log_in(page, live_server.url, reader)
     page.evaluate("window.notReloaded = true")
     cards = page.locator(".for-you .card")
     assert cards.count() == 6
@@ -64,8 +48,7 @@ def test_feed_more_card_buttons_and_saved_list(
     assert page.evaluate("window.notReloaded") is True
     events = set(Interaction.objects.filter(user=reader).values_list("article__title", "event"))
     assert {(titles[0], "bookmark"), (titles[1], "like"), (titles[2], "dislike")} <= events
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"feed-{width}.png"), full_page=True)
+    screenshot("feed")
 
     # and the saved card is on her saved list
     page.goto(f"{live_server.url}/me/")
