@@ -8,9 +8,9 @@ one- and two-character queries too. Results are ranked by how many terms the tit
 summary contain (a title counts double), then by recency.
 
 On PostgreSQL the substring tests use the pg_trgm GIN indexes that migration
-0007_chinese_search_trigram_indexes creates (their ``LIKE`` on three or more characters is an
+0009_chinese_search_trigram_indexes creates (their ``LIKE`` on three or more characters is an
 index scan); on SQLite the same ``LIKE`` scans the table, which suits the embedded default.
-``articles.selectors.articles_search`` hands queries that contain CJK text here.
+``articles.search.search_articles`` hands queries that contain CJK text here.
 """
 
 from __future__ import annotations

@@ -22,6 +22,8 @@ CO_READERS = "co_readers"
 TRENDING = "trending"
 NEW = "new"
 EDITORIAL = "editorial"
+FOLLOWED_TOPIC = "followed_topic"
+FOLLOWED_TOPIC = "followed_topic"
 
 # Styles that cite articles of the reader's history: these must be faithful (ablation).
 CITING_STYLES = (BECAUSE_YOU_READ, SIMILAR_TEXT, CO_READERS)
@@ -60,6 +62,25 @@ BECAUSE_YOU = {
     "read": gettext_noop("Because you read %(title)s"),
     "view": gettext_noop("Because you opened %(title)s"),
     "click": gettext_noop("Because you opened %(title)s"),
+}
+# The same events in the sentences that cite an article or count articles of the history.
+SIMILAR_TO = {
+    "bookmark": gettext_noop("Close in subject to %(title)s, which you saved"),
+    "like": gettext_noop("Close in subject to %(title)s, which you liked"),
+    "share": gettext_noop("Close in subject to %(title)s, which you shared"),
+    "rating": gettext_noop("Close in subject to %(title)s, which you rated"),
+    "read": gettext_noop("Close in subject to %(title)s, which you read"),
+    "view": gettext_noop("Close in subject to %(title)s, which you opened"),
+    "click": gettext_noop("Close in subject to %(title)s, which you opened"),
+}
+LIKE_ARTICLES_YOU = {
+    "bookmark": gettext_noop("On %(topic)s, like %(articles)s you saved"),
+    "like": gettext_noop("On %(topic)s, like %(articles)s you liked"),
+    "share": gettext_noop("On %(topic)s, like %(articles)s you shared"),
+    "rating": gettext_noop("On %(topic)s, like %(articles)s you rated"),
+    "read": gettext_noop("On %(topic)s, like %(articles)s you read"),
+    "view": gettext_noop("On %(topic)s, like %(articles)s you opened"),
+    "click": gettext_noop("On %(topic)s, like %(articles)s you opened"),
 }
 # Most to least telling: a bookmarked article that was also viewed is "saved".
 EVENT_STRENGTH = ("bookmark", "like", "share", "rating", "read", "view", "click")
@@ -104,15 +125,15 @@ def render(
         return text
     if style == SIMILAR_TEXT:
         (cited,) = evidence["articles"]
-        return _("Close in subject to %(title)s, which you read") % {"title": quoted(cited)}
+        template = SIMILAR_TO.get(evidence.get("event", "read"), SIMILAR_TO["read"])
+        return _(template) % {"title": quoted(cited)}
     if style == TOPIC_MATCH:
         count = evidence["count"]
-        template = ngettext(
-            "On %(topic)s, like %(count)d article you read",
-            "On %(topic)s, like %(count)d articles you read",
-            count,
-        )
-        return template % {"topic": topic_names[evidence["topic"]], "count": count}
+        articles = ngettext("%(count)d article", "%(count)d articles", count) % {"count": count}
+        template = LIKE_ARTICLES_YOU.get(evidence.get("event", "read"), LIKE_ARTICLES_YOU["read"])
+        return _(template) % {"topic": topic_names[evidence["topic"]], "articles": articles}
+    if style == FOLLOWED_TOPIC:
+        return _("On %(topic)s, a topic you follow") % {"topic": topic_names[evidence["topic"]]}
     if style == CO_READERS:
         (cited,) = evidence["articles"]
         count = evidence["count"]
@@ -131,6 +152,14 @@ def render(
             "days": period,
         }
     if style == NEW:
+        if "days" in evidence:
+            days = evidence["days"]
+            period = ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+            return _("New: published in the last %(days)s") % {"days": period}
+        if "share" in evidence:
+            # xgettext:python-format
+            return _("New: among the newest %(share)s%% of articles") % {"share": evidence["share"]}
+        # Stored before the two above: the rank among the N newest (N within the catalogue).
         return _("New: among the %(within)d most recent articles") % {"within": evidence["within"]}
     if style == EDITORIAL:
         if evidence.get("topic"):

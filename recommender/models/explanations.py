@@ -23,6 +23,7 @@ class Explanation(models.Model):
         TRENDING = "trending", _("Trending")
         NEW = "new", _("New")
         EDITORIAL = "editorial", _("Editors' pick")
+        FOLLOWED_TOPIC = "followed_topic", _("A topic you follow")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

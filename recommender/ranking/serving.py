@@ -42,7 +42,8 @@ from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
 from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
-from . import content, editorial, experiments, interests
+from ..runtime.sequences import sequence_scores
+from . import content, editorial, experiments, follows, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
@@ -188,12 +189,13 @@ def reader_list_compute(*, user_id: int, ranker: experiments.Ranker) -> lists.Re
     if ranked is None and loaded is not None:
         assert version is not None, "an MF model is only loaded for a version"
         hybrid = ranker.hybrid
-        ranked = _personalized(loaded, events, version.artifact_path, hybrid)
+        ranked = _personalized(user_id, loaded, events, version.artifact_path, hybrid)
         if ranked is not None:
             ranked_by = (HYBRID, hybrid.version_id) if hybrid is not None else (MF, version.id)
             ranked = ranked._replace(ranker=ranked_by)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
+    ranked = follows.reader_list_with_follows(user_id=user_id, reader_list=ranked)
     # Interests the reader removed on their "me" page never come back through the list.
     ranked = ranked._replace(items=editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
@@ -235,7 +237,7 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 
 
 def _personalized(
-    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
@@ -260,6 +262,7 @@ def _personalized(
             seen=np.flatnonzero(seen),
             cold=cold,
             index=embedding_index(),
+            lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
         )
     else:
         vector = loaded.model.fold_in(idx, weights)

@@ -7,8 +7,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
-from articles import selectors
 from articles.models import Article
+from articles.search import search_articles
 from articles.search_cjk import search_terms
 from recommender.explaining.explanations import recommendations_with_explanations
 from recommender.ml import sentences
@@ -169,7 +169,7 @@ def chinese_articles(db):
     ],
 )
 def test_chinese_search_finds_one_and_two_character_queries(chinese_articles, query, expected):
-    found = list(selectors.articles_search(text=query))
+    found = list(search_articles(query))
 
     assert found == [chinese_articles[name] for name in expected]
 
@@ -178,7 +178,7 @@ def test_chinese_search_finds_one_and_two_character_queries(chinese_articles, qu
 def test_chinese_search_ranks_title_matches_first(chinese_articles):
     also_in_body = ArticleFactory(title="天气预报", body="关于火箭发射的天气。")
 
-    found = list(selectors.articles_search(text="火箭"))
+    found = list(search_articles("火箭"))
 
     assert found == [chinese_articles["rockets"], also_in_body]
 
@@ -202,9 +202,7 @@ def test_on_postgresql_chinese_search_is_served_by_trigram_indexes(chinese_artic
         plan = " ".join(row[0] for row in cursor.fetchall())
 
     assert "articles_article_title_trgm" in plan
-    assert [a.pk for a in selectors.articles_search(text="机器学习")] == [
-        chinese_articles["learning"].pk
-    ]
+    assert [a.pk for a in search_articles("机器学习")] == [chinese_articles["learning"].pk]
 
 
 @pytest.mark.django_db

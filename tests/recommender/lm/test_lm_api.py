@@ -74,7 +74,8 @@ def test_history_prompt_returns_unread_published_articles_with_scores(
     assert len(set(ids)) == 5
     assert set(ids).isdisjoint(read)
     assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
-    assert all(item["score"] < 0 for item in body["results"])
+    scores = [item["score"] for item in body["results"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_free_text_prompt_is_dispatched_to_the_task(lm_version, library, client_for, dispatched):

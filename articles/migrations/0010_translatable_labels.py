@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_chinese_search_trigram_indexes'),
+        ('articles', '0009_chinese_search_trigram_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -144,5 +144,20 @@ class Migration(migrations.Migration):
             model_name='topic',
             name='slug',
             field=models.SlugField(max_length=100, unique=True, verbose_name='slug'),
+        ),
+        migrations.AlterField(
+            model_name='topicfollow',
+            name='created_at',
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at'),
+        ),
+        migrations.AlterField(
+            model_name='topicfollow',
+            name='topic',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to='articles.topic', verbose_name='topic'),
+        ),
+        migrations.AlterField(
+            model_name='topicfollow',
+            name='user',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='topic_follows', to=settings.AUTH_USER_MODEL, verbose_name='user'),
         ),
     ]

@@ -11,8 +11,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_translatable_labels'),
-        ('recommender', '0010_experiments'),
+        ('articles', '0010_translatable_labels'),
+        ('recommender', '0011_followed_topic_style'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -163,7 +163,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='explanation',
             name='style',
-            field=models.CharField(choices=[('because_you_read', 'Because you read'), ('similar_text', 'Similar to what you read'), ('topic_match', 'Topic match'), ('co_readers', 'Readers like you'), ('trending', 'Trending'), ('new', 'New'), ('editorial', "Editors' pick")], max_length=20, verbose_name='style'),
+            field=models.CharField(choices=[('because_you_read', 'Because you read'), ('similar_text', 'Similar to what you read'), ('topic_match', 'Topic match'), ('co_readers', 'Readers like you'), ('trending', 'Trending'), ('new', 'New'), ('editorial', "Editors' pick"), ('followed_topic', 'A topic you follow')], max_length=20, verbose_name='style'),
         ),
         migrations.AlterField(
             model_name='explanation',

@@ -27,6 +27,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0006_model_verbose_names")]
+    dependencies = [("articles", "0008_search_index_postgres")]
 
     operations = [migrations.RunPython(forwards, backwards)]
