@@ -79,6 +79,10 @@ RECSITE_CONTENT_SEARCHES = 5
 RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
 # "More like this": weight of co-reading against text similarity (0 = text only).
 RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
+# "More like this": bonus for agreeing topics (Jaccard of the two topic sets; 0 = none), so that
+# shared title wording does not outrank a shared subject. Chosen on a validation half of the
+# demo catalogue's articles by benchmarks/similar_topics.py.
+RECSITE_SIMILAR_TOPIC_WEIGHT = env.float("RECSITE_SIMILAR_TOPIC_WEIGHT", default=0.15)
 
 # --- generative recommendations (POST /api/recommend/, the LM on the inference queue) --------
 # Beams of a generation (never fewer than the top_n asked for).
