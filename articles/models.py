@@ -109,6 +109,28 @@ class Interaction(models.Model):
         return f"{self.user} {self.event} {self.article_id}"
 
 
+class TopicFollow(models.Model):
+    """A reader follows a topic: its articles rank higher in their list, and an explanation may
+    say so ("On Space, a topic you follow")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_follows"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["topic__name"]
+        verbose_name = _("topic follow")
+        verbose_name_plural = _("topic follows")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="articles_one_follow_per_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.topic}"
+
+
 class SearchQuery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

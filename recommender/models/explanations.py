@@ -23,6 +23,7 @@ class Explanation(models.Model):
         TRENDING = "trending", "Trending"
         NEW = "new", "New"
         EDITORIAL = "editorial", "Editors' pick"
+        FOLLOWED_TOPIC = "followed_topic", "A topic you follow"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"

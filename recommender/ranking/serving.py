@@ -42,7 +42,7 @@ from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
 from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
-from . import content, editorial, experiments, interests
+from . import content, editorial, experiments, follows, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
@@ -194,6 +194,7 @@ def reader_list_compute(*, user_id: int, ranker: experiments.Ranker) -> lists.Re
             ranked = ranked._replace(ranker=ranked_by)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
+    ranked = follows.reader_list_with_follows(user_id=user_id, reader_list=ranked)
     # Interests the reader removed on their "me" page never come back through the list.
     ranked = ranked._replace(items=editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)

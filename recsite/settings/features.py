@@ -77,6 +77,10 @@ RECSITE_CONTENT_SEARCHES = 5
 # 0 keeps the model's order, 1 spreads topics regardless of score; at 0.1 another topic's
 # article moves up only past articles scoring about as high.
 RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
+# Articles of a topic the reader follows: their list score, min-max normalised like an editorial
+# boost, is multiplied by this. A product choice, not a tuned one (the datasets hold no follows):
+# 1.5 lifts an article from the middle of the list past those scoring up to half again as high.
+RECSITE_FOLLOW_BOOST = env.float("RECSITE_FOLLOW_BOOST", default=1.5)
 # "More like this": weight of co-reading against text similarity (0 = text only).
 RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
 # "More like this": bonus for agreeing topics (Jaccard of the two topic sets; 0 = none), so that
