@@ -281,7 +281,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "events": selectors.article_events_of(user=request.user, article=article),
         "first_topic": first_topic,
         "more_in_topic": more,
-        # Text similarity blended with co-reading; drafts have no neighbours to show.
+        # Text similarity blended with co-reading and topics; drafts have no neighbours to show.
         "more_like_this": (
             similar_articles(article_id=article.pk, n=MORE_LIKE_THIS)
             if article.is_published

@@ -86,6 +86,10 @@ RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
 RECSITE_FOLLOW_BOOST = env.float("RECSITE_FOLLOW_BOOST", default=1.5)
 # "More like this": weight of co-reading against text similarity (0 = text only).
 RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
+# "More like this": bonus for agreeing topics (Jaccard of the two topic sets; 0 = none), so that
+# shared title wording does not outrank a shared subject. Chosen on a validation half of the
+# demo catalogue's articles by benchmarks/similar_topics.py.
+RECSITE_SIMILAR_TOPIC_WEIGHT = env.float("RECSITE_SIMILAR_TOPIC_WEIGHT", default=0.15)
 
 # --- generative recommendations (POST /api/recommend/, the LM on the inference queue) --------
 # Torch threads of the sequence LM in workers (training, sequence states; 0: torch's default).

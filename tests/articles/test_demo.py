@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.demo.generator import build_catalogue
+from articles.demo.vocabulary import TOPICS
 from articles.models import Article, Interaction, Topic
 
 User = get_user_model()
@@ -44,8 +45,8 @@ def test_demo_looks_like_a_real_site():
 
     # then: the catalogue
     articles = Article.objects.filter(external_id__startswith="demo:")
-    assert articles.count() == 384
-    assert articles.filter(status=Article.Status.PUBLISHED).count() == 384
+    assert articles.count() == 386
+    assert articles.filter(status=Article.Status.PUBLISHED).count() == 386
     assert not articles.filter(published_at__lt=now - timedelta(days=90)).exists()
     assert not articles.filter(summary="").exists()
     assert all(article.body.count("\n\n") == 3 for article in articles)
@@ -54,7 +55,7 @@ def test_demo_looks_like_a_real_site():
     assert all(topic.articles.count() >= 25 for topic in topics)
     # and the behaviour
     interactions = Interaction.objects.all()
-    assert interactions.count() == 7906
+    assert interactions.count() == 8066
     assert not interactions.filter(created_at__lt=now - timedelta(days=60)).exists()
     assert User.objects.filter(interactions__isnull=False).distinct().count() == 181
     events = Counter(interactions.values_list("event", flat=True))
@@ -68,7 +69,7 @@ def test_demo_looks_like_a_real_site():
     assert editor.is_staff and editor.groups.filter(name="Editors").exists()
     assert editor.check_password(settings.RECSITE_DEMO_PASSWORD)
     assert not reader.is_staff and reader.check_password(settings.RECSITE_DEMO_PASSWORD)
-    assert reader.interactions.count() == 79
+    assert reader.interactions.count() == 78
     assert out.endswith("Demo loaded. Logins: python manage.py demo_accounts\n")
 
 
@@ -119,8 +120,8 @@ def test_running_it_again_changes_nothing():
 
     # then
     assert state() == first
-    assert "demo articles: 384 rows read, 0 created, 0 updated, 384 already present" in out
-    assert "demo interactions: 7,906 rows read, 0 created, 0 updated, 7,906 already present" in out
+    assert "demo articles: 386 rows read, 0 created, 0 updated, 386 already present" in out
+    assert "demo interactions: 8,066 rows read, 0 created, 0 updated, 8,066 already present" in out
 
 
 @pytest.mark.django_db
@@ -158,3 +159,25 @@ def test_the_chinese_catalogue_loads_beside_the_english_one_and_only_once():
     assert User.objects.filter(username__startswith="zh.").count() == 120
     assert state() == first
     assert "demo articles: 94 rows read, 0 created, 0 updated, 94 already present" in out.getvalue()
+
+
+def test_every_demo_article_is_tagged_with_the_topics_of_its_subject():
+    # given: which topics each subject of the vocabulary is about
+    about = {subject: {topic.name} for topic in TOPICS for subject in topic.subjects}
+    for topic in TOPICS:
+        for subject, other in topic.also_about:
+            about[subject].add(other)
+
+    # when
+    articles = build_catalogue().articles
+
+    # then: each title names exactly one subject, the summary opens on it, and the article
+    # carries exactly the topics that subject is about (no "travel insurance" under Cooking)
+    for article in articles:
+        named = [subject for subject in about if subject.lower() in article.title.lower()]
+        assert len(named) == 1, (article.title, named)
+        assert named[0].lower() in article.summary.split(".")[0].lower(), article.summary
+        assert set(article.topics) == about[named[0]], (article.title, article.topics)
+    # and every topic's cross-subjects name a real topic, so a second topic is never a typo
+    assert {other for topic in TOPICS for _, other in topic.also_about} <= {t.name for t in TOPICS}
+    assert 0.1 < sum(len(article.topics) == 2 for article in articles) / len(articles) < 0.3

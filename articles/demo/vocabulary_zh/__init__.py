@@ -10,12 +10,11 @@ from .templates import (
     SUMMARY_OPENERS,
     TITLES,
 )
-from .topics import NEIGHBOUR_TOPICS, TOPICS
+from .topics import TOPICS
 
 __all__ = [
     "BODY_OPENERS",
     "CLOSINGS",
-    "NEIGHBOUR_TOPICS",
     "PRESENT_DAY_BODY_OPENERS",
     "PRESENT_DAY_TITLES",
     "SUMMARY_OPENERS",

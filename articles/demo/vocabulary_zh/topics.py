@@ -166,14 +166,3 @@ TRAVEL = TopicVocabulary(
 TOPICS: tuple[TopicVocabulary, ...] = (
     MACHINE_LEARNING, SPACE, CLIMATE, HEALTH, ECONOMICS, HISTORY, COOKING, TRAVEL,
 )  # fmt: skip
-# An article's second topic is a neighbour of its first, as in the English catalogue.
-NEIGHBOUR_TOPICS = {
-    "机器学习": ("经济", "健康"),
-    "太空": ("气候", "历史", "机器学习"),
-    "气候": ("经济", "旅行", "健康", "太空"),
-    "健康": ("烹饪", "机器学习"),
-    "经济": ("气候", "历史", "旅行"),
-    "历史": ("经济", "旅行", "太空"),
-    "烹饪": ("健康", "旅行", "历史"),
-    "旅行": ("烹饪", "历史", "气候"),
-}
