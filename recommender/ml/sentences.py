@@ -17,9 +17,10 @@ CO_READERS = "co_readers"
 TRENDING = "trending"
 NEW = "new"
 EDITORIAL = "editorial"
+REQUEST_MATCH = "request_match"
 
 # Styles that cite articles of the reader's history: these must be faithful (ablation).
-CITING_STYLES = (BECAUSE_YOU_READ, SIMILAR_TEXT, CO_READERS)
+CITING_STYLES = (BECAUSE_YOU_READ, SIMILAR_TEXT, CO_READERS, REQUEST_MATCH)
 
 # The reader's strongest event on a cited article -> the verb that describes it truthfully.
 VERBS = {
@@ -87,6 +88,13 @@ def render(
         )
     if style == NEW:
         return f"New: among the {evidence['within']} most recent articles"
+    if style == REQUEST_MATCH:
+        # The quoted words are the reader's own (recommender.ml.request.request_phrases).
+        text = f"Matches {quoted(evidence['request'])}"
+        if evidence.get("articles"):
+            (cited,) = evidence["articles"]
+            text += f" \u2014 and close to {quoted(titles[str(cited)])}, which you read"
+        return text
     if style == EDITORIAL:
         if evidence.get("topic"):
             text = f"Editors are featuring {topic_names[evidence['topic']]}"
