@@ -1,7 +1,8 @@
-"""``POST /api/recommend/``: generative recommendations from the causal LM.
+"""``POST /api/recommend/``: recommendations that answer a request in words, for this reader.
 
-The view only dispatches ``recommender.lm_recommend`` to the ``inference`` queue and waits for
-its result a bounded time (the LM and torch live in the worker, never in the web process). A
+The view only dispatches ``recommender.request_recommend`` to the ``inference`` queue and waits
+for its result a bounded time (the text encoder and torch live in the worker, never in the web
+process; recommender.explaining.requests answers, recommender.ml.request ranks). A
 missing answer -- no worker, a dead broker or result backend -- is a 503 with ``Retry-After``,
 never a hanging request; in the embedded default the task runs in-process. After a missing
 answer the endpoint answers 503 at once, without dispatching, until its Retry-After has passed
@@ -29,13 +30,13 @@ from articles.api.throttles import RecommendThrottle
 
 from .. import tasks
 from ..cache import lists
-from ..models import ModelVersion
 from ..privacy import LM_UNANSWERED
+from .explanations import CachedExplanationField
 from .serializers import CachedArticleField, DetailSerializer
 
 logger = logging.getLogger(__name__)
 
-NO_MODEL = "no language model trained yet"
+NO_MODEL = "no article text embedded yet: nothing can match words"
 NO_WORKER = "No inference worker answered in time; try again later."
 # Holds the time until which requests are answered 503 at once (shared by all web processes).
 UNANSWERED_UNTIL_KEY = LM_UNANSWERED.key()
@@ -47,7 +48,7 @@ class GenerativeRequestSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=2000,
         default="",
-        help_text="Free text or titles (one per line). Empty: your reading history is the prompt.",
+        help_text="What you would like to read, in words. Empty: your own list.",
     )
     top_n = serializers.IntegerField(min_value=1, max_value=20, default=5)
 
@@ -55,12 +56,20 @@ class GenerativeRequestSerializer(serializers.Serializer):
 class GeneratedItemSerializer(serializers.Serializer):
     article = CachedArticleField()
     score = serializers.FloatField(
-        help_text="Log-likelihood of the article's title given the prompt (<= 0, higher is better)."
+        help_text="Ranking score for this request (higher is better; comparable within one "
+        "answer only)."
+    )
+    explanation = CachedExplanationField(
+        help_text="Why it answers the request: the matched words of the request and, when "
+        "true, an article you read that it is close to; vote on it at "
+        "/api/explanations/{id}/feedback/."
     )
 
 
 class GeneratedSerializer(serializers.Serializer):
-    model_version = serializers.IntegerField()
+    model_version = serializers.IntegerField(
+        allow_null=True, help_text="The MF version whose scores took part; null: none did."
+    )
     results = GeneratedItemSerializer(many=True)
 
 
@@ -96,17 +105,16 @@ class GenerativeRecommendView(APIView):
             429: DetailSerializer,
             503: DetailSerializer,
         },
-        description="Articles the language model generates after your free text or, without "
-        "it, after your reading history: real, published articles you have not read, best "
-        "first. 503 (with Retry-After) when no inference worker answers in time (then at once "
-        "until Retry-After has passed), or when no language model has been trained yet. 429 "
-        "(with Retry-After) beyond your rate of requests.",
+        description="Published articles you have not read that answer your request in words, "
+        "ranked for you (the text encoder finds what matches the words; your reading orders "
+        "them), best first, each with an explanation that cites the request. Without words: "
+        "your own list. 503 (with Retry-After) when no inference worker answers in time (then "
+        "at once until Retry-After has passed); 503 without Retry-After when no article text "
+        "is embedded yet. 429 (with Retry-After) beyond your rate of requests.",
     )
     def post(self, request: Request) -> Response:
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if lists.active_version(kind=ModelVersion.Kind.LM) is None:
-            return _unavailable(NO_MODEL, retry=False)
         unanswered_for = _unanswered_for()
         if unanswered_for is not None:
             return _unavailable(NO_WORKER, retry=True, retry_after=unanswered_for)
@@ -114,7 +122,7 @@ class GenerativeRecommendView(APIView):
         try:
             # expires: a worker that comes back later drops the request instead of answering
             # nobody; retry=False: a dead broker fails now rather than after the request.
-            result = tasks.lm_recommend.apply_async(
+            result = tasks.request_recommend.apply_async(
                 kwargs={"user_id": request.user.pk, **body.validated_data},
                 expires=timeout,
                 retry=False,
@@ -135,7 +143,7 @@ class GenerativeRecommendView(APIView):
                 result.backend.remove_pending_result(result)
             _unanswered_record()
             return _unavailable(NO_WORKER, retry=True)
-        if payload["model_version"] is None:
+        if payload.get("detail"):
             return _unavailable(NO_MODEL, retry=False)
         ids = [item["article_id"] for item in payload["results"]]
         articles = lists.article_dicts(article_ids=ids)
@@ -143,7 +151,11 @@ class GenerativeRecommendView(APIView):
             {
                 "model_version": payload["model_version"],
                 "results": [
-                    {"article": articles[item["article_id"]], "score": item["score"]}
+                    {
+                        "article": articles[item["article_id"]],
+                        "score": item["score"],
+                        "explanation": item["explanation"],
+                    }
                     for item in payload["results"]
                     if item["article_id"] in articles
                 ],

@@ -22,6 +22,7 @@ class Explanation(models.Model):
         TRENDING = "trending", "Trending"
         NEW = "new", "New"
         EDITORIAL = "editorial", "Editors' pick"
+        REQUEST_MATCH = "request_match", "Matches your request"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"

@@ -193,6 +193,24 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 def _personalized(
     loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
+    scored = personal_scores(loaded, events, artifact_path, hybrid)
+    if scored is None:
+        return None
+    item_ids, scores = scored
+    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
+    top = top_n(scores, k)
+    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
+    return lists.ReaderList(PERSONALIZED, items)
+
+
+def personal_scores(
+    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(article ids int64 (n,), float32 (n,) scores) of the reader whose events are ``events``:
+    the served MF or hybrid score of every article the model knows or can place by its text,
+    -inf on what they interacted with; None when the model knows nothing of theirs to place
+    them by. What the "personalized" list ranks, and what a request's ranking calls the
+    reader's own signal (recommender.ranking.request)."""
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
         return None
@@ -223,10 +241,7 @@ def _personalized(
         if cold is not None and len(cold.article_ids):
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
-    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
-    top = top_n(scores, k)
-    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
-    return lists.ReaderList(PERSONALIZED, items)
+    return item_ids, scores
 
 
 def _cold_start(seen: set[int]) -> lists.ReaderList:
