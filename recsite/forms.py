@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
 
 from articles.validation import NoControlCharactersValidator
 
@@ -53,3 +54,16 @@ class InterestHideForm(forms.Form):
         if bool(cleaned.get("topic")) == bool(cleaned.get("phrase")):
             raise forms.ValidationError("Name one topic or one phrase.", code="one_of")
         return cleaned
+
+
+class AskForm(forms.Form):
+    """A request in words ("Ask for something to read"), answered by the request path of
+    POST /api/recommend/."""
+
+    q = forms.CharField(
+        label=_("Ask for something to read"),
+        required=False,
+        max_length=2000,
+        validators=[NoControlCharactersValidator()],
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. space telescopes and exoplanets")}),
+    )

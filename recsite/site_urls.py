@@ -9,6 +9,7 @@ urlpatterns = [
     path("topics/", views.topic_list, name="topic_list"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
     path("search/", views.search, name="search"),
+    path("ask/", views.ask, name="ask"),
     path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("articles/<slug:slug>/<str:event>/", views.article_event, name="article_event"),
     path("me/", views.me, name="me"),

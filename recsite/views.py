@@ -18,25 +18,28 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles import privacy, selectors, services
 from articles.api.throttles import throttle_wait
 from articles.models import Article, Interaction
 from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
+from recommender.api.generative import RequestUnanswered, request_answer_wait
 from recommender.explaining.cards import explained_cards
 from recommender.explaining.impressions import impression_click
 from recommender.explaining.interests import reader_interests
 from recommender.ranking.content import similar_articles
 from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
-from .forms import AccountDeleteForm, SignUpForm
+from .forms import AccountDeleteForm, AskForm, SignUpForm
 from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 PAGE_SIZE = 20
 HOME_TRENDING = 5
 HOME_LATEST = 10
 HOME_FOR_YOU = 6
+ASK_RESULTS = 10
 MORE_IN_TOPIC = 5
 MORE_LIKE_THIS = 5
 
@@ -90,6 +93,41 @@ def home(request: HttpRequest) -> HttpResponse:
             "for_you_cards": for_you_cards,
             "trending": selectors.articles_trending()[:HOME_TRENDING],
             "latest": selectors.articles_latest()[:HOME_LATEST],
+        },
+    )
+
+
+@require_GET
+@login_required
+def ask(request: SignedInRequest) -> HttpResponse:
+    """ "Ask for something to read": the reader's words answered by the request path (the
+    inference worker, as for POST /api/recommend/), as explained cards with thumbs."""
+    form = AskForm(request.GET or None)
+    cards, unavailable = None, ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        try:
+            answer = request_answer_wait(
+                user_id=request.user.pk, user_input=form.cleaned_data["q"], top_n=ASK_RESULTS
+            )
+        except RequestUnanswered as error:
+            unavailable = (
+                _("We could not answer in time. Please try again in a moment.")
+                if error.retry_after is not None
+                else _("Nothing can be matched to words yet: no article text is indexed.")
+            )
+        else:
+            cards = [
+                {"article": item["article"], "explanation": item["explanation"], "vote": None}
+                for item in answer["results"]
+            ]
+    return render(
+        request,
+        "recsite/ask.html",
+        {
+            "form": form,
+            "cards": cards,
+            "unavailable": unavailable,
+            "next_url": request.get_full_path(),
         },
     )
 

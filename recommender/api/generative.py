@@ -115,49 +115,71 @@ class GenerativeRecommendView(APIView):
     def post(self, request: Request) -> Response:
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        unanswered_for = _unanswered_for()
-        if unanswered_for is not None:
-            return _unavailable(NO_WORKER, retry=True, retry_after=unanswered_for)
-        timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
         try:
-            # expires: a worker that comes back later drops the request instead of answering
-            # nobody; retry=False: a dead broker fails now rather than after the request.
-            result = tasks.request_recommend.apply_async(
-                kwargs={"user_id": request.user.pk, **body.validated_data},
-                expires=timeout,
-                retry=False,
+            answer = request_answer_wait(user_id=request.user.pk, **body.validated_data)
+        except RequestUnanswered as error:
+            return _unavailable(
+                error.detail, retry=error.retry_after is not None, retry_after=error.retry_after
             )
-            payload = result.get(timeout=timeout)
-        # RuntimeError: Celery's Redis result consumer gave up reconnecting (Redis is down).
-        except (
-            ResultTimeout,
-            BrokerUnavailable,
-            RedisError,
-            ConnectionError,
-            RuntimeError,
-        ) as error:
-            logger.warning("Generative recommendation unanswered: %r", error)
-            if isinstance(error, ResultTimeout):
-                # get() registered the result with the backend (held, and subscribed to its
-                # channel, until an answer that may never come): stop waiting for it now.
-                result.backend.remove_pending_result(result)
-            _unanswered_record()
-            return _unavailable(NO_WORKER, retry=True)
-        if payload.get("detail"):
-            return _unavailable(NO_MODEL, retry=False)
-        ids = [item["article_id"] for item in payload["results"]]
-        articles = lists.article_dicts(article_ids=ids)
-        return Response(
-            {
-                "model_version": payload["model_version"],
-                "results": [
-                    {
-                        "article": articles[item["article_id"]],
-                        "score": item["score"],
-                        "explanation": item["explanation"],
-                    }
-                    for item in payload["results"]
-                    if item["article_id"] in articles
-                ],
-            }
+        return Response(answer)
+
+
+class RequestUnanswered(Exception):
+    """No answer: ``detail`` says why; ``retry_after`` seconds when trying again may help."""
+
+    def __init__(self, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.retry_after = detail, retry_after
+
+
+def request_answer_wait(*, user_id: int, user_input: str, top_n: int) -> dict:
+    """The answer to a request in words, from an inference worker within the deadline:
+    {"model_version", "results": [{"article": article dict, "score", "explanation"}]}
+    (published articles only). Raises RequestUnanswered. The API and the site's "Ask" page
+    both wait through here, so both keep the short circuit."""
+    unanswered_for = _unanswered_for()
+    if unanswered_for is not None:
+        raise RequestUnanswered(NO_WORKER, retry_after=unanswered_for)
+    timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
+    try:
+        # expires: a worker that comes back later drops the request instead of answering
+        # nobody; retry=False: a dead broker fails now rather than after the request.
+        result = tasks.request_recommend.apply_async(
+            kwargs={"user_id": user_id, "user_input": user_input, "top_n": top_n},
+            expires=timeout,
+            retry=False,
         )
+        payload = result.get(timeout=timeout)
+    # RuntimeError: Celery's Redis result consumer gave up reconnecting (Redis is down).
+    except (
+        ResultTimeout,
+        BrokerUnavailable,
+        RedisError,
+        ConnectionError,
+        RuntimeError,
+    ) as error:
+        logger.warning("Generative recommendation unanswered: %r", error)
+        if isinstance(error, ResultTimeout):
+            # get() registered the result with the backend (held, and subscribed to its
+            # channel, until an answer that may never come): stop waiting for it now.
+            result.backend.remove_pending_result(result)
+        _unanswered_record()
+        raise RequestUnanswered(
+            NO_WORKER, retry_after=settings.RECSITE_LM_RETRY_AFTER_SECONDS
+        ) from error
+    if payload.get("detail"):
+        raise RequestUnanswered(NO_MODEL)
+    ids = [item["article_id"] for item in payload["results"]]
+    articles = lists.article_dicts(article_ids=ids)
+    return {
+        "model_version": payload["model_version"],
+        "results": [
+            {
+                "article": articles[item["article_id"]],
+                "score": item["score"],
+                "explanation": item["explanation"],
+            }
+            for item in payload["results"]
+            if item["article_id"] in articles
+        ],
+    }
