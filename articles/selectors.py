@@ -117,6 +117,12 @@ def published_titles() -> list[tuple[int, str]]:
     )
 
 
+def title_summaries(*, article_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{id: (title, summary)} of the given articles (whatever their status)."""
+    rows = Article.objects.filter(pk__in=article_ids).values_list("pk", "title", "summary")
+    return {pk: (title, summary) for pk, title, summary in rows}
+
+
 def published_topic_names() -> dict[int, list[str]]:
     """{id: the names of its topics} of every published article (an empty list: none)."""
     published = Article.objects.filter(status=Article.Status.PUBLISHED)

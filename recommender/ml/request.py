@@ -37,6 +37,8 @@ from .phrases import STOPWORDS
 
 FEATURES = ("query", "topic", "personal", "history")
 POOL = 100
+# The weights' file in a hybrid version's artifacts (written by the retrain, read by workers).
+REQUEST_MODEL_FILE = "request.json"
 # Before any validation fit (no trained hybrid yet): the request and the reader count alike.
 DEFAULT_WEIGHTS = {"query": 1.0, "topic": 1.0, "personal": 1.0, "history": 0.5}
 # "Close to X, which you read": the same bar as the feed's similar_text explanations.

@@ -20,6 +20,7 @@ import numpy as np
 from articles.selectors import published_catalogue_stamp, published_topic_names
 from recommender.ml.artifacts import load_json
 from recommender.ml.request import (
+    REQUEST_MODEL_FILE,
     RankedRequest,
     Request,
     RequestEvidence,
@@ -43,8 +44,6 @@ from .personalisation import personalisation_enabled
 from .serving import personal_scores
 
 logger = logging.getLogger(__name__)
-
-REQUEST_MODEL_FILE = "request.json"
 
 
 class NoTextIndex(Exception):

@@ -9,7 +9,14 @@ from django.urls import reverse
 
 from articles.models import Article, Interaction
 from recommender import tasks
-from recommender.models import Explanation
+from recommender.cache import lists
+from recommender.ml.artifacts import load_json
+from recommender.ml.request import REQUEST_MODEL_FILE, RequestModel
+from recommender.models import Explanation, ModelVersion
+from recommender.ranking.request import request_model
+from recommender.runtime.artifacts import artifact_directory
+from recommender.runtime.hybrid import loaded_hybrid
+from recommender.training.mf import model_version_train_mf
 from tests.celery_switch import celery_with_broker
 from tests.recommender.api_shapes import ARTICLE_FIELDS
 from tests.recommender.conftest import ASTRONOMY, BIOLOGY
@@ -216,3 +223,25 @@ def test_an_unreachable_broker_is_a_503_with_retry_after(reader, client_for, cel
 
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
+
+
+def test_the_retrained_hybrid_brings_request_weights_learned_on_validation(
+    text_clusters, mf_settings, client_for
+):
+    # given: a retrain whose hybrid activates (any hybrid counts as better)
+    mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
+    mf = model_version_train_mf()
+    hybrid = ModelVersion.objects.get(kind=ModelVersion.Kind.HYBRID, params__mf_version=mf.pk)
+
+    # when
+    weights = load_json(artifact_directory(hybrid.artifact_path) / REQUEST_MODEL_FILE)
+    served = request_model(loaded_hybrid(mf=lists.active_version(kind=ModelVersion.Kind.MF)))
+    body = _ask(client_for(text_clusters.readers[0]), "gene editing and DNA in cells")
+
+    # then: learned from the validation split's synthetic topic requests, recorded, served
+    assert hybrid.status == ModelVersion.Status.ACTIVE
+    assert hybrid.metrics["request"] == weights
+    assert weights["validation"]["validation_requests"] > 0
+    assert set(weights["weights"]) == {"query", "topic", "personal", "history"}
+    assert served.weights == weights["weights"] != RequestModel().weights
+    assert set(_titles(body)) <= set(BIOLOGY)
