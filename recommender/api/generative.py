@@ -115,6 +115,7 @@ class GenerativeRecommendView(APIView):
     def post(self, request: Request) -> Response:
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        assert request.user.pk is not None, "IsAuthenticated: an account"
         try:
             answer = request_answer_wait(user_id=request.user.pk, **body.validated_data)
         except RequestUnanswered as error:
