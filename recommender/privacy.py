@@ -16,6 +16,8 @@ from .models import (
     ArticleEmbedding,
     EditorialBoost,
     EvidencePenalty,
+    Experiment,
+    ExperimentArm,
     Explanation,
     ExplanationFeedback,
     HiddenInterest,
@@ -74,6 +76,9 @@ LOCK = cache_family("rec:lock:{name}", reason="a job's lock, holding a random to
 TASK_DONE = cache_family("rec:task-done:{name}", reason="a finished task's result")
 BANDIT = cache_family("rec:bandit:counts", reason="counts over every reader: no one's")
 BOOSTS = cache_family("rec:editorial_boosts", reason="editors' rules, not a reader's data")
+EXPERIMENT = cache_family(
+    "rec:experiment:{surface}", reason="the experiment running on a surface: no reader's data"
+)
 
 
 def register_recommender() -> None:
@@ -132,6 +137,8 @@ def register_recommender() -> None:
             "article_id": "article_id",
             "explanation_id": "explanation_id",
             "model_version_id": "model_version_id",
+            "experiment_id": "experiment_id",
+            "arm_id": "arm_id",
             "surface": "surface",
             "position": "position",
             "created_at": "created_at",
@@ -139,6 +146,8 @@ def register_recommender() -> None:
         },
         retention=Retention("RECSITE_IMPRESSION_RETENTION_DAYS"),
     )
+    non_personal_model(Experiment, reason="an editor's experiment design; no reader in it")
+    non_personal_model(ExperimentArm, reason="an arm of an experiment design; no reader in it")
     non_personal_model(
         EditorialBoost,
         reason="an editor's rule about content; its author link is emptied when the account "

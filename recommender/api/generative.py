@@ -13,6 +13,7 @@ request its deadline.
 import logging
 import math
 import time
+from typing import TYPE_CHECKING, cast
 
 from celery.exceptions import TimeoutError as ResultTimeout
 from django.conf import settings
@@ -30,9 +31,15 @@ from articles.api.throttles import RecommendThrottle
 
 from .. import tasks
 from ..cache import lists
+from ..cache.experiments import running_experiment
+from ..models import Experiment
 from ..privacy import LM_UNANSWERED
+from ..ranking.experiments import reader_assignment
 from .explanations import CachedExplanationField
 from .serializers import CachedArticleField, DetailSerializer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +75,16 @@ class GeneratedItemSerializer(serializers.Serializer):
 
 class GeneratedSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
-        allow_null=True, help_text="The MF version whose scores took part; null: none did."
+        allow_null=True,
+        help_text="The MF version whose scores took part (an experiment arm's LM version "
+        "for a reader in a request experiment); null: none did.",
+    )
+    experiment = serializers.IntegerField(
+        allow_null=True,
+        help_text="The id of the online experiment you are in on requests, null when none.",
+    )
+    arm = serializers.CharField(
+        allow_null=True, help_text="Your arm's label in that experiment, null when none."
     )
     results = GeneratedItemSerializer(many=True)
 
@@ -115,14 +131,30 @@ class GenerativeRecommendView(APIView):
     def post(self, request: Request) -> Response:
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        assert request.user.pk is not None, "IsAuthenticated: an account"
+        user = cast("User", request.user)  # IsAuthenticated
+        assignment = reader_assignment(
+            experiment=running_experiment(surface=Experiment.Surface.REQUEST), user_id=user.pk
+        )
+        arm = assignment.arm if assignment is not None else None
         try:
-            answer = request_answer_wait(user_id=request.user.pk, **body.validated_data)
+            answer = request_answer_wait(
+                user_id=user.pk,
+                **body.validated_data,
+                # A reader in a request experiment gets their arm's LM (experiments compare
+                # LM versions on this surface); everybody else the request path.
+                version=None if arm is None else [arm.version_id, arm.artifact_path],
+            )
         except RequestUnanswered as error:
             return _unavailable(
                 error.detail, retry=error.retry_after is not None, retry_after=error.retry_after
             )
-        return Response(answer)
+        return Response(
+            {
+                **answer,
+                "experiment": assignment.experiment.id if assignment is not None else None,
+                "arm": arm.label if arm is not None else None,
+            }
+        )
 
 
 class RequestUnanswered(Exception):
@@ -133,11 +165,14 @@ class RequestUnanswered(Exception):
         self.detail, self.retry_after = detail, retry_after
 
 
-def request_answer_wait(*, user_id: int, user_input: str, top_n: int) -> dict:
+def request_answer_wait(
+    *, user_id: int, user_input: str, top_n: int, version: list | None = None
+) -> dict:
     """The answer to a request in words, from an inference worker within the deadline:
     {"model_version", "results": [{"article": article dict, "score", "explanation"}]}
-    (published articles only). Raises RequestUnanswered. The API and the site's "Ask" page
-    both wait through here, so both keep the short circuit."""
+    (published articles only). ``version`` [id, artifact path]: an experiment arm's LM answers
+    instead (recommender.lm_recommend; no explanation). Raises RequestUnanswered. The API and
+    the site's "Ask" page both wait through here, so both keep the short circuit."""
     unanswered_for = _unanswered_for()
     if unanswered_for is not None:
         raise RequestUnanswered(NO_WORKER, retry_after=unanswered_for)
@@ -145,11 +180,11 @@ def request_answer_wait(*, user_id: int, user_input: str, top_n: int) -> dict:
     try:
         # expires: a worker that comes back later drops the request instead of answering
         # nobody; retry=False: a dead broker fails now rather than after the request.
-        result = tasks.request_recommend.apply_async(
-            kwargs={"user_id": user_id, "user_input": user_input, "top_n": top_n},
-            expires=timeout,
-            retry=False,
-        )
+        kwargs: dict = {"user_id": user_id, "user_input": user_input, "top_n": top_n}
+        task = tasks.request_recommend
+        if version is not None:
+            task, kwargs["version"] = tasks.lm_recommend, version
+        result = task.apply_async(kwargs=kwargs, expires=timeout, retry=False)
         payload = result.get(timeout=timeout)
     # RuntimeError: Celery's Redis result consumer gave up reconnecting (Redis is down).
     except (
@@ -169,7 +204,7 @@ def request_answer_wait(*, user_id: int, user_input: str, top_n: int) -> dict:
             NO_WORKER, retry_after=settings.RECSITE_LM_RETRY_AFTER_SECONDS
         ) from error
     if payload.get("detail"):
-        raise RequestUnanswered(NO_MODEL)
+        raise RequestUnanswered(payload["detail"] if version is not None else NO_MODEL)
     ids = [item["article_id"] for item in payload["results"]]
     articles = lists.article_dicts(article_ids=ids)
     return {
@@ -178,7 +213,7 @@ def request_answer_wait(*, user_id: int, user_input: str, top_n: int) -> dict:
             {
                 "article": articles[item["article_id"]],
                 "score": item["score"],
-                "explanation": item["explanation"],
+                "explanation": item.get("explanation"),
             }
             for item in payload["results"]
             if item["article_id"] in articles

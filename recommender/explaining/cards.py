@@ -27,10 +27,16 @@ def explained_cards(
             user_id=user.pk,
             surface=RecommendationImpression.Surface.HOME,
             model_version_id=result.model_version_id,
+            # One experiment per card: the list's when the reader is in one, else the styles'.
             items=[
-                (item.article["id"], item.explanation["id"] if item.explanation else None)
+                (
+                    item.article["id"],
+                    item.explanation["id"] if item.explanation else None,
+                    item.arm if result.experiment_id is not None else result.style_arm,
+                )
                 for item in result.items
             ],
+            experiment_id=result.experiment_id or result.style_experiment_id,
         )
     votes = feedback.feedback_of(
         user=user,

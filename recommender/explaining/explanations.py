@@ -9,7 +9,7 @@ version ranked (content, cold start: trending counts and the like age) are reuse
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,9 @@ from recommender.ml import sentences
 
 from ..cache import explanations as explanation_cache
 from ..cache import lists
-from ..models import EditorialBoost, Explanation, ModelVersion
+from ..cache.experiments import ArmRef, running_experiment
+from ..models import EditorialBoost, Experiment, Explanation
+from ..ranking.experiments import reader_assignment
 from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
@@ -52,6 +54,7 @@ class ExplainedItem:
     # explanation_dict(); None only when nothing true can be said (e.g. the reader marked every
     # reason for this article wrong).
     explanation: dict | None
+    arm: ArmRef | None = None  # the experiment arm that put it here (RecommendedItem.arm)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class ExplainedRecommendations:
     strategy: str
     model_version_id: int | None
     items: list[ExplainedItem]
+    # {"kind", "version"} of the model version that ranked the list; None when none did.
+    ranker: dict | None = None
+    experiment_id: int | None = None
+    # The reader's arm of the experiment running on explanation styles, if any.
+    style_arm: ArmRef | None = None
+    style_experiment_id: int | None = None
 
 
 def explanation_dict(explanation: Explanation) -> dict:
@@ -70,41 +79,95 @@ def explanation_dict(explanation: Explanation) -> dict:
     }
 
 
+def _ranker_dict(kind: str, version_id: int | None) -> dict:
+    return {"kind": kind, "version": version_id}
+
+
 def recommendations_with_explanations(
     *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> ExplainedRecommendations:
     """``recommendations_for_user`` with an explanation on every item. When the list and its
     explanations are cached, no SQL query is made."""
     result = recommendations_for_user(user=user, n=n, offset=offset, topic=topic, exclude=exclude)
-    version_id = result.model_version_id or 0
-    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user.pk)
-    keys = {
-        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score)
-        for item in result.items
-    }
-    missing = [article_id for article_id, key in keys.items() if key not in cached]
-    if missing:
-        made = explanations_for(user_id=user.pk, result=result, article_ids=missing)
-        cached = {
-            **cached,
-            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
-        }
-        explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
+    style_in = reader_assignment(
+        experiment=running_experiment(surface=Experiment.Surface.STYLE), user_id=user.pk
+    )
+    style_arm = style_in.arm if style_in is not None else None
+    explained: dict[int, dict | None] = {}
+    for part in _by_ranking_version(result):
+        explained.update(_explained(user.pk, part, style_arm))
     return ExplainedRecommendations(
         strategy=result.strategy,
         model_version_id=result.model_version_id,
         items=[
-            ExplainedItem(item.article, item.score, cached.get(keys[item.article["id"]]))
+            ExplainedItem(item.article, item.score, explained[item.article["id"]], item.arm)
             for item in result.items
         ],
+        ranker=None if result.ranker is None else _ranker_dict(*result.ranker),
+        experiment_id=result.experiment_id,
+        style_arm=style_arm,
+        style_experiment_id=style_in.experiment.id if style_in is not None else None,
     )
 
 
+def _by_ranking_version(result: Recommendations) -> list[Recommendations]:
+    """``result`` split by the MF version that ranked each item: an interleaved list mixes
+    arms, and each item is explained by the model of the arm that contributed it."""
+    if not any(
+        item.arm is not None and item.arm.mf_id != result.model_version_id for item in result.items
+    ):
+        return [result]
+    parts: dict[int | None, list] = {}
+    for item in result.items:
+        mf_id = item.arm.mf_id if item.arm is not None else result.model_version_id
+        parts.setdefault(mf_id, []).append(item)
+    return [
+        replace(
+            result,
+            model_version_id=mf_id if result.model_version_id is not None else None,
+            mf=_arm_mf(items[0].arm, result.mf),
+            items=items,
+        )
+        for mf_id, items in parts.items()
+    ]
+
+
+def _arm_mf(arm, default: lists.ActiveVersion | None) -> lists.ActiveVersion | None:
+    if default is None or arm is None or arm.mf_id is None:
+        return default
+    return lists.ActiveVersion(arm.mf_id, arm.mf_path or "")
+
+
+def _explained(
+    user_id: int, result: Recommendations, style_arm: ArmRef | None
+) -> dict[int, dict | None]:
+    """Article id -> its explanation dict, from the reader's explanation cache of the
+    result's version, the missing ones made (and cached) now; in the style ``style_arm``
+    imposes where its evidence allows."""
+    version_id = result.model_version_id or 0
+    policy = style_arm.style if style_arm is not None else ""
+    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user_id)
+    keys = {
+        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score, policy)
+        for item in result.items
+    }
+    missing = [article_id for article_id, key in keys.items() if key not in cached]
+    if missing:
+        made = explanations_for(user_id=user_id, result=result, article_ids=missing, policy=policy)
+        cached = {
+            **cached,
+            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
+        }
+        explanation_cache.explanations_set(version_id=version_id, user_id=user_id, entries=cached)
+    return {article_id: cached.get(key) for article_id, key in keys.items()}
+
+
 def explanations_for(
-    *, user_id: int, result: Recommendations, article_ids: list[int]
+    *, user_id: int, result: Recommendations, article_ids: list[int], policy: str = ""
 ) -> dict[int, Explanation]:
     """A valid explanation of each of ``article_ids`` (items of ``result``): stored ones reused,
-    the others made now."""
+    the others made now. ``policy``: the style an explanation-style experiment's arm imposes
+    (only explanations in it are reused; made ones use it where the evidence allows)."""
     reader = evidence.reader_read(user_id=user_id)
     version_id = result.model_version_id
     stored = Explanation.objects.filter(
@@ -112,13 +175,15 @@ def explanations_for(
     ).order_by("article_id", "-created_at", "-id")
     if result.strategy == NON_PERSONAL:
         stored = stored.filter(style__in=NON_PERSONAL_STYLES)
+    if policy:
+        stored = stored.filter(style=policy)
     found: dict[int, Explanation] = {}
     for explanation in stored:
         if explanation.article_id not in found and _still_true(explanation, reader):
             found[explanation.article_id] = explanation
     missing = [article_id for article_id in article_ids if article_id not in found]
     if missing:
-        found.update(_make(reader, result, missing))
+        found.update(_make(reader, result, missing, policy))
     return found
 
 
@@ -149,15 +214,17 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
     return True
 
 
-def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) -> dict:
+def _make(
+    reader: evidence.Reader, result: Recommendations, targets: list[int], policy: str = ""
+) -> dict:
     options: dict[int, dict] = {target: {} for target in targets}
     sources = [evidence.editorial_options(targets)]
     if result.strategy != NON_PERSONAL:
         sources.append(evidence.topic_options(reader, targets))
     if result.strategy == PERSONALIZED:
         index = embedding_index()
-        active = lists.active_version(kind=ModelVersion.Kind.MF)
-        loaded = loaded_mf(version=active) if active is not None else None
+        # The MF version that ranked the list: the active one, or an experiment arm's.
+        loaded = loaded_mf(version=result.mf) if result.mf is not None else None
         if loaded is not None and loaded.version_id == result.model_version_id:
             sources.append(evidence.mf_options(reader, loaded, targets, index))
             # Articles newer than the model are ranked through their text (the adapter).
@@ -180,6 +247,8 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
             # A pinned article is in the list because an editor put it there: any other
             # reason would not be the true one.
             style: str = Explanation.Style.EDITORIAL
+        elif policy in available:
+            style = policy  # the reader's arm of an explanation-style experiment
         else:
             style = styles.style_choose(
                 styles=[style for style in Explanation.Style.values if style in available],

@@ -60,6 +60,9 @@ RECSITE_EMBEDDING_CACHE_DIR = Path(
 # A reader's cached list: how many candidates it holds and how long it lives without a refresh.
 RECSITE_LIST_LENGTH = 200
 RECSITE_LIST_TTL_SECONDS = env.int("RECSITE_LIST_TTL_SECONDS", default=2 * 60 * 60)
+# Model versions a web process keeps loaded at once: the active ones and a running experiment's
+# arms (memory-mapped; the oldest loaded is dropped beyond this).
+RECSITE_LOADED_VERSIONS = env.int("RECSITE_LOADED_VERSIONS", default=4)
 # "Active" readers, whose lists the hourly refresh keeps warm, and the refresh batch size.
 RECSITE_ACTIVE_USER_DAYS = env.int("RECSITE_ACTIVE_USER_DAYS", default=30)
 RECSITE_REFRESH_BATCH_SIZE = 500
@@ -116,6 +119,10 @@ RECSITE_OUTBOX_MAX_BATCHES = env.int("RECSITE_OUTBOX_MAX_BATCHES", default=50)
 RECSITE_OUTBOX_PAUSE_SECONDS = env.float("RECSITE_OUTBOX_PAUSE_SECONDS", default=5.0)
 # Sent messages are kept this long (visible in the admin), then purged by the periodic relay.
 RECSITE_OUTBOX_KEEP_SENT_HOURS = env.int("RECSITE_OUTBOX_KEEP_SENT_HOURS", default=24)
+# Without a broker, a web process runs requested tasks on one background thread after its
+# responses (recommender/background.py); at most this many wait, later ones are dropped with a
+# warning (tasks are idempotent, lists are recomputed on demand).
+RECSITE_BACKGROUND_QUEUE_SIZE = env.int("RECSITE_BACKGROUND_QUEUE_SIZE", default=1000)
 
 # --- the demo -------------------------------------------------------------------------------
 # Password of the accounts `manage.py load_demo` creates.

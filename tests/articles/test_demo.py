@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from articles.demo.generator import build_catalogue
@@ -68,10 +68,32 @@ def test_demo_looks_like_a_real_site():
     assert editor.check_password(settings.RECSITE_DEMO_PASSWORD)
     assert not reader.is_staff and reader.check_password(settings.RECSITE_DEMO_PASSWORD)
     assert reader.interactions.count() == 79
+    assert out.endswith("Demo loaded. Logins: python manage.py demo_accounts\n")
+
+
+@pytest.mark.django_db
+def test_the_logins_are_printed_with_the_address_the_site_is_served_at():
+    # given the demo loaded
+    load_demo()
+
+    # when its logins are asked for, as make demo does just before serving on port 8100
+    out = StringIO()
+    call_command("demo_accounts", url="http://127.0.0.1:8100/", stdout=out)
+
+    # then both are printed, with that address
     password = settings.RECSITE_DEMO_PASSWORD
-    assert "http://127.0.0.1:8000/" in out
-    assert f"username 'reader', password '{password}'" in out
-    assert f"username 'editor', password '{password}'" in out
+    assert out.getvalue() == (
+        "Demo ready at http://127.0.0.1:8100/\n"
+        f"  reader: username 'reader', password '{password}' (a reader with history)\n"
+        f"  editor: username 'editor', password '{password}' "
+        "(Editors group; admin at http://127.0.0.1:8100/admin/)\n"
+    )
+
+
+@pytest.mark.django_db
+def test_no_logins_are_printed_before_the_demo_is_loaded():
+    with pytest.raises(CommandError, match="run `manage.py load_demo` first"):
+        call_command("demo_accounts", stdout=StringIO())
 
 
 def test_readers_have_distinct_mixtures_of_interests():

@@ -106,7 +106,10 @@ def test_serving_ranks_with_the_active_hybrid(client_for, mf_settings, clusters)
     assert response.status_code == 200
     assert response.json()["strategy"] == "personalized"
     assert response.json()["model_version"] == mf.pk
+    assert response.json()["ranker"] == {"kind": "hybrid", "version": hybrid_of(mf).pk}
     assert topics(response) == ["biology"] * 5
+    cached = client_for(clusters.readers[0]).get(URL, {"n": 5})
+    assert cached.json()["ranker"] == {"kind": "hybrid", "version": hybrid_of(mf).pk}
 
 
 def test_serving_uses_mf_when_the_hybrid_is_not_active(client_for, mf_settings, clusters):
@@ -120,6 +123,7 @@ def test_serving_uses_mf_when_the_hybrid_is_not_active(client_for, mf_settings, 
 
     # then
     assert response.json()["model_version"] == mf.pk
+    assert response.json()["ranker"] == {"kind": "mf", "version": mf.pk}
     assert topics(response) == ["astronomy"] * 5
 
 
