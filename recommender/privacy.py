@@ -56,6 +56,11 @@ EXPLANATIONS: CacheFamily = cache_family(
 PHRASES: CacheFamily = cache_family(
     "rec:phrases:{user}", keys_of=lambda user: [PHRASES.key(user=user.pk)]
 )
+# A reader's sequence state under an LM version (recommender.runtime.sequences).
+SEQUENCE_STATE: CacheFamily = cache_family(
+    "rec:seq:{version}:{user}",
+    keys_of=lambda user: [SEQUENCE_STATE.key(version=v, user=user.pk) for v in _version_ids()],
+)
 # A search's embedding, under a digest of the encoder and the text: shared by readers who
 # searched the same words, and forgotten with any of them (it is recomputed on demand).
 SEARCH = cache_family("rec:search:{digest}", keys_of=_search_keys)

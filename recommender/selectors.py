@@ -94,10 +94,12 @@ def pinned_version_ids() -> set[int]:
 
 def training_rows() -> list[InteractionRow]:
     """Every interaction of an active user with a published article (the training data), but
-    those of readers who turned personalisation off (recommender.ranking.personalisation)."""
+    those of readers who turned personalisation off (recommender.ranking.personalisation); in
+    the order they were recorded, which breaks ties of time in the LM's reading orders."""
     rows = (
         Interaction.objects.filter(user__is_active=True, article__status=Article.Status.PUBLISHED)
         .exclude(user__personalisation__enabled=False)
+        .order_by("pk")
         .values_list("user_id", "article_id", "event", "value", "created_at")
     )
     return [

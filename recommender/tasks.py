@@ -16,8 +16,8 @@ from .explaining.interests import reader_phrases_mine
 from .explaining.requests import request_answer
 from .models import ModelVersion
 from .outbox import outbox_pending_count, outbox_purge, outbox_relay
-from .ranking.lm import NoLanguageModel
-from .ranking.lm import lm_recommend as lm_recommend_service
+from .ranking.sequence import NoLanguageModel, sequence_state_refresh
+from .ranking.sequence import lm_recommend as lm_recommend_service
 from .ranking.request import NoTextIndex
 from .ranking.serving import reader_list_refresh
 from .signals import retrain_stage_done
@@ -94,6 +94,8 @@ def refresh_user_lists(user_ids: list[int]) -> int:
     if len(present) < len(user_ids):
         logger.info("Skipping %d missing or inactive users", len(user_ids) - len(present))
     for user_id in present:
+        # The state first: the list computed next may rank with it (the hybrid's LM feature).
+        sequence_state_refresh(user_id=user_id)
         reader_list_refresh(user_id=user_id)
     return len(present)
 
@@ -162,7 +164,7 @@ def lm_recommend(
 ) -> dict:
     """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
     active); ``version`` [id, artifact path]: an experiment arm's LM instead of the active one.
-    See recommender.ranking.lm.lm_recommend."""
+    See recommender.ranking.sequence.lm_recommend."""
     try:
         return lm_recommend_service(
             user_id=user_id,

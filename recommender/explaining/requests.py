@@ -9,7 +9,9 @@ article is in the reader's positive history, close in subject, and lowers the ar
 when removed (recommender.ml.request.request_evidence). A "wrong reason" vote penalises the
 cited article, or the style when nothing is cited (explanations.evidence_keys).
 
-Without words the answer is the reader's own list with its explanations.
+Without words the answer is the articles the sequence LM expects the reader to read next
+(recommender.ranking.sequence.next_articles; no explanation yet), else, without an LM, the
+reader's own list with its explanations.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from django.db import transaction
 from articles.models import Article
 from recommender.ml import sentences
 
-from ..models import Explanation
+from ..cache import lists
+from ..models import Explanation, ModelVersion
 from ..ranking.request import Answer, request_answer_rank
+from ..ranking.sequence import next_articles
 from .evidence import reader_read
 from .explanations import explanation_dict, recommendations_with_explanations
 
@@ -34,10 +38,20 @@ MAX_QUERY_KEPT = 200  # characters of the request stored with each explanation
 
 def request_answer(*, user: User, user_input: str, top_n: int) -> dict:
     """{"model_version": id or None, "results": [{"article_id", "score", "explanation"}]},
-    best first; the reader's list when ``user_input`` is blank. Raises
+    best first; the reader's next articles, or their list, when ``user_input`` is blank. Raises
     ranking.request.NoTextIndex when no article is embedded."""
     text = " ".join(user_input.split())
     if not text:
+        following = next_articles(user.pk, top_n)
+        lm = lists.active_version(kind=ModelVersion.Kind.LM)
+        if following and lm is not None:
+            return {
+                "model_version": lm.id,
+                "results": [
+                    {"article_id": pk, "score": score, "explanation": None}
+                    for pk, score in following
+                ],
+            }
         listed = recommendations_with_explanations(user=user, n=top_n)
         return {
             "model_version": listed.model_version_id,

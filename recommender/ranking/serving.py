@@ -42,6 +42,7 @@ from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
 from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
+from ..runtime.sequences import sequence_scores
 from . import content, editorial, experiments, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
@@ -188,7 +189,7 @@ def reader_list_compute(*, user_id: int, ranker: experiments.Ranker) -> lists.Re
     if ranked is None and loaded is not None:
         assert version is not None, "an MF model is only loaded for a version"
         hybrid = ranker.hybrid
-        ranked = _personalized(loaded, events, version.artifact_path, hybrid)
+        ranked = _personalized(user_id, loaded, events, version.artifact_path, hybrid)
         if ranked is not None:
             ranked_by = (HYBRID, hybrid.version_id) if hybrid is not None else (MF, version.id)
             ranked = ranked._replace(ranker=ranked_by)
@@ -235,7 +236,7 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 
 
 def _personalized(
-    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
     scored = personal_scores(loaded, events, artifact_path, hybrid)
     if scored is None:
@@ -278,6 +279,7 @@ def personal_scores(
             seen=np.flatnonzero(seen),
             cold=cold,
             index=embedding_index(),
+            lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
         )
     else:
         vector = loaded.model.fold_in(idx, weights)
