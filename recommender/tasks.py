@@ -16,9 +16,9 @@ from .explaining.interests import reader_phrases_mine
 from .explaining.requests import request_answer
 from .models import ModelVersion
 from .outbox import outbox_pending_count, outbox_purge, outbox_relay
+from .ranking.request import NoTextIndex
 from .ranking.sequence import NoLanguageModel, sequence_state_refresh
 from .ranking.sequence import lm_recommend as lm_recommend_service
-from .ranking.request import NoTextIndex
 from .ranking.serving import reader_list_refresh
 from .signals import retrain_stage_done
 from .training.embeddings import articles_embed, searches_embed

@@ -187,7 +187,7 @@ def _reader(
     def personal(keep: np.ndarray) -> np.ndarray:
         removed = set(history[~keep].tolist())
         kept = [event for event in events if event[0] not in removed]
-        scored = personal_scores(loaded, kept, version.artifact_path, hybrid)
+        scored = personal_scores(user_id, loaded, kept, version.artifact_path, hybrid)
         by_row = np.zeros(len(index.article_ids), dtype=np.float32)
         if scored is None:
             return by_row

@@ -238,7 +238,7 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 def _personalized(
     user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
-    scored = personal_scores(loaded, events, artifact_path, hybrid)
+    scored = personal_scores(user_id, loaded, events, artifact_path, hybrid)
     if scored is None:
         return None
     item_ids, scores = scored
@@ -249,9 +249,10 @@ def _personalized(
 
 
 def personal_scores(
-    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(article ids int64 (n,), float32 (n,) scores) of the reader whose events are ``events``:
+    """(article ids int64 (n,), float32 (n,) scores) of reader ``user_id`` from ``events``
+    (theirs, or a part of them; the hybrid's LM feature reads their stored sequence state):
     the served MF or hybrid score of every article the model knows or can place by its text,
     -inf on what they interacted with; None when the model knows nothing of theirs to place
     them by. What the "personalized" list ranks, and what a request's ranking calls the
