@@ -56,3 +56,16 @@ class InterestHideForm(forms.Form):
         if bool(cleaned.get("topic")) == bool(cleaned.get("phrase")):
             raise forms.ValidationError(_("Name one topic or one phrase."), code="one_of")
         return cleaned
+
+
+class AskForm(forms.Form):
+    """A request in words ("Ask for something to read"), answered by the request path of
+    POST /api/recommend/."""
+
+    q = forms.CharField(
+        label=_("Ask for something to read"),
+        required=False,
+        max_length=2000,
+        validators=[NoControlCharactersValidator()],
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. space telescopes and exoplanets")}),
+    )

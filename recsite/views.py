@@ -42,13 +42,14 @@ from articles.validation import (
     text_has_controls,
     text_strip_controls,
 )
+from recommender.api.generative import RequestUnanswered, request_answer_wait
 from recommender.explaining.cards import CardBatch, explained_cards
 from recommender.explaining.impressions import impression_click
 from recommender.explaining.interests import reader_interests
 from recommender.ranking.content import similar_articles
 from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
-from .forms import AccountDeleteForm, SignUpForm
+from .forms import AccountDeleteForm, AskForm, SignUpForm
 from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ HOME_FOR_YOU = 6
 # A feed continued past this many cards (the list holds RECSITE_LIST_LENGTH = 200) starts over.
 FEED_MAX_SHOWN = 200
 REASON_KEY = re.compile(r"[0-9a-f]{8}")
+ASK_RESULTS = 10
 MORE_IN_TOPIC = 5
 MORE_LIKE_THIS = 5
 
@@ -176,6 +178,41 @@ def for_you(request: SignedInRequest) -> HttpResponse:
         html = render_to_string("recsite/_for_you_cards.html", context, request=request)
         return JsonResponse({"html": html, "next": context["for_you_more_url"]})
     return render(request, "recsite/for_you.html", context)
+
+
+@require_GET
+@login_required
+def ask(request: SignedInRequest) -> HttpResponse:
+    """ "Ask for something to read": the reader's words answered by the request path (the
+    inference worker, as for POST /api/recommend/), as explained cards with thumbs."""
+    form = AskForm(request.GET or None)
+    cards, unavailable = None, ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        try:
+            answer = request_answer_wait(
+                user_id=request.user.pk, user_input=form.cleaned_data["q"], top_n=ASK_RESULTS
+            )
+        except RequestUnanswered as error:
+            unavailable = (
+                _("We could not answer in time. Please try again in a moment.")
+                if error.retry_after is not None
+                else _("Nothing can be matched to words yet: no article text is indexed.")
+            )
+        else:
+            cards = [
+                {"article": item["article"], "explanation": item["explanation"], "vote": None}
+                for item in answer["results"]
+            ]
+    return render(
+        request,
+        "recsite/ask.html",
+        {
+            "form": form,
+            "cards": cards,
+            "unavailable": unavailable,
+            "next_url": request.get_full_path(),
+        },
+    )
 
 
 @require_GET

@@ -23,10 +23,10 @@ TRENDING = "trending"
 NEW = "new"
 EDITORIAL = "editorial"
 FOLLOWED_TOPIC = "followed_topic"
-FOLLOWED_TOPIC = "followed_topic"
+REQUEST_MATCH = "request_match"
 
 # Styles that cite articles of the reader's history: these must be faithful (ablation).
-CITING_STYLES = (BECAUSE_YOU_READ, SIMILAR_TEXT, CO_READERS)
+CITING_STYLES = (BECAUSE_YOU_READ, SIMILAR_TEXT, CO_READERS, REQUEST_MATCH)
 
 
 class Translation(Protocol):
@@ -161,6 +161,16 @@ def render(
             return _("New: among the newest %(share)s%% of articles") % {"share": evidence["share"]}
         # Stored before the two above: the rank among the N newest (N within the catalogue).
         return _("New: among the %(within)d most recent articles") % {"within": evidence["within"]}
+    if style == REQUEST_MATCH:
+        # The quoted words are the reader's own (recommender.ml.request.request_phrases).
+        words = _("“%(title)s”") % {"title": evidence["request"]}
+        if evidence.get("articles"):
+            (cited,) = evidence["articles"]
+            return _("Matches %(words)s — and close to %(title)s, which you read") % {
+                "words": words,
+                "title": quoted(cited),
+            }
+        return _("Matches %(words)s") % {"words": words}
     if style == EDITORIAL:
         if evidence.get("topic"):
             text = _("Editors are featuring %(topic)s") % {"topic": topic_names[evidence["topic"]]}

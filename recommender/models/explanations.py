@@ -24,6 +24,7 @@ class Explanation(models.Model):
         NEW = "new", _("New")
         EDITORIAL = "editorial", _("Editors' pick")
         FOLLOWED_TOPIC = "followed_topic", _("A topic you follow")
+        REQUEST_MATCH = "request_match", _("Matches your request")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

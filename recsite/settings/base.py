@@ -276,8 +276,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task not named here runs on "default". "ml": trainings, and whatever loads the text
-# encoder (embeddings of articles and searches, readers' key phrases). "inference": LM generation
-# that a web request waits for (POST /api/recommend/), so no training can hold it up.
+# encoder (embeddings of articles and searches, readers' key phrases). "inference": the answers
+# that a web request waits for (POST /api/recommend/), so no training can hold them up.
 CELERY_TASK_ROUTES = {
     "recommender.retrain": {"queue": "ml"},
     "recommender.train_lm": {"queue": "ml"},
@@ -285,6 +285,7 @@ CELERY_TASK_ROUTES = {
     "recommender.embed_searches": {"queue": "ml"},
     "recommender.mine_reader_phrases": {"queue": "ml"},
     "recommender.lm_recommend": {"queue": "inference"},
+    "recommender.request_recommend": {"queue": "inference"},
 }
 # Periodic tasks are declared in recsite/schedules.py and stored in the database, where editors
 # change or pause them in the admin.
