@@ -42,6 +42,7 @@ from ..runtime.history import model_history
 from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
 from . import content, editorial, interests
+from .approximate import approximate_top
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
@@ -211,11 +212,27 @@ def _personalized(
         return None
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
+    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
+    index = embedding_index()
+    k = settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
+    approximate = approximate_top(
+        loaded,
+        artifact_path=artifact_path,
+        hybrid=hybrid,
+        columns=idx,
+        weights=weights,
+        seen_columns=[column for column, _, _ in known],
+        seen_article_ids={pk for pk, _, _ in events},
+        cold=cold,
+        index=index,
+        k=k,
+    )
+    if approximate is not None:  # a large catalogue: candidates from the ANN indexes
+        return lists.ReaderList(PERSONALIZED, _ranked(*approximate))
     seen = np.zeros(len(loaded.item_ids), dtype=bool)
     seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
-    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
     if cold is not None and len(cold.article_ids):
         # New articles: scored through their text's adapted factors (and, by the hybrid, text).
         seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])
@@ -228,7 +245,7 @@ def _personalized(
             weights=weights,
             seen=np.flatnonzero(seen),
             cold=cold,
-            index=embedding_index(),
+            index=index,
         )
     else:
         vector = loaded.model.fold_in(idx, weights)
@@ -236,8 +253,7 @@ def _personalized(
         if cold is not None and len(cold.article_ids):
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
-    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
-    top = top_n(scores, k)
+    top = top_n(scores, min(k, len(scores)))
     items = _ranked(item_ids[top].tolist(), scores[top].tolist())
     return lists.ReaderList(PERSONALIZED, items)
 

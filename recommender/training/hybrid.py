@@ -26,6 +26,7 @@ from recommender.ml.mf import ImplicitALS
 
 from ..models import ModelVersion
 from ..runtime.artifacts import artifact_directory
+from .ann import hybrid_index_write
 from .embeddings import article_vectors
 from .lifecycle import Fitted, version_train
 from .registry import ACTIVATION_METRIC, model_version_activate
@@ -115,6 +116,7 @@ def _activate_if_better(version: ModelVersion, mf_version: ModelVersion) -> Mode
 
 def _write(directory, hybrid, version, mf_version, metrics) -> None:
     hybrid.save(directory)
+    hybrid_index_write(directory=directory, hybrid=hybrid)
     save_json(
         directory / "version.json",
         {"id": version.pk, "kind": HYBRID, "mf_version": mf_version.pk, "metrics": metrics},

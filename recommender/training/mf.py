@@ -30,6 +30,7 @@ from .. import selectors
 from ..cache.task_results import task_result_get
 from ..models import ModelVersion
 from ..privacy import LOCK
+from .ann import mf_index_write
 from .embeddings import article_vectors
 from .hybrid import HYBRID, MFRun, model_version_train_hybrid
 from .lifecycle import Fitted, NotEnoughData, versioned_training
@@ -159,6 +160,7 @@ def _write(
     metrics: dict,
 ) -> None:
     model.save(directory)
+    mf_index_write(directory=directory, model=model)
     if adapter is not None:
         adapter.save(directory)
     save_json(

@@ -74,6 +74,10 @@ RECSITE_CONTENT_SEARCHES = 5
 # 0 keeps the model's order, 1 spreads topics regardless of score; at 0.1 another topic's
 # article moves up only past articles scoring about as high.
 RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
+# Catalogues of at least this many articles are served sub-linearly: candidates from
+# approximate nearest-neighbour indexes (faiss HNSW) that the worker builds with each MF and
+# hybrid version, then exact scoring of the candidates; smaller ones are scored in full.
+RECSITE_ANN_MIN_ARTICLES = env.int("RECSITE_ANN_MIN_ARTICLES", default=50_000)
 # "More like this": weight of co-reading against text similarity (0 = text only).
 RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
 
