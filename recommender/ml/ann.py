@@ -1,9 +1,9 @@
 """Approximate nearest neighbours by inner product: candidate generation over a large catalogue.
 
 faiss (``faiss-cpu``) HNSW graphs over flat float32 vectors. Chosen by measurement
-(benchmarks/ann_choice.py) and because a web process may load it: a C++ library with a numpy
-interface, no torch, its index files memory-mapped (``IO_FLAG_MMAP_IFC``) so that gunicorn
-workers share one copy through the page cache, as they share the factor matrices.
+(docs/scaling.md, "Sub-linear serving") and because a web process may load it: a C++ library
+with a numpy interface, no torch, its index files memory-mapped (``IO_FLAG_MMAP_IFC``) so that
+gunicorn workers share one copy through the page cache, as they share the factor matrices.
 
 Workers build an index after training (recommender.training) into the version's artifact
 directory; web processes load it (recommender.runtime.ann). Pure numpy + faiss, no Django.
@@ -19,7 +19,7 @@ import numpy as np
 
 from recommender.ml.artifacts import load_array, save_array
 
-# Graph degree and build effort: recall@60 ≈ 0.99 on 170k MF vectors (benchmarks/ann_choice.py).
+# Graph degree and build effort (docs/scaling.md: recall measured against exact search).
 GRAPH_NEIGHBOURS = 32
 BUILD_EFFORT = 80
 # The search explores at least this many candidates, and never fewer than it returns.
