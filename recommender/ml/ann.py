@@ -26,6 +26,8 @@ BUILD_EFFORT = 80
 SEARCH_EFFORT = 128
 # The file name of an MF version's index over its item factors (a hybrid's are hybrid_ann's).
 MF_INDEX = "ann_mf_only"
+# The file name of an embedding snapshot's index over its article vectors.
+EMBEDDINGS_INDEX = "ann_embeddings"
 
 
 def serve_single_threaded() -> None:

@@ -28,6 +28,8 @@ RECSITE_MF_PARAMS = {
     "regularization": 0.01,
     "alpha": 40.0,
     "iterations": env.int("RECSITE_MF_ITERATIONS", default=15),
+    # "cuda" trains on a GPU (the worker's torch must be a CUDA build); serving is unchanged.
+    "device": env("RECSITE_MF_DEVICE", default="cpu"),
 }
 # The seed of the warm validation split, so successive versions are measured the same way.
 RECSITE_VALIDATION_SEED = 0

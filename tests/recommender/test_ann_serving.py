@@ -1,18 +1,23 @@
 """Serving from approximate nearest-neighbour candidates once the catalogue is large (forced
 low here): the same lists as full scoring on an easy case, indexes versioned with the model."""
 
+import numpy as np
 import pytest
 
+from articles.models import Interaction
 from recommender import selectors
 from recommender.cache import lists
-from recommender.ml.ann import MF_INDEX
+from recommender.ml.ann import EMBEDDINGS_INDEX, MF_INDEX, InnerProductIndex
+from recommender.ml.content import normalize_rows
 from recommender.models import ModelVersion
 from recommender.ranking.serving import _personalized, recommendations_for_user
 from recommender.runtime.ann import hybrid_index, mf_index
 from recommender.runtime.artifacts import artifact_directory
+from recommender.runtime.embeddings import EmbeddingIndex, embedding_index
 from recommender.runtime.hybrid import loaded_hybrid
 from recommender.runtime.mf import loaded_mf
 from recommender.training.mf import model_version_train_mf
+from tests.factories import UserFactory
 
 MF = ModelVersion.Kind.MF
 HYBRID = ModelVersion.Kind.HYBRID
@@ -127,3 +132,43 @@ def test_a_retrain_builds_new_indexes_and_serving_switches_to_them(
     assert hybrid.version_id == second_hybrid.pk != first_hybrid.pk
     assert hybrid_index(hybrid=hybrid) is not None
     assert served(clusters.readers[0])
+
+
+def test_the_embedding_index_finds_the_same_top_rows_with_its_ann_index():
+    # given: a snapshot of 300 vectors, two of them rewritten since (the overlay) and one new
+    rng = np.random.default_rng(0)
+    base = normalize_rows(rng.standard_normal((300, 16)).astype(np.float32))
+    extra = normalize_rows(rng.standard_normal((3, 16)).astype(np.float32))
+    args = ("enc", np.arange(1, 301), base, [5, 9, 1000], extra)
+    exact = EmbeddingIndex(*args)
+    approximate = EmbeddingIndex(*args, ann=InnerProductIndex.build(base))
+    query = normalize_rows(base[4] + extra[2])
+
+    # when: both are asked for the best 20, two rows excluded
+    excluded = [exact.row_of[7], exact.row_of[1000]]
+    rows, scores = approximate.top(query, 20, excluded)
+
+    # then: the same rows and scores, stale and excluded rows never among them
+    expected_rows, expected_scores = exact.top(query, 20, excluded)
+    assert rows.tolist() == expected_rows.tolist()
+    np.testing.assert_allclose(scores, expected_scores, rtol=1e-5)
+    assert not set(rows.tolist()) & {4, 8, *excluded}  # rows of articles 5 and 9: replaced
+
+
+def test_a_large_snapshot_gets_an_index_that_content_lists_use(ann_settings, text_clusters):
+    # given: the 40 articles embedded and a snapshot taken, a catalogue above the threshold
+    clusters = text_clusters
+
+    # when: a reader with too little history for MF is ranked by text
+    index = embedding_index()
+    reader = UserFactory()
+    Interaction.objects.create(user=reader, article=clusters.a[0], event=Interaction.Event.READ)
+    result = recommendations_for_user(user=reader, n=10)
+
+    # then: the snapshot has an index, and the list comes from it
+    snapshot = lists.active_version(kind=ModelVersion.Kind.ENCODER)
+    assert (artifact_directory(snapshot.artifact_path) / f"{EMBEDDINGS_INDEX}.faiss").is_file()
+    assert index is not None and index.ann is not None
+    assert result.strategy == "content"
+    assert len(result.items) == 10
+    assert clusters.a[0].pk not in [item.article["id"] for item in result.items]
