@@ -30,12 +30,6 @@ MF_INDEX = "ann_mf_only"
 EMBEDDINGS_INDEX = "ann_embeddings"
 
 
-def serve_single_threaded() -> None:
-    """One faiss thread per process: a web process answers one request per thread, and
-    OpenMP's spinning threads would compete with the other gunicorn workers for the cores."""
-    faiss.omp_set_num_threads(1)
-
-
 class InnerProductIndex:
     """The ``k`` rows with the largest inner product with a query, approximately.
 

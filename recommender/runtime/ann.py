@@ -11,7 +11,7 @@ import threading
 
 from django.conf import settings
 
-from recommender.ml.ann import MF_INDEX, InnerProductIndex, serve_single_threaded
+from recommender.ml.ann import MF_INDEX, InnerProductIndex
 from recommender.ml.hybrid_ann import HybridANN, Moments
 from recommender.ml.hybrid_features import NewItems
 
@@ -39,8 +39,6 @@ def _cached(key: tuple, load):
             except (OSError, RuntimeError, ValueError):
                 logger.exception("Cannot load the ANN index %s", key)
                 _loaded[key] = None
-            if _loaded[key] is not None:
-                serve_single_threaded()
         return _loaded[key]
 
 
