@@ -8,6 +8,7 @@ them) these return None and lists are scored over the whole catalogue.
 
 import logging
 import threading
+from pathlib import Path
 
 from django.conf import settings
 
@@ -15,7 +16,6 @@ from recommender.ml.ann import MF_INDEX, InnerProductIndex
 from recommender.ml.hybrid_ann import HybridANN, Moments
 from recommender.ml.hybrid_features import NewItems
 
-from ..cache import lists
 from ..models import ModelVersion
 from .artifacts import artifact_directory
 from .hybrid import LoadedHybrid
@@ -60,16 +60,29 @@ def mf_index(*, loaded: LoadedMF, artifact_path: str) -> InnerProductIndex | Non
 
 
 def hybrid_index(*, hybrid: LoadedHybrid) -> HybridANN | None:
-    """The serving hybrid's candidate indexes and moments, if its catalogue is large."""
-    active = lists.active_version(kind=ModelVersion.Kind.HYBRID)
-    if active is None or active.id != hybrid.version_id:
-        return None
+    """The candidate indexes and moments of a serving hybrid (the active one, or an
+    experiment arm's), if its catalogue is large."""
     if hybrid.model.item_ids is None or not _large(len(hybrid.model.item_ids)):
         return None
-    directory = artifact_directory(active.artifact_path)
-    if not HybridANN.exists(directory):
+    directory = _directory_of(hybrid.version_id)
+    if directory is None or not HybridANN.exists(directory):
         return None
-    return _cached(("hybrid", active.id, str(directory)), lambda: HybridANN.load(directory))
+    return _cached(("hybrid", hybrid.version_id, str(directory)), lambda: HybridANN.load(directory))
+
+
+_directories: dict[int, Path | None] = {}
+
+
+def _directory_of(version_id: int) -> Path | None:
+    """A version's artifact directory, read once per process (a version never moves)."""
+    if version_id not in _directories:
+        path = (
+            ModelVersion.objects.filter(pk=version_id)
+            .values_list("artifact_path", flat=True)
+            .first()
+        )
+        _directories[version_id] = artifact_directory(path) if path else None
+    return _directories[version_id]
 
 
 def moments_with(ann: HybridANN, new: NewItems, *, new_key: tuple) -> Moments:
