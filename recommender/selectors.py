@@ -1,5 +1,6 @@
 """Reads for the recommendation domain: the model registry and the behaviour models learn from."""
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -30,18 +31,19 @@ def model_version_active_ref(*, kind: str) -> tuple[int, str] | None:
     )
 
 
-def training_rows() -> list[InteractionRow]:
+def training_rows() -> Iterator[InteractionRow]:
     """Every interaction of an active user with a published article (the training data), but
-    those of readers who turned personalisation off (recommender.ranking.personalisation)."""
+    those of readers who turned personalisation off (recommender.ranking.personalisation).
+    Streamed from a server-side cursor: at 20M interactions a list of rows would take GBs."""
     rows = (
         Interaction.objects.filter(user__is_active=True, article__status=Article.Status.PUBLISHED)
         .exclude(user__personalisation__enabled=False)
         .values_list("user_id", "article_id", "event", "value", "created_at")
     )
-    return [
+    return (
         (user_id, article_id, event, value, created_at.timestamp())
         for user_id, article_id, event, value, created_at in rows.iterator(chunk_size=10_000)
-    ]
+    )
 
 
 def published_article_ids() -> list[int]:
