@@ -221,6 +221,9 @@ def generate(connection, size: str, *, log=print) -> dict:
         log(f"  {written} interactions ({readers[-1] + 1}/{n_readers} readers)")
     timings["interactions_seconds"] = time.perf_counter() - started
     connection.commit()
+    # As autovacuum would after a bulk load: the planner's statistics of the new rows.
+    cursor.execute("ANALYZE")
+    connection.commit()
     return {
         "articles": n_articles,
         "readers": n_readers,

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -40,10 +41,15 @@ def training_rows() -> Iterator[InteractionRow]:
         .exclude(user__personalisation__enabled=False)
         .values_list("user_id", "article_id", "event", "value", "created_at")
     )
-    return (
-        (user_id, article_id, event, value, created_at.timestamp())
-        for user_id, article_id, event, value, created_at in rows.iterator(chunk_size=10_000)
-    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A server-side cursor makes PostgreSQL plan for the first 10 % of the rows (index
+            # scans in the model's order, nested loops); every row is read, so plan for all:
+            # 1.7 s instead of 190 s on 200k interactions (docs/scaling.md, the scale run).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        for user_id, article_id, event, value, created_at in rows.iterator(chunk_size=10_000):
+            yield (user_id, article_id, event, value, created_at.timestamp())
 
 
 def published_article_ids() -> list[int]:
