@@ -9,10 +9,10 @@ the bar), so the table separates what the blend adds from what the larger base a
 Cold split (10% of the articles unseen in training, ranked among themselves; text = title +
 abstract): content vs hybrid. Bar: hybrid Recall@20 >= 1.2x content.
 
-The hybrid here is the served configuration: no LM (web processes cannot run it), readers
-scored by HybridRecommender.reader_scores from their history (fold-in MF vectors), the function
-web processes serve with. LM figures are read from benchmarks/results/lm.json
-(benchmarks/lm_latency.py trains and measures the LM; it is not re-run here).
+The hybrid here is the configuration the retraining pipeline serves today: no sequence LM
+(citeulike-a has no reading order; benchmarks/lm_next_article.py measures the LM and the hybrid
+with it on MovieLens), readers scored by HybridRecommender.reader_scores from their history
+(fold-in MF vectors), the function web processes serve with.
 
 Pipeline (``--only pipeline`` alone): the retraining pipeline's stages on all of citeulike-a as
 ``retrain`` runs them, without the database: the embeddings (from the cache), MF (validation
@@ -43,7 +43,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "hybrid_vs_peers.json"
-LM_RESULT = ROOT / "benchmarks" / "results" / "lm.json"
 WARM_BAR, COLD_BAR = 1.03, 1.2
 PIPELINE_BAR_SECONDS = 15 * 60
 LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
@@ -270,19 +269,12 @@ def main() -> int:
         bars[f"pipeline <= {PIPELINE_BAR_SECONDS} s"] = report["pipeline"]["bar_met"]
     for bar, met in bars.items():
         print(f"  {'ok    ' if met else 'MISSED'} {bar}")
-    lm = json.loads(LM_RESULT.read_text()) if LM_RESULT.exists() else None
     report.update(
         {
             "benchmark": "hybrid_vs_peers",
             "dataset": "citeulike-a",
             "params": {k: v for k, v in vars(args).items() if k != "data"}
             | {"cache_dir": str(args.cache_dir)},
-            "lm": (
-                {key: lm.get(key) for key in ("offline_warm", "offline_cold", "latency")}
-                | {"source": "benchmarks/results/lm.json (not re-run)"}
-                if lm
-                else None
-            ),
             "machine": {
                 "cpus": os.cpu_count(),
                 "load_average_before": load_before,

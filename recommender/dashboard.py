@@ -9,18 +9,26 @@ processes that never open the dashboard never load it.
 
 import io
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from articles.models import Interaction
+from recommender.ml.experiments import interleaving, sequential
 
-from .models import Explanation, ExplanationFeedback, ModelVersion, RecommendationImpression
+from .models import (
+    Experiment,
+    Explanation,
+    ExplanationFeedback,
+    ModelVersion,
+    RecommendationImpression,
+)
 
 DAYS = 30
 WEEKS = 12
@@ -188,6 +196,138 @@ def dashboard_charts() -> list[str]:
     ]
 
 
+# --------------------------------------------------------------------------- experiments
+
+Metric = Experiment.Metric
+# The reader's own event on the recommended article after the card was shown.
+METRIC_EVENTS = {
+    Metric.READS: Interaction.Event.READ,
+    Metric.LIKES: Interaction.Event.LIKE,
+    Metric.DISLIKES: Interaction.Event.DISLIKE,
+}
+
+
+def experiments_current() -> QuerySet[Experiment]:
+    """Running and paused experiments, the running ones first."""
+    states = [Experiment.State.RUNNING, Experiment.State.PAUSED]
+    return Experiment.objects.filter(state__in=states).order_by("-state", "-started_at")
+
+
+def _with_outcomes(impressions: QuerySet[RecommendationImpression]) -> QuerySet:
+    """Impressions annotated with one boolean per metric (``voted`` for thumbs' trials)."""
+    annotations: dict[str, Any] = {
+        metric: Exists(
+            Interaction.objects.filter(
+                user_id=OuterRef("user_id"),
+                article_id=OuterRef("article_id"),
+                event=event,
+                created_at__gte=OuterRef("created_at"),
+            )
+        )
+        for metric, event in METRIC_EVENTS.items()
+    }
+    votes = ExplanationFeedback.objects.filter(
+        explanation_id=OuterRef("explanation_id"), user_id=OuterRef("user_id")
+    )
+    annotations[Metric.THUMBS_UP] = Exists(votes.filter(vote=1))
+    annotations["voted"] = Exists(votes)
+    return impressions.annotate(**annotations)
+
+
+def _success(metric: str) -> Q:
+    return Q(clicked_at__isnull=False) if metric == Metric.CLICK_THROUGH else Q(**{metric: True})
+
+
+def _trial(metric: str) -> Q:
+    """What a rate is out of: shown cards, or for the thumbs-up rate the cards voted on."""
+    return Q(voted=True) if metric == Metric.THUMBS_UP else Q()
+
+
+def experiment_results(*, experiment: Experiment) -> dict:
+    """The experiment's results so far: per arm and metric (primary first, then guardrails)
+    successes, trials, rate and its 95 % Wilson interval; and the always-valid decision on the
+    primary metric (recommender.ml.experiments.sequential, safe to look at every day) in plain
+    words. Interleaving decides on per-impression wins: the arm credited with more clicks (or
+    reads, likes...) on one shown page wins that impression."""
+    arms = list(experiment.arms.order_by("pk"))
+    metrics = [experiment.primary_metric] + [
+        metric for metric in experiment.guardrails if metric != experiment.primary_metric
+    ]
+    shown = _with_outcomes(RecommendationImpression.objects.filter(experiment=experiment))
+    counts = {
+        row["arm"]: row
+        for row in shown.values("arm").annotate(
+            **{
+                f"{metric}_successes": Count("id", filter=_success(metric) & _trial(metric))
+                for metric in metrics
+            },
+            **{f"{metric}_trials": Count("id", filter=_trial(metric)) for metric in metrics},
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for arm in arms:
+        found = counts.get(arm.pk, {})
+        rates: dict[str, dict[str, Any]] = {}
+        for metric in metrics:
+            successes = found.get(f"{metric}_successes", 0)
+            trials = found.get(f"{metric}_trials", 0)
+            rates[metric] = {
+                "successes": successes,
+                "trials": trials,
+                "rate": successes / trials if trials else None,
+                "interval": sequential.rate_interval(successes, trials),
+            }
+        rows.append({"arm": arm, "metrics": rates, "primary": rates[experiment.primary_metric]})
+    decision: sequential.Decision | None
+    wins: tuple[int, int] | None = None
+    if experiment.method == Experiment.Method.INTERLEAVING and len(arms) == 2:
+        wins = _interleaving_wins(shown, arms, experiment.primary_metric)
+        decision = sequential.interleaving_decision(*wins)
+    else:
+        primary = [row["primary"] for row in rows]
+        trials = [rate["trials"] for rate in primary]
+        decision = (
+            sequential.ab_decision([rate["successes"] for rate in primary], trials)
+            if len(arms) >= 2 and all(trials)
+            else None
+        )
+    return {
+        "metrics": metrics,
+        "arms": rows,
+        "wins": wins,
+        "decision": decision,
+        "verdict": _verdict(decision, arms, experiment.primary_metric),
+    }
+
+
+def _interleaving_wins(shown: QuerySet, arms: list, metric: str) -> tuple[int, int]:
+    """Impressions (one page shown to one reader at one time) won by each of the two arms."""
+    pages = shown.values("user_id", "created_at").annotate(
+        **{
+            f"arm{index}": Count("id", filter=_success(metric) & _trial(metric) & Q(arm=arm))
+            for index, arm in enumerate(arms)
+        }
+    )
+    wins = [0, 0]
+    for page in pages:
+        winner = interleaving.impression_winner([page["arm0"], page["arm1"]])
+        if winner is not None:
+            wins[winner] += 1
+    return wins[0], wins[1]
+
+
+def _verdict(decision: sequential.Decision | None, arms: list, metric: str) -> str:
+    if decision is None or decision.state == "insufficient":
+        return _("Not enough data yet.")
+    if decision.state == "no_difference":
+        return _("No difference detectable.")
+    assert decision.winner is not None, "a 'better' decision names its winner"
+    return _("%(arm)s is better on %(metric)s.") % {
+        "arm": arms[decision.winner].label,
+        "metric": Metric(metric).label,
+    }
+
+
 def _figure(title: str, ylabel: str):
     import matplotlib
 
@@ -202,6 +342,8 @@ def _figure(title: str, ylabel: str):
 
 
 def _finish(figure, axes, labels: list[str], has_data: bool, legend: bool) -> str:
+    import matplotlib
+
     if not has_data:
         axes.text(0.5, 0.5, _("no data yet"), ha="center", va="center", transform=axes.transAxes)
     if labels:
@@ -210,9 +352,14 @@ def _finish(figure, axes, labels: list[str], has_data: bool, legend: bool) -> st
         axes.set_xticks(ticks, [labels[tick] for tick in ticks], fontsize=7, rotation=30)
     if legend:
         axes.legend(fontsize=7, loc="best")
-    figure.tight_layout()
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
+    # Text stays text (not glyph paths from matplotlib's fonts, which lack Chinese): the
+    # browser draws it with its own fonts, so matplotlib's missing-glyph warning (raised while
+    # it measures the text) does not apply.
+    with matplotlib.rc_context({"svg.fonttype": "none"}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        figure.tight_layout()
+        figure.savefig(buffer, format="svg")
     svg = buffer.getvalue()
     # The XML prolog and doctype are not allowed inside HTML; the <svg> element is.
     return svg[svg.index("<svg") :]
@@ -236,6 +383,8 @@ def rate_chart_svg(*, title: str, x: list, series: dict[str, list[Rate | None]])
     ("3/40"), on a 0–100 % axis."""
     from matplotlib.ticker import PercentFormatter
 
+    # Not a format string ("% i" only looks like one to gettext's tools):
+    # xgettext:no-python-format
     figure, axes = _figure(title, _("share, 95 % interval"))
     drawn = False
     offsets = _offsets(len(series))

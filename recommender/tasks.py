@@ -13,10 +13,12 @@ from . import selectors
 from .cache import lists
 from .cache.task_results import task_result_get, task_result_set
 from .explaining.interests import reader_phrases_mine
+from .explaining.requests import request_answer
 from .models import ModelVersion
 from .outbox import outbox_pending_count, outbox_purge, outbox_relay
-from .ranking.lm import NoLanguageModel
-from .ranking.lm import lm_recommend as lm_recommend_service
+from .ranking.request import NoTextIndex
+from .ranking.sequence import NoLanguageModel, sequence_state_refresh
+from .ranking.sequence import lm_recommend as lm_recommend_service
 from .ranking.serving import reader_list_refresh
 from .signals import retrain_stage_done
 from .training.embeddings import articles_embed, searches_embed
@@ -92,6 +94,8 @@ def refresh_user_lists(user_ids: list[int]) -> int:
     if len(present) < len(user_ids):
         logger.info("Skipping %d missing or inactive users", len(user_ids) - len(present))
     for user_id in present:
+        # The state first: the list computed next may rank with it (the hybrid's LM feature).
+        sequence_state_refresh(user_id=user_id)
         reader_list_refresh(user_id=user_id)
     return len(present)
 
@@ -155,12 +159,35 @@ def train_lm(self: Task) -> dict:
 # Routed to the "inference" queue. A web request waits for the answer (POST /api/recommend/), so
 # the limits are short and there is no retry: the request has given up by then.
 @shared_task(name="recommender.lm_recommend", soft_time_limit=60, time_limit=90)
-def lm_recommend(user_id: int | None, user_input: str, top_n: int) -> dict:
+def lm_recommend(
+    user_id: int | None, user_input: str, top_n: int, version: list | None = None
+) -> dict:
     """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
-    active); see recommender.ranking.lm.lm_recommend."""
+    active); ``version`` [id, artifact path]: an experiment arm's LM instead of the active one.
+    See recommender.ranking.sequence.lm_recommend."""
     try:
-        return lm_recommend_service(user_id=user_id, user_input=user_input, top_n=top_n)
+        return lm_recommend_service(
+            user_id=user_id,
+            user_input=user_input,
+            top_n=top_n,
+            version=lists.ActiveVersion(*version) if version else None,
+        )
     except NoLanguageModel as error:
+        return {"model_version": None, "results": [], "detail": str(error)}
+
+
+# Routed to the "inference" queue, like lm_recommend: a web request waits for the answer.
+@shared_task(name="recommender.request_recommend", soft_time_limit=60, time_limit=90)
+def request_recommend(user_id: int, user_input: str, top_n: int) -> dict:
+    """The answer to a request in words as plain JSON ({"model_version": None, "results": [],
+    "detail": ...} when it cannot be answered); see recommender.explaining.requests."""
+    user = selectors.active_user(user_id=user_id)
+    if user is None:
+        logger.info("Request of missing or inactive user %s not answered", user_id)
+        return {"model_version": None, "results": [], "detail": "no such reader"}
+    try:
+        return request_answer(user=user, user_input=user_input, top_n=top_n)
+    except NoTextIndex as error:
         return {"model_version": None, "results": [], "detail": str(error)}
 
 

@@ -5,10 +5,11 @@ from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django_filters.fields import IsoDateTimeField
 
-from .. import selectors
 from ..models import Article, Interaction
+from ..search import search_articles
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -22,7 +23,9 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         try:
             return value.astimezone(UTC)
         except OverflowError:  # e.g. year 1 with a positive offset is before year 1 in UTC
-            raise ValidationError("Out of the supported date range.", code="invalid") from None
+            raise ValidationError(
+                gettext("Out of the supported date range."), code="invalid"
+            ) from None
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -42,7 +45,9 @@ class ArticleFilter(django_filters.FilterSet):
         field_name="published_at", lookup_expr="lte", help_text="ISO 8601, inclusive."
     )
     q = django_filters.CharFilter(
-        method="search", max_length=500, help_text="Words in title, summary or body."
+        method="search",
+        max_length=500,
+        help_text="Words in title, summary or body; best matches first (title over summary).",
     )
 
     class Meta:
@@ -50,7 +55,7 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["topic", "status", "published_after", "published_before", "q"]
 
     def search(self, queryset, name, value):
-        return selectors.articles_search(text=value, base=queryset)
+        return search_articles(value, base=queryset)
 
 
 class InteractionFilter(django_filters.FilterSet):

@@ -73,4 +73,55 @@ def read_citeulike(directory: Path) -> Dataset:
     return Dataset(articles=articles, interactions=interactions)
 
 
-READERS = {"citeulike-a": read_citeulike}
+def read_citeulike_tags(directory: Path, n_articles: int) -> list[list[str]]:
+    """The tags readers gave each of the ``n_articles`` articles (item-tag.dat line i, ids into
+    tags.dat), for request splits: a reader's query is one of the tags of their articles.
+    Never article text: tags exist only once an article has readers."""
+    directory = Path(directory)
+    names = _read_lines(directory / "tags.dat")
+    found: list[list[str]] = [[] for _ in range(n_articles)]
+    for item, line in enumerate(_read_lines(directory / "item-tag.dat")[:n_articles]):
+        try:
+            ids = [int(field) for field in line.split()[1:]]
+            found[item] = sorted({names[tag].strip() for tag in ids})
+        except (ValueError, IndexError) as exc:
+            raise DatasetError(f"{directory / 'item-tag.dat'}, line {item + 1}: malformed") from exc
+    return found
+
+
+def read_movielens(directory: Path) -> Dataset:
+    """MovieLens 100K: u.item (title, genre flags named by u.genre), u.data (ratings).
+
+    Article ids are the movie ids, user ids the user ids; each rating is a "rating" event with
+    its value and Unix timestamp, in the file's order. A movie has no description: its text is
+    the title with the genres as summary ("Action, Comedy"), which the genres also give as
+    ``topics``.
+    """
+    directory = Path(directory)
+    genres = [line.split("|")[0] for line in _read_lines(directory / "u.genre") if line.strip()]
+    articles = []
+    for number, line in enumerate(_read_lines(directory / "u.item"), start=1):
+        fields = line.split("|")
+        if len(fields) != 5 + len(genres):
+            raise DatasetError(f"{directory / 'u.item'}, line {number}: malformed")
+        named = [genre for genre, flag in zip(genres, fields[5:], strict=True) if flag == "1"]
+        articles.append(
+            {
+                "article_id": fields[0],
+                "title": fields[1].strip(),
+                "summary": ", ".join(named),
+                "topics": "|".join(named),
+            }
+        )
+    interactions: list[tuple[str, str, str, float | None, float | None]] = []
+    for number, line in enumerate(_read_lines(directory / "u.data"), start=1):
+        fields = line.split("\t")
+        try:
+            user, item, rating, timestamp = fields[0], fields[1], float(fields[2]), float(fields[3])
+        except (ValueError, IndexError) as exc:
+            raise DatasetError(f"{directory / 'u.data'}, line {number}: malformed") from exc
+        interactions.append((user, item, "rating", rating, timestamp))
+    return Dataset(articles=articles, interactions=interactions)
+
+
+READERS = {"citeulike-a": read_citeulike, "ml-100k": read_movielens}

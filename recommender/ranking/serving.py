@@ -36,12 +36,14 @@ from recommender.ml.base import top_n
 
 from .. import selectors
 from ..cache import lists
-from ..models import ModelVersion
+from ..cache.experiments import ArmRef, running_experiment
+from ..models import Experiment, ModelVersion
 from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
-from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
+from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
-from . import content, editorial, interests
+from ..runtime.sequences import sequence_scores
+from . import content, editorial, experiments, follows, interests
 from .approximate import approximate_top
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
@@ -64,6 +66,9 @@ CANDIDATE_MARGIN = 20
 class RecommendedItem:
     article: dict  # lists.article_dict()
     score: float
+    # The experiment arm that put the article here (A/B: the reader's arm; interleaving: the
+    # arm that contributed the position); None outside experiments and for editors' pins.
+    arm: ArmRef | None = None
 
 
 @dataclass(frozen=True)
@@ -74,96 +79,124 @@ class Recommendations:
     # (kind, version id) of the version that ranked the list: the hybrid when it did, MF when
     # it ranked alone, the encoder for content lists; None when no model did.
     ranker: tuple[str, int | None] | None = None
+    # The MF version that ranked (for the explanations' evidence); None when none did.
+    mf: lists.ActiveVersion | None = None
+    experiment_id: int | None = None  # the running experiment the reader is in
 
 
 def recommendations_for_user(
     *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> Recommendations:
-    """Page ``offset:offset+n`` of ``user``'s list, optionally only articles of topic slug
-    ``topic`` and never the article ids in ``exclude``. A cache hit makes no SQL query."""
-    version = lists.active_version(kind=MF)
-    version_id = version.id if version is not None else 0
-    reader_list = lists.reader_list_get(version_id=_list_version_id(version), user_id=user.pk)
-    if reader_list is None:
-        reader_list = _refresh(user.pk, version)
+    """Page ``offset:offset+n`` of ``user``'s list (their arm's, or the arms' interleaved list,
+    while they are in a running experiment), optionally only articles of topic slug ``topic``
+    and never the article ids in ``exclude``. A cache hit makes no SQL query."""
+    assignment = experiments.reader_assignment(
+        experiment=running_experiment(surface=Experiment.Surface.LIST), user_id=user.pk
+    )
+    served = _served(user.pk, assignment, refresh=False)
     excluded = set(exclude)
-    # Editors' pins and boosts apply at serving time: they must show before the lists expire.
-    boosted = editorial.reader_list_with_boosts(user_id=user.pk, reader_list=reader_list)
-    result = _page(boosted, version_id, excluded, topic, n, offset, allow_gaps=False)
+    result = _page(served, excluded, topic, n, offset, allow_gaps=False)
     if result is None:
         # An article of the page was unpublished after the list was computed: the list is
         # stale, so compute it again rather than serve a short page.
-        reader_list = _refresh(user.pk, version)
-        boosted = editorial.reader_list_with_boosts(user_id=user.pk, reader_list=reader_list)
-        result = _page(boosted, version_id, excluded, topic, n, offset, allow_gaps=True)
+        served = _served(user.pk, assignment, refresh=True)
+        result = _page(served, excluded, topic, n, offset, allow_gaps=True)
     return result
 
 
-def _page(reader_list, version_id, excluded, topic, n, offset, *, allow_gaps):
+@dataclass(frozen=True)
+class _Served:
+    reader_list: lists.ReaderList  # with editorial boosts applied
+    ranker: experiments.Ranker  # the reader's arm's, the first arm's when interleaved
+    assignment: experiments.Assignment | None
+    contributed: dict[int, ArmRef]  # article id -> the arm that put it in the list
+
+
+def _served(user_id: int, assignment: experiments.Assignment | None, *, refresh: bool) -> _Served:
+    if assignment is None:
+        rankers = [experiments.active_ranker()]
+    elif assignment.arm is not None:
+        rankers = [experiments.arm_ranker(assignment.arm)]
+    else:
+        rankers = [experiments.arm_ranker(arm) for arm in assignment.experiment.arms]
+    arm_lists = [
+        (None if refresh else lists.reader_list_get(version_id=r.list_version_id, user_id=user_id))
+        or _refresh(user_id, r)
+        for r in rankers
+    ]
+    if assignment is not None and assignment.arm is None:
+        reader_list, contributed = experiments.interleaved(
+            experiment=assignment.experiment, user_id=user_id, arm_lists=arm_lists
+        )
+    else:
+        reader_list = arm_lists[0]
+        arm = assignment.arm if assignment is not None else None
+        contributed = {} if arm is None else {pk: arm for pk, _, _ in reader_list.items}
+    # Editors' pins and boosts apply at serving time: they must show before the lists expire.
+    boosted = editorial.reader_list_with_boosts(user_id=user_id, reader_list=reader_list)
+    return _Served(boosted, rankers[0], assignment, contributed)
+
+
+def _page(served: _Served, excluded, topic, n, offset, *, allow_gaps):
     page = [
         (article_id, score)
-        for article_id, score, topics in reader_list.items
+        for article_id, score, topics in served.reader_list.items
         if article_id not in excluded and (topic is None or topic in topics)
     ][offset : offset + n]
     articles = lists.article_dicts(article_ids=[article_id for article_id, _ in page])
     if len(articles) < len(page) and not allow_gaps:
         return None
+    personalized = served.reader_list.strategy == PERSONALIZED
+    mf = served.ranker.mf if personalized else None
     return Recommendations(
-        strategy=reader_list.strategy,
-        model_version_id=version_id if reader_list.strategy == PERSONALIZED else None,
+        strategy=served.reader_list.strategy,
+        model_version_id=mf.id if mf is not None else None,
         items=[
-            RecommendedItem(articles[article_id], score)
+            RecommendedItem(articles[article_id], score, served.contributed.get(article_id))
             for article_id, score in page
             if article_id in articles
         ],
-        ranker=reader_list.ranker,
+        ranker=served.reader_list.ranker,
+        mf=mf,
+        experiment_id=served.assignment.experiment.id if served.assignment else None,
     )
 
 
 def reader_list_refresh(*, user_id: int) -> lists.ReaderList:
     """Compute ``user_id``'s list for the active version and store it in the cache."""
-    return _refresh(user_id, lists.active_version(kind=MF))
+    return _refresh(user_id, experiments.active_ranker())
 
 
-def _list_version_id(version: lists.ActiveVersion | None) -> int:
-    """The id the reader's list is cached under: the serving hybrid's, else the MF version's
-    (0: no model)."""
-    hybrid = loaded_hybrid(mf=version)
-    if hybrid is not None:
-        return hybrid.version_id
-    return version.id if version is not None else 0
-
-
-def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
-    reader_list = reader_list_compute(user_id=user_id, version=version)
+def _refresh(user_id: int, ranker: experiments.Ranker) -> lists.ReaderList:
+    reader_list = reader_list_compute(user_id=user_id, ranker=ranker)
     lists.reader_list_set(
-        version_id=_list_version_id(version),
-        user_id=user_id,
-        reader_list=reader_list,
+        version_id=ranker.list_version_id, user_id=user_id, reader_list=reader_list
     )
     return reader_list
 
 
-def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
+def reader_list_compute(*, user_id: int, ranker: experiments.Ranker) -> lists.ReaderList:
     if not personalisation_enabled(user_id=user_id):
         cold = _cold_start(set())
         return interests.reader_list_without_hidden(
             user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, cold.items)
         )
     events = selectors.interaction_events_of(user_id=user_id)
+    version = ranker.mf
     loaded = loaded_mf(version=version) if version is not None else None
     ranked: lists.ReaderList | None = None
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
-        assert version is not None, "an MF model is only loaded for an active version"
-        hybrid = loaded_hybrid(mf=version)
-        ranked = _personalized(loaded, events, version.artifact_path, hybrid)
+        assert version is not None, "an MF model is only loaded for a version"
+        hybrid = ranker.hybrid
+        ranked = _personalized(user_id, loaded, events, version.artifact_path, hybrid)
         if ranked is not None:
-            ranker = (HYBRID, hybrid.version_id) if hybrid is not None else (MF, version.id)
-            ranked = ranked._replace(ranker=ranker)
+            ranked_by = (HYBRID, hybrid.version_id) if hybrid is not None else (MF, version.id)
+            ranked = ranked._replace(ranker=ranked_by)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
+    ranked = follows.reader_list_with_follows(user_id=user_id, reader_list=ranked)
     # Interests the reader removed on their "me" page never come back through the list.
     ranked = ranked._replace(items=editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
@@ -205,8 +238,36 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 
 
 def _personalized(
-    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
+    scored = personal_scores(user_id, loaded, events, artifact_path, hybrid, approximate=True)
+    if scored is None:
+        return None
+    item_ids, scores = scored
+    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
+    top = top_n(scores, k)
+    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
+    return lists.ReaderList(PERSONALIZED, items)
+
+
+def personal_scores(
+    user_id: int,
+    loaded: LoadedMF,
+    events,
+    artifact_path: str,
+    hybrid: LoadedHybrid | None,
+    *,
+    approximate: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(article ids int64 (n,), float32 (n,) scores) of reader ``user_id`` from ``events``
+    (theirs, or a part of them; the hybrid's LM feature reads their stored sequence state):
+    the served MF or hybrid score of every article the model knows or can place by its text,
+    -inf on what they interacted with; None when the model knows nothing of theirs to place
+    them by. What the "personalized" list ranks, and what a request's ranking calls the
+    reader's own signal (recommender.ranking.request). ``approximate``: on a large catalogue,
+    only the best unseen candidates from the nearest-neighbour indexes, scored exactly
+    (recommender.ranking.approximate), unless the hybrid's LM feature applies to the reader
+    (no index of the LM's output embeddings yet: scored in full)."""
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
         return None
@@ -215,21 +276,26 @@ def _personalized(
     cold = cold_items(loaded=loaded, artifact_path=artifact_path)
     index = embedding_index()
     k = settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN
+    if approximate and hybrid is not None and hybrid.model.weights.get("lm"):
+        approximate = sequence_scores(user_id, np.zeros(0, dtype=np.int64)) is None
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
-    approximate = approximate_top(
-        loaded,
-        artifact_path=artifact_path,
-        hybrid=hybrid,
-        columns=idx,
-        weights=weights,
-        seen_columns=[column for column, _, _ in known],
-        seen_article_ids={pk for pk, _, _ in events},
-        cold=cold,
-        index=index,
-        k=k,
-    )
-    if approximate is not None:  # a large catalogue: candidates from the ANN indexes
-        return lists.ReaderList(PERSONALIZED, _ranked(*approximate))
+    candidates = None
+    if approximate:
+        candidates = approximate_top(
+            loaded,
+            artifact_path=artifact_path,
+            hybrid=hybrid,
+            columns=idx,
+            weights=weights,
+            seen_columns=[column for column, _, _ in known],
+            seen_article_ids={pk for pk, _, _ in events},
+            cold=cold,
+            index=index,
+            k=k,
+        )
+    if candidates is not None:  # a large catalogue: candidates from the ANN indexes
+        found_ids, found_scores = candidates
+        return np.asarray(found_ids, dtype=np.int64), np.asarray(found_scores, dtype=np.float32)
     seen = np.zeros(len(loaded.item_ids), dtype=bool)
     seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
@@ -246,6 +312,7 @@ def _personalized(
             seen=np.flatnonzero(seen),
             cold=cold,
             index=index,
+            lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
         )
     else:
         vector = loaded.model.fold_in(idx, weights)
@@ -253,9 +320,7 @@ def _personalized(
         if cold is not None and len(cold.article_ids):
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
-    top = top_n(scores, min(k, len(scores)))
-    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
-    return lists.ReaderList(PERSONALIZED, items)
+    return item_ids, scores
 
 
 def _cold_start(seen: set[int]) -> lists.ReaderList:

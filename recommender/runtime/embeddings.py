@@ -139,6 +139,16 @@ class EmbeddingIndex:
             vectors[out] = self._base[row] if row < n_base else self._extra[row - n_base]
         return found, vectors
 
+    def vectors_at(self, rows: np.ndarray) -> np.ndarray:
+        """float32 (m, d): the vectors of the index rows ``rows`` int64 (m,)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        n_base = len(self._base)
+        vectors = np.zeros((len(rows), self.dim), dtype=np.float32)
+        in_base = rows < n_base
+        vectors[in_base] = self._base[rows[in_base]]
+        vectors[~in_base] = self._extra[rows[~in_base] - n_base]
+        return vectors
+
     def scores_many(self, queries: np.ndarray) -> np.ndarray:
         """float32 (k, n): dot products of queries float32 (k, d) with every row (cosines for
         unit queries)."""
@@ -206,12 +216,17 @@ def embedding_index() -> EmbeddingIndex | None:
 
 
 def _stamp(snapshot_ref) -> tuple:
-    """(snapshot id, rows since it, last update): changes whenever a row is written."""
+    """(snapshot id, when it was taken, rows since it, last update): changes whenever a row is
+    written. The time tells apart two snapshots with one id (a database restored from a backup,
+    or each test's rolled-back database) that a long-lived process would otherwise mistake for
+    the index it holds."""
     snapshot = _load_snapshot(snapshot_ref)
     rows = _overlay_rows(snapshot)
     summary = rows.aggregate(n=Count("pk"), last=Max("updated_at"))
     last = summary["last"].isoformat() if summary["last"] else ""
-    return (snapshot.version_id if snapshot else 0, summary["n"], last)
+    if snapshot is None:
+        return (0, "", summary["n"], last)
+    return (snapshot.version_id, str(snapshot.taken_at), summary["n"], last)
 
 
 def _overlay_rows(snapshot: _Snapshot | None):

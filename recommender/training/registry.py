@@ -17,7 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from .. import selectors
 from ..cache import lists
 from ..models import ModelVersion
 
@@ -116,7 +118,12 @@ def _require_active_base(version: ModelVersion) -> None:
         pk=base, kind=MF, status=ModelVersion.Status.ACTIVE
     ).exists():
         raise ValidationError(
-            {"status": f"v{version.pk} ranks over MF v{base}, which is not the active MF version."}
+            {
+                "status": gettext(
+                    "v%(version)s ranks over MF v%(base)s, which is not the active MF version."
+                )
+                % {"version": version.pk, "base": base}
+            }
         )
 
 
@@ -128,7 +135,12 @@ def model_version_activate(*, version: ModelVersion, note: str) -> ModelVersion:
         return version
     if version.status != ModelVersion.Status.READY:
         raise ValidationError(
-            {"status": f"Only a ready version can be activated; v{version.pk} is {version.status}."}
+            {
+                "status": gettext(
+                    "Only a ready version can be activated; v%(version)s is %(status)s."
+                )
+                % {"version": version.pk, "status": str(version.get_status_display()).lower()}
+            }
         )
     if version.kind == HYBRID:
         _require_active_base(version)
@@ -147,6 +159,14 @@ def model_version_activate_if_not_worse(*, version: ModelVersion) -> ModelVersio
     """
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     current = _locked_active(version.kind)
+    if current is not None and current.pk in selectors.pinned_version_ids():
+        # The experiment compares against what serves now: a retrain must not swap it out.
+        version.activation_note = (
+            f"Not activated: active v{current.pk} is an arm of a running experiment. "
+            "Activate it by hand once the experiment is stopped."
+        )
+        version.save(update_fields=["activation_note"])
+        return version
     tolerance = settings.RECSITE_ACTIVATION_TOLERANCE
     new = version.metrics[ACTIVATION_METRIC]
     old = current.metrics.get(ACTIVATION_METRIC) if current is not None else None
@@ -178,7 +198,9 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
     it is deactivated and returned."""
     current = _locked_active(kind)
     if current is None:
-        raise ValidationError({"kind": f"No active {kind} version to roll back from."})
+        raise ValidationError(
+            {"kind": gettext("No active %(kind)s version to roll back from.") % {"kind": kind}}
+        )
     target = current.previous_active
     if target is not None:
         target = ModelVersion.objects.select_for_update().get(pk=target.pk)
@@ -193,7 +215,10 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
         return current
     if target is None or not usable:
         raise ValidationError(
-            {"kind": f"v{current.pk} has no earlier version left to roll back to."}
+            {
+                "kind": gettext("v%(version)s has no earlier version left to roll back to.")
+                % {"version": current.pk}
+            }
         )
     since = _stamp(current.activated_at) if current.activated_at else "?"
     # remember=False: target keeps its own predecessor, so repeated rollbacks walk further back.

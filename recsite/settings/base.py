@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from recsite.observability import logging_config, sentry_init
 
-from .environment import BASE_DIR, VAR_DIR, env
+from .environment import BASE_DIR, VAR_DIR, env  # noqa: F401 (BASE_DIR is a setting as well)
 
 # --- Django core ----------------------------------------------------------------------------
 # Development-only default; production.py requires DJANGO_SECRET_KEY and has no default.
@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's rule): the language is the
+    # django_language cookie the switcher sets, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -75,15 +78,19 @@ TEMPLATES = [
     },
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The interface's languages. No language prefix in URLs (no i18n_patterns): an article has one
+# address whatever the reader's language, which the language cookie or Accept-Language picks.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# The embedded default serves static files straight from the apps (no collectstatic step);
-# production.py collects them and serves the compressed, hashed copies instead.
+# The embedded default serves static files straight from the apps (no collectstatic step, so no
+# STATIC_ROOT: WhiteNoise would warn that the folder is missing); production.py collects them
+# into one and serves the compressed, hashed copies instead.
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -262,14 +269,15 @@ RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS",
 
 # --- Celery -----------------------------------------------------------------------------------
 # Without Redis the tasks run eagerly in the calling process (the embedded default).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# memory://localhost/ rather than memory://: kombu warns about a missing host otherwise.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task not named here runs on "default". "ml": trainings, and whatever loads the text
-# encoder (embeddings of articles and searches, readers' key phrases). "inference": LM generation
-# that a web request waits for (POST /api/recommend/), so no training can hold it up.
+# encoder (embeddings of articles and searches, readers' key phrases). "inference": the answers
+# that a web request waits for (POST /api/recommend/), so no training can hold them up.
 CELERY_TASK_ROUTES = {
     "recommender.retrain": {"queue": "ml"},
     "recommender.train_lm": {"queue": "ml"},
@@ -277,6 +285,7 @@ CELERY_TASK_ROUTES = {
     "recommender.embed_searches": {"queue": "ml"},
     "recommender.mine_reader_phrases": {"queue": "ml"},
     "recommender.lm_recommend": {"queue": "inference"},
+    "recommender.request_recommend": {"queue": "inference"},
 }
 # Periodic tasks are declared in recsite/schedules.py and stored in the database, where editors
 # change or pause them in the admin.

@@ -41,6 +41,7 @@ PATH_PARAMS: dict[str, Callable[[World], dict]] = {
         "task_id": "00000000-0000-4000-8000-000000000000"
     },
     "/api/topics/{slug}/": lambda w: {"slug": w.topic_slug},
+    "/api/topics/{slug}/follow/": lambda w: {"slug": w.topic_slug},
 }
 
 

@@ -103,6 +103,9 @@ EXPECTED: dict[str, Expect] = {
     ),
     "GET /api/topics/": Expect((200, 200, 200, 200, 200)),
     "GET /api/topics/{slug}/": Expect((200, 200, 200, 200, 200)),
+    "GET /api/topics/followed/": Expect((401, 200, 200, 200, 200)),
+    "POST /api/topics/{slug}/follow/": Expect((401, 200, 200, 200, 200)),
+    "DELETE /api/topics/{slug}/follow/": Expect((401, 200, 200, 200, 200)),
 }
 
 

@@ -26,6 +26,7 @@ HYBRID = ModelVersion.Kind.HYBRID
 def served(reader) -> list[tuple[int, float]]:
     version = lists.active_version(kind=MF)
     ranked = _personalized(
+        reader.pk,
         loaded_mf(version=version),
         selectors.interaction_events_of(user_id=reader.pk),
         version.artifact_path,

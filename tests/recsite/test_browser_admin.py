@@ -14,7 +14,6 @@ from tests.factories import (
     RecommendationImpressionFactory,
     UserFactory,
 )
-from tests.recsite.test_browser import browser_page  # noqa: F401  (the shared browser fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

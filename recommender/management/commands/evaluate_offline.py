@@ -25,6 +25,7 @@ from recommender.ml.popular import PopularityRecommender
 from recommender.ml.text import EmbeddingCache, article_text, get_encoder
 
 from ..lm_offline import evaluate_lm_command
+from ..request_offline import evaluate_requests
 
 MF_OPTIONS = ("factors", "regularization", "alpha", "iterations", "threads")
 
@@ -59,18 +60,25 @@ class Command(BaseCommand):
         parser.add_argument("--iterations", type=int)
         parser.add_argument("--threads", type=int)
         parser.add_argument(
+            "--queries",
+            type=Path,
+            help="queries.csv (user_id,query): evaluate the POST /api/recommend/ path for the "
+            "listed readers (--model content: the query text alone; mf, hybrid: everything "
+            "that model serves)",
+        )
+        parser.add_argument(
             "--explain",
             action="store_true",
-            help="explain every evaluated reader's top 10 and audit the explanations (mf only)",
+            help="explain every evaluated reader's top 10 and audit the explanations (mf, or "
+            "the request path with --queries)",
         )
         parser.add_argument(
             "--max-users",
             type=int,
-            help="with --explain: explain a seeded random sample of this many evaluated readers; "
-            "with --model lm: evaluate only such a sample (generation is slow)",
+            help="with --explain: explain a seeded random sample of this many evaluated readers",
         )
         parser.add_argument(
-            "--time-budget", type=float, help="--model lm: training seconds (default 240)"
+            "--time-budget", type=float, help="--model lm: training seconds at most (default 300)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -78,16 +86,15 @@ class Command(BaseCommand):
         if ks[0] < 1:
             raise CommandError("--k values must be positive")
         weights = settings.RECSITE_EVENT_WEIGHTS
-        if options["explain"] and options["model"] != "mf":
-            raise CommandError("--explain needs --model mf")
+        if options["explain"] and options["model"] != "mf" and not options["queries"]:
+            raise CommandError("--explain needs --model mf, or --queries")
         if options["max_users"] is not None and options["max_users"] < 1:
             raise CommandError("--max-users must be > 0")
         try:
             articles = read_articles_csv(options["articles"])
             item_ids = [article["article_id"] for article in articles]
-            train = build_interaction_matrix(
-                read_interactions(options["train"]), weights=weights, item_ids=item_ids
-            )
+            train_rows = list(read_interactions(options["train"]))
+            train = build_interaction_matrix(train_rows, weights=weights, item_ids=item_ids)
             test_all = build_interaction_matrix(
                 read_interactions(options["test"]), weights=weights, item_ids=item_ids
             )
@@ -101,7 +108,21 @@ class Command(BaseCommand):
 
         if options["model"] == "lm":
             model, metrics = evaluate_lm_command(
-                self, options, train, test, articles, ks, candidates
+                self, options, train, test, train_rows, self._embeddings(articles), ks, candidates
+            )
+        elif options["queries"]:
+            model = self._model(options, articles)
+            if options["model"] != "content":  # content: the query text alone, nothing to fit
+                model.fit(train)
+            metrics = evaluate_requests(
+                options,
+                model,
+                train,
+                test,
+                articles,
+                self._embeddings(articles),
+                self._encoder().encode,
+                ks,
             )
         else:
             model = self._model(options, articles)
@@ -123,7 +144,7 @@ class Command(BaseCommand):
                 "candidates": None if candidates is None else len(candidates),
             },
         }
-        if options["explain"]:
+        if options["explain"] and not options["queries"]:
             result.update(self._explain(model, train, test, articles, options))
         self._print_table(result, ks)
         if options["json"]:
@@ -163,12 +184,15 @@ class Command(BaseCommand):
             return HybridRecommender(self._embeddings(articles), seed=options["seed"], **chosen)
         return ImplicitALS(seed=options["seed"], **chosen)
 
+    def _encoder(self):
+        return get_encoder(
+            settings.RECSITE_TEXT_ENCODER or None, threads=settings.RECSITE_ENCODER_THREADS
+        )
+
     def _embeddings(self, articles) -> np.ndarray:
         """float32 (n_articles, d): title + summary embeddings, cached on disk by text hash
         (settings.RECSITE_EMBEDDING_CACHE_DIR), so a rerun encodes nothing."""
-        encoder = get_encoder(
-            settings.RECSITE_TEXT_ENCODER or None, threads=settings.RECSITE_ENCODER_THREADS
-        )
+        encoder = self._encoder()
         texts = [
             article_text(article["title"], article.get("summary") or "") for article in articles
         ]
