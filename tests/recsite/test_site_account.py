@@ -150,9 +150,9 @@ def test_me_lists_reading_history_one_row_per_article_with_events_and_date(
     response = client.get(reverse("me"))
     # then it lists their positive behaviour one row per article, its events as they happened
     history = response.context["history"]
-    assert [
-        (article.title, [row.event for row in events]) for article, events in history
-    ] == [("Exploring complex networks", ["view", "like"])]
+    assert [(article.title, [row.event for row in events]) for article, events in history] == [
+        ("Exploring complex networks", ["view", "like"])
+    ]
     html = response.content.decode()
     assert ">Like</span>" in html
     assert "A dull article" not in html
