@@ -46,6 +46,7 @@ from recommender.api.generative import RequestUnanswered, request_answer_wait
 from recommender.explaining.cards import CardBatch, explained_cards
 from recommender.explaining.impressions import impression_click
 from recommender.explaining.interests import reader_interests
+from recommender.explaining.wording import sentence_in_language
 from recommender.ranking.content import similar_articles
 from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
@@ -200,7 +201,13 @@ def ask(request: SignedInRequest) -> HttpResponse:
             )
         else:
             cards = [
-                {"article": item["article"], "explanation": item["explanation"], "vote": None}
+                {
+                    "article": item["article"],
+                    "explanation": item["explanation"],
+                    # worded in the reader's language from the explanation's evidence
+                    "why": sentence_in_language(item["explanation"]) if item["explanation"] else "",
+                    "vote": None,
+                }
                 for item in answer["results"]
             ]
     return render(

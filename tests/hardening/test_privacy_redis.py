@@ -19,7 +19,7 @@ from tests.recommender.conftest import (  # noqa: F401 (fixtures)
     text_clusters,
     text_mf_version,
 )
-from tests.recommender.ml.lm_tiny import TINY_PARAMS
+from tests.recommender.ml.lm_tiny import tiny_lm_settings
 from tests.redis_cache import redis_caches
 
 PREFIX = "privacy-scan"
@@ -93,15 +93,9 @@ def text_mf_version_astronomy():
 
 
 @pytest.fixture
-def tiny_lm(settings, tmp_path):
+def tiny_lm(settings):
     """A sequence LM small enough to train inside the test."""
-    settings.RECSITE_LM_PARAMS = {
-        key: value
-        for key, value in TINY_PARAMS.items()
-        if key not in ("threads", "time_budget_s", "patience")
-    }
-    settings.RECSITE_LM_TIME_BUDGET_SECONDS = 60.0
-    settings.RECSITE_LM_PATIENCE = TINY_PARAMS["patience"]
+    tiny_lm_settings(settings)
     lm_forget_loaded()
     yield
     lm_forget_loaded()

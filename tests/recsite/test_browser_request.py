@@ -1,8 +1,6 @@
 """In a real browser: a reader types a request in the home page's "Ask" box and gets matching
 cards, each explained by the words of the request (issue 12; real encoder, in-process task)."""
 
-from pathlib import Path
-
 import pytest
 
 from articles.models import Article
@@ -12,8 +10,6 @@ from tests.factories import ArticleFactory, InteractionFactory, TopicFactory, Us
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-enough-passphrase"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SPACE = [
     "Exoplanet atmospheres observed with space telescopes",
     "Radio telescopes map the Milky Way",
@@ -24,21 +20,6 @@ COOKING = [
     "Slow-cooked tomato sauce with fresh basil",
     "Baking sourdough bread at home",
 ]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    """A fresh page of Debian's headless Chromium; skips when it is not installed."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); no browser is downloaded")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -61,6 +42,7 @@ def test_reader_asks_in_words_and_sees_matching_explained_cards(
     live_server, browser_page, reader_of_space
 ):
     page = browser_page
+    page.set_default_timeout(30_000)  # the first request loads the text encoder in-process
     # given a signed-in reader on the home page
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "dana")

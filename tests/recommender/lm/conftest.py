@@ -13,7 +13,7 @@ from recommender.models import ModelVersion
 from recommender.ranking.sequence import lm_forget_loaded
 from recommender.training.lm import model_version_train_lm
 from tests.factories import ArticleFactory, UserFactory
-from tests.recommender.ml.lm_tiny import N_ITEMS, TINY_PARAMS, histories
+from tests.recommender.ml.lm_tiny import N_ITEMS, histories, tiny_lm_settings
 
 
 @dataclass
@@ -25,13 +25,7 @@ class Library:
 @pytest.fixture
 def lm_settings(settings, tmp_path):
     settings.RECSITE_ARTIFACT_DIR = tmp_path / "artifacts"
-    settings.RECSITE_LM_PARAMS = {
-        key: value
-        for key, value in TINY_PARAMS.items()
-        if key not in ("threads", "time_budget_s", "patience")
-    }
-    settings.RECSITE_LM_TIME_BUDGET_SECONDS = 60.0
-    settings.RECSITE_LM_PATIENCE = TINY_PARAMS["patience"]
+    tiny_lm_settings(settings)
     return settings
 
 

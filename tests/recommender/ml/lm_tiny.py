@@ -64,3 +64,14 @@ def trained() -> SequenceLM:
     """One fit per test session (read-only for the tests)."""
     data = matrix()
     return SequenceLM(texts(), **TINY_PARAMS).fit(data, histories=ordered_histories(rows(), data))
+
+
+def tiny_lm_settings(settings) -> None:
+    """Django ``settings`` for training the tiny LM through the real training service."""
+    settings.RECSITE_LM_PARAMS = {
+        key: value
+        for key, value in TINY_PARAMS.items()
+        if key not in ("threads", "time_budget_s", "patience")
+    }
+    settings.RECSITE_LM_TIME_BUDGET_SECONDS = 60.0
+    settings.RECSITE_LM_PATIENCE = TINY_PARAMS["patience"]
