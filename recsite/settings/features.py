@@ -29,6 +29,14 @@ RECSITE_MF_PARAMS = {
     "alpha": 40.0,
     "iterations": env.int("RECSITE_MF_ITERATIONS", default=15),
 }
+# Model selection (recommender.training.search): each retrain tries up to this many MF settings,
+# then hybrid settings (pool, features), on validation data carved from its training split,
+# starting from RECSITE_MF_PARAMS. Trials are fits, so a search is the same whatever the load;
+# no trial starts RECSITE_SEARCH_SECONDS after the MF search began (both searches together).
+# 1 turns a search off. On citeulike-a on 2 cores the defaults take about N minutes.
+RECSITE_MF_SEARCH_TRIALS = env.int("RECSITE_MF_SEARCH_TRIALS", default=10)
+RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=3)
+RECSITE_SEARCH_SECONDS = env.float("RECSITE_SEARCH_SECONDS", default=300.0)
 # The seed of the warm validation split, so successive versions are measured the same way.
 RECSITE_VALIDATION_SEED = 0
 # A new version activates itself only if its validation NDCG@10 is at most this much (absolute)
