@@ -73,4 +73,42 @@ def read_citeulike(directory: Path) -> Dataset:
     return Dataset(articles=articles, interactions=interactions)
 
 
-READERS = {"citeulike-a": read_citeulike}
+def read_movielens(directory: Path) -> Dataset:
+    """MovieLens 100K: u.item (movies), u.genre, u.data (ratings with Unix timestamps).
+
+    Article ids are the movie ids, user ids the rating users'. Every rating is a "read" at its
+    time, whatever its value (the usual implicit-feedback reading of the data set: having
+    watched a film is the signal). The summary is the film's genres, which are known when it
+    is published; u.item is Latin-1.
+    """
+    directory = Path(directory)
+    genres = {}
+    for line in _read_lines(directory / "u.genre"):
+        if line.strip():
+            name, _, index = line.partition("|")
+            genres[int(index)] = name
+    articles = []
+    for number, line in enumerate(_read_latin1_lines(directory / "u.item"), start=1):
+        fields = line.split("|")
+        if len(fields) != 5 + len(genres) or not fields[0].isdigit():
+            raise DatasetError(f"{directory / 'u.item'}, line {number}: malformed")
+        flags = fields[5:]
+        summary = ", ".join(genres[i] for i, flag in enumerate(flags) if flag == "1")
+        articles.append({"article_id": fields[0], "title": fields[1], "summary": summary})
+    interactions: list[tuple[str, str, str, float | None, float | None]] = []
+    for number, line in enumerate(_read_lines(directory / "u.data"), start=1):
+        fields = line.split("\t")
+        if len(fields) != 4 or not all(field.isdigit() for field in fields):
+            raise DatasetError(f"{directory / 'u.data'}, line {number}: malformed")
+        interactions.append((fields[0], fields[1], "read", None, float(fields[3])))
+    return Dataset(articles=articles, interactions=interactions)
+
+
+def _read_latin1_lines(path: Path) -> list[str]:
+    try:
+        return path.read_bytes().decode("latin-1").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc})") from exc
+
+
+READERS = {"citeulike-a": read_citeulike, "ml-100k": read_movielens}
