@@ -24,8 +24,9 @@ web processes serve with. LM figures are read from benchmarks/results/lm.json
 (benchmarks/lm_latency.py trains and measures the LM; it is not re-run here).
 
 Pipeline (``--only pipeline`` alone): the retraining pipeline's stages on all of citeulike-a as
-``retrain`` runs them, without the database: the embeddings (from the cache), MF (validation
-split fit, validation, full fit; RECSITE_MF_FACTORS factors, default 128), the text adapter, the
+``retrain`` runs them, without the database: the embeddings (from the cache), the searches of
+MF and hybrid settings (recommender.training.search, with their RECSITE_SEARCH_SECONDS deadline),
+MF (validation split fit, validation, full fit), the text adapter, the
 hybrid (recommender.ml.hybrid.train_over_mf: weights, validation against MF on MF's split,
 refit over the MF model), the LM's time budget (settings; train_lm is not re-run) and the
 refresh of every reader's list (reader_scores + top 200 per reader), with one reader's hybrid
@@ -111,11 +112,21 @@ def _pipeline(args, matrix, embeddings, embeddings_seconds: float) -> dict:
     django.setup()
     from django.conf import settings
 
+    from recommender.training.search import (
+        hybrid_params_search,
+        mf_params_search,
+        search_deadline,
+    )
+
     params = dict(settings.RECSITE_MF_PARAMS) | {"threads": args.threads}
     seed = settings.RECSITE_VALIDATION_SEED
     stages = {"embeddings (cached)": embeddings_seconds}
     started = time.perf_counter()
     train, test = warm_split(matrix, test_fraction=0.2, seed=seed)
+    deadline = search_deadline()
+    params, mf_search = mf_params_search(train, params=params, deadline=deadline)
+    stages["MF search (RECSITE_SEARCH_SECONDS deadline)"] = time.perf_counter() - started
+    started = time.perf_counter()
     validation_mf = ImplicitALS(**params).fit(train)
     mf_metrics = evaluate(validation_mf, train, test, ks=(10, 20))
     mf = ImplicitALS(**params).fit(matrix)
@@ -127,6 +138,12 @@ def _pipeline(args, matrix, embeddings, embeddings_seconds: float) -> dict:
     adapter = TextAdapter().fit(x, y, seed=seed)
     stages["adapter"] = time.perf_counter() - started
     started = time.perf_counter()
+    mf_params = {name: value for name, value in params.items() if name != "seed"}
+    hybrid_params, hybrid_search = hybrid_params_search(
+        train, embeddings, params=mf_params, deadline=deadline
+    )
+    stages["hybrid search (same deadline)"] = time.perf_counter() - started
+    started = time.perf_counter()
     hybrid, metrics = train_over_mf(
         embeddings,
         train=train,
@@ -136,7 +153,7 @@ def _pipeline(args, matrix, embeddings, embeddings_seconds: float) -> dict:
         mf=mf,
         adapter=adapter,
         seed=seed,
-        **{name: value for name, value in params.items() if name != "seed"},
+        **hybrid_params,
     )
     stages["hybrid (weights, validation, refit over MF)"] = time.perf_counter() - started
     stages["LM (train_lm budget, not re-run)"] = settings.RECSITE_LM_TIME_BUDGET_SECONDS
@@ -164,6 +181,7 @@ def _pipeline(args, matrix, embeddings, embeddings_seconds: float) -> dict:
             "hybrid_activates": metrics["ndcg@10"] > mf_metrics["ndcg@10"],
         },
         "weights": hybrid.params["weights"],
+        "search": {"mf": mf_search, "hybrid": hybrid_search},
         "stage_seconds": {name: round(value, 1) for name, value in stages.items()},
         "total_seconds": round(total, 1),
         "bar_seconds": PIPELINE_BAR_SECONDS,

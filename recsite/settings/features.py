@@ -20,7 +20,8 @@ RECSITE_LM_BASE = env("RECSITE_LM_BASE", default="")
 RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 # Repeated events on one article add up to at most this weight (training and fold-in alike).
 RECSITE_WEIGHT_CAP = 10.0
-# Hyper-parameters of the served MF model (recommender.ml.mf.ImplicitALS keyword arguments).
+# Where each retrain's search of MF settings starts, and the MF settings when it is off
+# (recommender.ml.mf.ImplicitALS keyword arguments).
 # 128 factors: on citeulike-a, 64 give NDCG@10 0.15, 128 give 0.20 and 256 give 0.246 (see
 # benchmarks/mf_vs_implicit.py); 256 costs twice the training time and memory.
 RECSITE_MF_PARAMS = {
@@ -33,7 +34,8 @@ RECSITE_MF_PARAMS = {
 # then hybrid settings (pool, features), on validation data carved from its training split,
 # starting from RECSITE_MF_PARAMS. Trials are fits, so a search is the same whatever the load;
 # no trial starts RECSITE_SEARCH_SECONDS after the MF search began (both searches together).
-# 1 turns a search off. On citeulike-a on 2 cores the defaults take about N minutes.
+# 1 turns a search off. The deadline is what bounds a retrain on a loaded machine; the trials
+# are what make one reproducible (docs/benchmarks.md, "Model selection").
 RECSITE_MF_SEARCH_TRIALS = env.int("RECSITE_MF_SEARCH_TRIALS", default=10)
 RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=3)
 RECSITE_SEARCH_SECONDS = env.float("RECSITE_SEARCH_SECONDS", default=300.0)
