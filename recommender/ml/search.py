@@ -61,9 +61,12 @@ class Budget:
 
 @dataclass(frozen=True)
 class Trial:
+    """One scored setting; an ``ablation`` was scored without a refit and is never chosen."""
+
     settings: dict[str, Any]
     score: float
     seconds: float
+    ablation: bool = False
 
 
 @dataclass
@@ -78,7 +81,8 @@ class SearchResult:
 
     @property
     def best(self) -> Trial:
-        return max(self.trials, key=lambda trial: trial.score)  # the first of equal scores
+        fitted = [trial for trial in self.trials if not trial.ablation]
+        return max(fitted, key=lambda trial: trial.score)  # the first of equal scores
 
     def record(self) -> dict[str, Any]:
         """JSON for ModelVersion.metrics["search"] and evaluate_offline's output."""
@@ -87,7 +91,12 @@ class SearchResult:
             "chosen": self.best.settings,
             "score": round(self.best.score, 5),
             "tried": [
-                {"settings": t.settings, "score": round(t.score, 5), "seconds": round(t.seconds, 2)}
+                {
+                    "settings": t.settings,
+                    "score": round(t.score, 5),
+                    "seconds": round(t.seconds, 2),
+                    **({"ablation": True} if t.ablation else {}),
+                }
                 for t in self.trials
             ],
             "seconds": round(self.seconds, 1),
@@ -203,10 +212,11 @@ def search_hybrid(
     its keyword arguments (MF settings included); ``space`` names not in ``params`` start from
     the constructor's defaults. The hybrid's MF base is fitted once on the fit part and shared
     by the trials. After the grid, each feature the best trial weighs is ablated (its weight
-    set to 0, no refit; the cold-item features excepted, see COLD_FEATURES): a feature is
-    dropped only when its removal *raises* the validation score, and when several would be,
-    dropping them together is scored too. The best trial, grid or ablation, is chosen; a
-    refit with ``dropped_features`` then learns the other weights without them. Ablations
+    set to 0, no refit; the cold-item features excepted, see COLD_FEATURES). The features whose
+    ablation *raised* the validation score are then dropped together in one more trial, a
+    refit (``dropped_features``: the other weights are learned without them), which counts
+    against ``budget.trials`` and is chosen only if it beats every other fitted trial: a
+    feature is dropped only when validation says the model is better without it. Ablations
     are not fits: they do not count against ``budget.trials``, but respect its deadline."""
     pinned = dict(pinned or {})
     fixed = {**params, **pinned}
@@ -231,23 +241,26 @@ def search_hybrid(
         return result
     best, best_model = result.best, models[result.trials.index(result.best)]
 
-    def ablate(names: list[str]) -> float:
-        begun = clock()
-        value = evaluate(_without(best_model, names), fit, validation, ks=(10,))[METRIC]
-        settings = {**best.settings, "dropped_features": names}
-        result.trials.append(Trial(settings, value, clock() - begun))
-        return value
-
     helpful = [name for name, weight in best_model.weights.items() if weight]
     dropped = []
     for name in (name for name in helpful if name not in COLD_FEATURES):
         if clock() >= budget.deadline:
             result.stopped_by = "deadline"
             break
-        if ablate([name]) > best.score:
+        begun = clock()
+        value = evaluate(_without(best_model, [name]), fit, validation, ks=(10,))[METRIC]
+        settings = {**best.settings, "dropped_features": [name]}
+        result.trials.append(Trial(settings, value, clock() - begun, ablation=True))
+        if value > best.score:
             dropped.append(name)
-    if len(dropped) > 1 and clock() < budget.deadline:
-        ablate(dropped)
+    fits = sum(not trial.ablation for trial in result.trials)
+    if dropped and fits < budget.trials and clock() < budget.deadline:
+        settings = {**best.settings, "dropped_features": dropped}
+        begun = clock()
+        value = score(settings)
+        result.trials.append(Trial(settings, value, clock() - begun))
+    elif dropped:
+        result.stopped_by = "trials" if fits >= budget.trials else "deadline"
     result.seconds = clock() - started
     return result
 

@@ -37,7 +37,7 @@ RECSITE_MF_PARAMS = {
 # 1 turns a search off. The deadline is what bounds a retrain on a loaded machine; the trials
 # are what make one reproducible (docs/benchmarks.md, "Model selection").
 RECSITE_MF_SEARCH_TRIALS = env.int("RECSITE_MF_SEARCH_TRIALS", default=10)
-RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=3)
+RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=4)
 RECSITE_SEARCH_SECONDS = env.float("RECSITE_SEARCH_SECONDS", default=300.0)
 # The seed of the warm validation split, so successive versions are measured the same way.
 RECSITE_VALIDATION_SEED = 0
@@ -77,7 +77,7 @@ RECSITE_REFRESH_BATCH_SIZE = 500
 RECSITE_TRENDING_DAYS = env.int("RECSITE_TRENDING_DAYS", default=7)
 # Readers with fewer positive articles than this known to the MF model get the content profile
 # (mean embedding of what they read and searched) instead of a fold-in from too little data.
-RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=3)
+RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=4)
 # How many of a reader's recent searches the content profile includes.
 RECSITE_CONTENT_SEARCHES = 5
 # Strength of the topic-diversity re-rank of a reader's list (maximal marginal relevance):

@@ -129,10 +129,36 @@ def test_hybrid_search_tries_pools_within_its_budget_then_ablates_warm_features(
         seed=0,
     )
 
-    grid_trials = [t for t in result.trials if "dropped_features" not in t.settings]
-    ablations = [t.settings["dropped_features"] for t in result.trials[len(grid_trials) :]]
-    assert len(grid_trials) == 2
-    assert grid_trials[0].settings == {"pool": 3}
-    assert ablations  # each weighed warm feature, never a cold one
-    assert all(len(names) == 1 and not names[0].startswith("cold") for names in ablations[:-1])
-    assert result.best.score == max(t.score for t in result.trials)
+    fitted = [trial for trial in result.trials if not trial.ablation]
+    ablations = [trial.settings["dropped_features"] for trial in result.trials if trial.ablation]
+    assert [trial.settings for trial in fitted] == [{"pool": 3}, {"pool": 5}]
+    assert ablations  # one by one, each weighed warm feature, never a cold one
+    assert all(len(names) == 1 and not names[0].startswith("cold") for names in ablations)
+    assert result.best in fitted
+    assert result.best.score == max(trial.score for trial in fitted)
+
+
+def test_features_are_dropped_only_by_a_refit_that_beats_every_other_fit():
+    # given: text vectors that contradict the readers' tastes (item i's text is item 15 - i's
+    # subject), so the text features mislead
+    matrix = synthetic_matrix()
+    vectors = np.zeros((matrix.shape[1], 2), dtype=np.float32)
+    vectors[:8, 1] = vectors[8:, 0] = 1.0
+
+    # when
+    result = search_hybrid(
+        matrix, vectors, params={**TINY_MF, "pool": 3}, space={}, budget=Budget(trials=2)
+    )
+
+    # then: some ablation helped, and the last trial is the refit without all those features,
+    # chosen only if it beats the first fit
+    helped = [
+        trial.settings["dropped_features"][0]
+        for trial in result.trials
+        if trial.ablation and trial.score > result.trials[0].score
+    ]
+    last = result.trials[-1]
+    assert helped
+    assert not last.ablation
+    assert last.settings == {"dropped_features": helped}
+    assert result.best == (last if last.score > result.trials[0].score else result.trials[0])
