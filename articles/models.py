@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.Model):
@@ -12,6 +13,8 @@ class Topic(models.Model):
     description = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -44,6 +47,8 @@ class Article(models.Model):
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
 
     class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["status", "-published_at"])]
 
@@ -87,6 +92,8 @@ class Interaction(models.Model):
     import_key = models.CharField(max_length=40, null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["user", "-created_at"]),
@@ -102,6 +109,28 @@ class Interaction(models.Model):
         return f"{self.user} {self.event} {self.article_id}"
 
 
+class TopicFollow(models.Model):
+    """A reader follows a topic: its articles rank higher in their list, and an explanation may
+    say so ("On Space, a topic you follow")."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_follows"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["topic__name"]
+        verbose_name = _("topic follow")
+        verbose_name_plural = _("topic follows")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="articles_one_follow_per_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.topic}"
+
+
 class SearchQuery(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -115,8 +144,9 @@ class SearchQuery(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("search query")
+        verbose_name_plural = _("search queries")
         ordering = ["-created_at"]
-        verbose_name_plural = "search queries"
 
     def __str__(self) -> str:
         return self.text

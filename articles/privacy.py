@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at
     from django.contrib.auth.models import User
 from django.utils import timezone
 
-from .models import Article, Interaction, SearchQuery
+from .models import Article, Interaction, SearchQuery, TopicFollow
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,11 @@ def register_articles() -> None:
         export_as="searches",
         fields={"text": "text", "results_count": "results_count", "created_at": "created_at"},
         retention=Retention("RECSITE_SEARCH_RETENTION_DAYS"),
+    )
+    personal_model(
+        model=TopicFollow,
+        export_as="followed_topics",
+        fields={"topic": "topic__slug", "topic_name": "topic__name", "created_at": "created_at"},
     )
     non_personal_model(
         Article,

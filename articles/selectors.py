@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Article, Interaction, Topic
+from .models import Article, Interaction, Topic, TopicFollow
 
 if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
     from django.contrib.auth.models import AnonymousUser, User
@@ -58,16 +58,6 @@ def articles_trending(*, days: int | None = None) -> QuerySet[Article]:
     )
 
 
-def articles_search(*, text: str, base: QuerySet[Article] | None = None) -> QuerySet[Article]:
-    """Articles whose title, summary or body contain every word of ``text`` (case-insensitive)."""
-    queryset = base if base is not None else articles_published()
-    for word in text.split()[:10]:
-        queryset = queryset.filter(
-            Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
-        )
-    return queryset
-
-
 def topics_with_counts() -> QuerySet[Topic]:
     return Topic.objects.annotate(
         published_count=Count("articles", filter=Q(articles__status=Article.Status.PUBLISHED))
@@ -85,6 +75,52 @@ def interactions_of(*, user: User) -> QuerySet[Interaction]:
 def reading_history(*, user: User) -> QuerySet[Interaction]:
     """The reader's positive behaviour, newest first (what the "me" page lists)."""
     return interactions_of(user=user).exclude(event=Interaction.Event.DISLIKE)
+
+
+def history_by_article(*, user: User) -> QuerySet[Article]:
+    """The articles of the reader's positive behaviour, most recently touched first, each
+    annotated with ``last_event_at`` (one row per article; ``events_by_article`` fills in what
+    they did)."""
+    positive = Q(interactions__user=user) & ~Q(interactions__event=Interaction.Event.DISLIKE)
+    return (
+        Article.objects.filter(positive)
+        .annotate(last_event_at=Max("interactions__created_at", filter=positive))
+        .order_by("-last_event_at", "-id")
+    )
+
+
+def events_by_article(*, user: User, article_ids: list[int]) -> dict[int, list[Interaction]]:
+    """The reader's positive events on each of ``article_ids``, oldest first."""
+    found: dict[int, list[Interaction]] = {pk: [] for pk in article_ids}
+    rows = (
+        Interaction.objects.filter(user=user, article_id__in=article_ids)
+        .exclude(event=Interaction.Event.DISLIKE)
+        .order_by("created_at", "id")
+    )
+    for interaction in rows:
+        found[interaction.article_id].append(interaction)
+    return found
+
+
+def articles_with_event(*, user: User, event: str) -> QuerySet[Article]:
+    """Published articles the reader saved (``bookmark``) or liked, most recent first."""
+    mine = Q(interactions__user=user, interactions__event=event)
+    return (
+        articles_published()
+        .filter(mine)
+        .annotate(marked_at=Max("interactions__created_at", filter=mine))
+        .order_by("-marked_at", "-id")
+    )
+
+
+def topics_followed(*, user: User | AnonymousUser | None) -> QuerySet[Topic]:
+    if user is None or not user.is_authenticated:
+        return Topic.objects.none()
+    return Topic.objects.filter(follows__user=user).order_by("name")
+
+
+def followed_topic_slugs(*, user_id: int) -> set[str]:
+    return set(TopicFollow.objects.filter(user_id=user_id).values_list("topic__slug", flat=True))
 
 
 def article_events_of(*, user: User | AnonymousUser | None, article: Article) -> set[str]:

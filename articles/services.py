@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Article, Interaction, SearchQuery, Topic
-from .signals import article_published, interaction_recorded
+from .models import Article, Interaction, SearchQuery, Topic, TopicFollow
+from .signals import article_published, interaction_recorded, reader_preferences_changed
 
 if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
     from django.contrib.auth.models import AnonymousUser, User
@@ -189,6 +189,44 @@ def interaction_record(
 ) -> Interaction:
     item = InteractionInput(article=article, event=event, value=value, dwell_seconds=dwell_seconds)
     return interactions_record(user=user, items=[item], source=source)[0]
+
+
+# Events a reader can take back from their page: saving and liking are states, not history.
+WITHDRAWABLE_EVENTS = (Interaction.Event.BOOKMARK, Interaction.Event.LIKE)
+
+
+@transaction.atomic
+def interaction_withdraw(*, user: User, article: Article, event: str) -> int:
+    """Unsave or unlike: delete the reader's ``event`` rows on ``article`` (the signal is
+    theirs to take back; the training data then no longer holds it). How many were deleted."""
+    if event not in WITHDRAWABLE_EVENTS:
+        raise ValidationError({"event": f"Only {', '.join(WITHDRAWABLE_EVENTS)} can be undone."})
+    deleted, _ = Interaction.objects.filter(user=user, article=article, event=event).delete()
+    if deleted:
+        reader_preferences_changed.send(sender=Interaction, user=user)
+    return deleted
+
+
+@transaction.atomic
+def topic_follow(*, user: User, topic: Topic) -> TopicFollow:
+    """Follow ``topic`` (idempotent): its articles rank higher in the reader's list."""
+    try:
+        with transaction.atomic():
+            follow, created = TopicFollow.objects.get_or_create(user=user, topic=topic)
+    except IntegrityError:  # a concurrent identical request won the race
+        follow, created = TopicFollow.objects.get(user=user, topic=topic), False
+    if created:
+        reader_preferences_changed.send(sender=TopicFollow, user=user)
+    return follow
+
+
+@transaction.atomic
+def topic_unfollow(*, user: User, topic: Topic) -> bool:
+    """Stop following ``topic``; False if the reader did not follow it."""
+    deleted, _ = TopicFollow.objects.filter(user=user, topic=topic).delete()
+    if deleted:
+        reader_preferences_changed.send(sender=TopicFollow, user=user)
+    return bool(deleted)
 
 
 def search_record(

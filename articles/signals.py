@@ -12,3 +12,7 @@ article_published = Signal()
 
 # Sent with ``user`` and ``interactions`` (a list) after behaviour was recorded for that user.
 interaction_recorded = Signal()
+
+# Sent with ``user`` when the reader's behaviour changed otherwise than by new interactions:
+# interactions withdrawn (unsave, unlike) or a topic followed or unfollowed.
+reader_preferences_changed = Signal()

@@ -15,13 +15,14 @@ threads as our MF), our MF at --mf-factors, content, hybrid — all in this run,
 same full-ranking metrics. Bar: hybrid NDCG@10 >= 1.05x the best implicit of those three.
 Cold split (10% of the articles unseen in training, ranked among themselves; text = title +
 abstract): content vs hybrid (searched again on the cold split's training part). Bar: hybrid
-Recall@20 >= 1.2x content. MovieLens 100K (every rating a "read", text = title + genres):
+Recall@20 >= 1.2x content. MovieLens 100K (ratings weighted by their value, text = title +
+genres):
 implicit at 128 / 256 / 400 and the hybrid. Bar: hybrid NDCG@10 >= the best implicit.
 
-The hybrid here is the served configuration: no LM (web processes cannot run it), readers
-scored by HybridRecommender.reader_scores from their history (fold-in MF vectors), the function
-web processes serve with. LM figures are read from benchmarks/results/lm.json
-(benchmarks/lm_latency.py trains and measures the LM; it is not re-run here).
+The hybrid here is the configuration the retraining pipeline serves today: no sequence LM
+(citeulike-a has no reading order; benchmarks/lm_next_article.py measures the LM and the hybrid
+with it on MovieLens), readers scored by HybridRecommender.reader_scores from their history
+(fold-in MF vectors), the function web processes serve with.
 
 Pipeline (``--only pipeline`` alone): the retraining pipeline's stages on all of citeulike-a as
 ``retrain`` runs them, without the database: the embeddings (from the cache), the searches of
@@ -53,7 +54,6 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "hybrid_vs_peers.json"
-LM_RESULT = ROOT / "benchmarks" / "results" / "lm.json"
 WARM_BAR, COLD_BAR, MOVIELENS_BAR = 1.05, 1.2, 1.0
 PIPELINE_BAR_SECONDS = 15 * 60
 LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
@@ -386,19 +386,12 @@ def main() -> int:
         ]
     for bar, met in bars.items():
         print(f"  {'ok    ' if met else 'MISSED'} {bar}")
-    lm = json.loads(LM_RESULT.read_text()) if LM_RESULT.exists() else None
     report.update(
         {
             "benchmark": "hybrid_vs_peers",
             "dataset": "citeulike-a",
             "params": {k: v for k, v in vars(args).items() if k != "data"}
             | {"cache_dir": str(args.cache_dir)},
-            "lm": (
-                {key: lm.get(key) for key in ("offline_warm", "offline_cold", "latency")}
-                | {"source": "benchmarks/results/lm.json (not re-run)"}
-                if lm
-                else None
-            ),
             "machine": {
                 "cpus": os.cpu_count(),
                 "load_average_before": load_before,

@@ -26,6 +26,13 @@ endpoint's; cache-miss worker p99 <= 60 ms; no error response. The RSS of the we
 warm-up is reported.
 
     .venv/bin/python benchmarks/serving.py [--rounds 3] [--duration 20] [--connections 16]
+    .venv/bin/python benchmarks/serving.py --experiment
+
+``--experiment`` runs the same measurements with a team-draft interleaving experiment running
+on lists, every reader in it (traffic share 1): each request reads the running experiment with
+the reader's pages, and a miss computes and merges two arms' lists. The arms are the active MF
+version alone and the active hybrid over it (else the newest other ready MF version); the
+experiment is stopped at the end. Writes benchmarks/results/serving_experiment.json.
 
 Needs PostgreSQL and Redis on 127.0.0.1 and wrk (``apt-get install -y wrk``). Writes
 benchmarks/results/serving.json; exits 1 when a bar is missed, 2 when something is missing.
@@ -217,6 +224,45 @@ def memory(server) -> dict:
     return {str(pid): _server.memory_mib(pid) for pid in server.worker_pids()}
 
 
+def experiment_start() -> dict | None:
+    """Start an interleaving experiment on lists between the active MF version alone and the
+    active hybrid (else the newest other ready MF version), every reader in it."""
+    from recommender.experiments.services import experiment_start as start
+    from recommender.models import Experiment, ExperimentArm, ModelVersion
+
+    Experiment.objects.filter(
+        surface=Experiment.Surface.LIST, state=Experiment.State.RUNNING
+    ).update(state=Experiment.State.STOPPED)
+    versions = ModelVersion.objects.filter(
+        status__in=[ModelVersion.Status.ACTIVE, ModelVersion.Status.READY]
+    ).exclude(artifact_path="")
+    mf = versions.get(kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE)
+    other = (
+        versions.filter(kind=ModelVersion.Kind.HYBRID, status=ModelVersion.Status.ACTIVE).first()
+        or versions.filter(kind=ModelVersion.Kind.MF).exclude(pk=mf.pk).first()
+    )
+    if other is None:
+        return None
+    experiment = Experiment.objects.create(
+        name="benchmarks/serving.py --experiment",
+        surface=Experiment.Surface.LIST,
+        method=Experiment.Method.INTERLEAVING,
+        traffic_share=1.0,
+    )
+    for label, version in (("A", mf), ("B", other)):
+        ExperimentArm.objects.create(experiment=experiment, label=label, model_version=version)
+    start(experiment=experiment)
+    print(f"experiment {experiment.pk}: interleaving {mf} against {other}", flush=True)
+    return {"id": experiment.pk, "arms": [str(mf), str(other)], "method": "interleaving"}
+
+
+def experiment_end(experiment_id: int) -> None:
+    from recommender.experiments.services import experiment_stop
+    from recommender.models import Experiment
+
+    experiment_stop(experiment=Experiment.objects.get(pk=experiment_id))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     _server.deployment_options(parser)
@@ -226,6 +272,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved trivial/cached runs")
     parser.add_argument("--readers", type=int, default=500, help="readers of the cached runs")
     parser.add_argument("--miss-readers", type=int, default=2000)
+    parser.add_argument(
+        "--experiment", action="store_true", help="with an interleaving experiment running"
+    )
     _data.data_option(parser)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -236,6 +285,13 @@ def main() -> int:
 
     machine = _server.machine()
     env, data = _server.deployment_open(args, citeulike=citeulike)
+    experiment = None
+    if args.experiment:
+        experiment = experiment_start()
+        if experiment is None:
+            print("--experiment needs a second ranker: an active hybrid or another ready MF.")
+            return 2
+        data["experiment"] = experiment
     hit_ids = _server.reader_ids(args.readers)
     miss_ids = _server.reader_ids(args.miss_readers, skip=args.readers)
     tokens = _server.tokens_for(hit_ids + miss_ids)
@@ -293,6 +349,8 @@ def main() -> int:
         print("cache misses: measured pass ...", flush=True)
         misses = miss_pass(server, miss_tokens, concurrency=args.connections, redis=redis)
         memory_end = memory(server)
+    if experiment is not None:
+        experiment_end(experiment["id"])
     # No worker runs here: drop the tasks the requests queued (impressions to record).
     queued = _server.queues_purge(redis)
 
@@ -341,7 +399,7 @@ def main() -> int:
     print(f"load generator: wrk used {wrk_cpu:.1f} CPU s, the workers {worker_cpu:.1f} CPU s")
 
     _server.report_write(
-        "serving",
+        "serving_experiment" if args.experiment else "serving",
         machine=machine,
         data=data,
         config={

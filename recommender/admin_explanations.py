@@ -7,13 +7,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from articles.admin import ReadOnlyAdmin as BehaviourAdmin
+from articles.models import Article, Topic
 
 from . import dashboard
 from .explaining.styles import bandit_state
@@ -127,22 +131,18 @@ class ExplanationAdmin(ReadOnlyAdmin):
             )
         )
 
-    @admin.display(description="👍", ordering="up_count")
+    @admin.display(description=gettext_lazy("thumbs up"), ordering="up_count")
     def ups(self, explanation: WithAnnotations[Explanation, Votes]) -> int:
         return explanation.up_count
 
-    @admin.display(description="👎", ordering="down_count")
+    @admin.display(description=gettext_lazy("thumbs down"), ordering="down_count")
     def downs(self, explanation: WithAnnotations[Explanation, Votes]) -> int:
         return explanation.down_count
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        context = {
-            "approval": dashboard.approval_by_style(),
-            "bandit": bandit_state(),
-            **(extra_context or {}),
-        }
+        context = {"approval": approval_rows(), **(extra_context or {})}
         return super().changelist_view(request, extra_context=context)
 
     def get_urls(self) -> list[URLPattern]:
@@ -155,41 +155,44 @@ class ExplanationAdmin(ReadOnlyAdmin):
     def dashboard_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        # (title, its data as (x, series), the y axis's label, whether y is a rate)
-        rows: list[tuple[str, tuple[list[Any], dict[str, list[Any]]], str, bool]] = [
-            ("Interactions per day", dashboard.interactions_per_day(), "events", False),
-            (
-                "Click-through rate of recommended cards",
-                dashboard.click_through_per_day(),
-                "clicked / shown",
-                True,
-            ),
-            (
-                "Thumbs-up rate per explanation style (weekly)",
-                dashboard.approval_per_week(),
-                "up / votes",
-                True,
-            ),
-            (
-                "Offline metrics across model versions",
-                dashboard.metrics_across_versions(),
-                "metric",
-                False,
-            ),
-        ]
-        charts = [
-            dashboard.chart_svg(title=title, x=x, series=series, ylabel=ylabel, percent=percent)
-            for title, (x, series), ylabel, percent in rows
-        ]
         context = {
             **self.admin_site.each_context(request),
-            "title": "Recommendations dashboard",
+            "title": _("Recommendations dashboard"),
             "opts": self.model._meta,
-            "charts": charts,
-            "approval": dashboard.approval_by_style(),
-            "bandit": bandit_state(),
+            "charts": dashboard.dashboard_charts(),
+            "approval": approval_rows(),
+            "experiments": [
+                (experiment, dashboard.experiment_results(experiment=experiment))
+                for experiment in dashboard.experiments_current()
+            ],
         }
         return TemplateResponse(request, "admin/recommender/dashboard.html", context)
+
+
+def approval_rows() -> list[dict[str, Any]]:
+    """Per style, in words: shown, thumbs up and down, the approval with its 95 % interval, and
+    what the style chooser (the bandit) expects of it and how likely it is the best style."""
+    state = bandit_state()
+    rows = []
+    for row in dashboard.approval_by_style():
+        approval, chooser = row["approval"], state[row["style"]]
+        rows.append(
+            {
+                **row,
+                "approval_text": _percent_with_range(approval.value, approval.interval)
+                if approval is not None
+                else "–",
+                "expected_text": _percent_with_range(
+                    chooser["mean"], (chooser["low"], chooser["high"])
+                ),
+                "best_chance_text": f"{chooser['p_best']:.0%}",
+            }
+        )
+    return rows
+
+
+def _percent_with_range(value: float, interval: tuple[float, float]) -> str:
+    return f"{value:.0%} ({interval[0]:.0%}–{interval[1]:.0%})"
 
 
 @admin.register(ExplanationFeedback)
@@ -213,11 +216,61 @@ class RecommendationImpressionAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class EvidencePenaltyChangeList(ChangeList):
+    """Names each page's penalised evidence with two queries (articles, topics), not one per
+    row."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        labels = evidence_labels([penalty.key for penalty in self.result_list])
+        for penalty in self.result_list:
+            penalty.evidence_label = labels[penalty.key]
+
+
+def evidence_labels(keys: list[str]) -> dict[str, str]:
+    """Penalty keys (``article:<id>``, ``topic:<topic>``, ``style:<style>``) in words: the
+    article's title, the topic's name, the style's name; a key whose object is gone as is."""
+    values: dict[str, set[str]] = {"article": set(), "topic": set(), "style": set()}
+    for key in keys:
+        kind, _sep, value = key.partition(":")
+        values.setdefault(kind, set()).add(value)
+    article_ids = [int(value) for value in values["article"] if value.isdigit()]
+    titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
+    topics = {
+        value: name
+        for slug, name in Topic.objects.filter(
+            Q(slug__in=values["topic"]) | Q(name__in=values["topic"])
+        ).values_list("slug", "name")
+        for value in (slug, name)
+    }
+    styles = dict(Explanation.Style.choices)
+    labels = {}
+    for key in keys:
+        kind, _sep, value = key.partition(":")
+        if kind == "article" and value.isdigit() and int(value) in titles:
+            labels[key] = _("article “%(title)s”") % {"title": titles[int(value)]}
+        elif kind == "topic" and value in topics:
+            labels[key] = _("topic “%(name)s”") % {"name": topics[value]}
+        elif kind == "style" and value in styles:
+            labels[key] = _("the style “%(name)s”") % {"name": styles[value]}
+        else:
+            labels[key] = key
+    return labels
+
+
 @admin.register(EvidencePenalty)
 class EvidencePenaltyAdmin(ReadOnlyAdmin):
-    list_display = ["user", "key", "penalty", "updated_at"]
+    list_display = ["user", "evidence", "penalty", "updated_at"]
     search_fields = ["user__username", "key"]
     list_select_related = ["user"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return EvidencePenaltyChangeList
+
+    @admin.display(description=gettext_lazy("evidence"), ordering="key")
+    def evidence(self, penalty: EvidencePenalty) -> str:
+        # Set on the page's rows by EvidencePenaltyChangeList; a row shown elsewhere by its key.
+        return getattr(penalty, "evidence_label", penalty.key)
 
 
 @admin.register(HiddenInterest)

@@ -9,7 +9,7 @@ class RecommenderConfig(AppConfig):
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from articles.models import Article, Topic
-        from articles.signals import interaction_recorded
+        from articles.signals import interaction_recorded, reader_preferences_changed
 
         # Registers the tasks, which recommender.dispatch requests by name (eager ones too).
         from . import privacy, receivers, tasks  # noqa: F401
@@ -18,6 +18,9 @@ class RecommenderConfig(AppConfig):
 
         interaction_recorded.connect(
             receivers.reader_list_on_interaction, dispatch_uid="recommender.reader_list"
+        )
+        reader_preferences_changed.connect(
+            receivers.reader_list_on_preferences, dispatch_uid="recommender.reader_preferences"
         )
         post_save.connect(
             receivers.article_dict_on_change, sender=Article, dispatch_uid="recommender.article"

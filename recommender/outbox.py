@@ -14,7 +14,7 @@ publishes them again, with the same task ids; the tasks are idempotent (DESIGN Â
 processes may relay at once: each takes its batch with ``SELECT ... FOR UPDATE SKIP LOCKED``.
 
 In the embedded default (eager Celery, no broker) there is nothing to lose: tasks run in-process
-on commit, as before, without an outbox row.
+on commit, without an outbox row; in a web process after the response (recommender.background).
 """
 
 import logging
@@ -32,6 +32,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from redis.exceptions import RedisError
 
+from .background import run_in_background
 from .models import OutboxMessage
 from .models.outbox import new_task_id
 
@@ -67,7 +68,9 @@ def task_enqueue(*, task: str, args: list | None = None, kwargs: dict | None = N
     if current_app.conf.task_always_eager:
         task_id = new_task_id()
         transaction.on_commit(
-            lambda: current_app.tasks[task].apply_async(args, kwargs, task_id=task_id)
+            lambda: run_in_background(
+                task, lambda: current_app.tasks[task].apply_async(args, kwargs, task_id=task_id)
+            )
         )
         return task_id
     message = OutboxMessage.objects.create(task=task, args=args, kwargs=kwargs)

@@ -16,6 +16,8 @@ from .models import (
     ArticleEmbedding,
     EditorialBoost,
     EvidencePenalty,
+    Experiment,
+    ExperimentArm,
     Explanation,
     ExplanationFeedback,
     HiddenInterest,
@@ -54,6 +56,11 @@ EXPLANATIONS: CacheFamily = cache_family(
 PHRASES: CacheFamily = cache_family(
     "rec:phrases:{user}", keys_of=lambda user: [PHRASES.key(user=user.pk)]
 )
+# A reader's sequence state under an LM version (recommender.runtime.sequences).
+SEQUENCE_STATE: CacheFamily = cache_family(
+    "rec:seq:{version}:{user}",
+    keys_of=lambda user: [SEQUENCE_STATE.key(version=v, user=user.pk) for v in _version_ids()],
+)
 # A search's embedding, under a digest of the encoder and the text: shared by readers who
 # searched the same words, and forgotten with any of them (it is recomputed on demand).
 SEARCH = cache_family("rec:search:{digest}", keys_of=_search_keys)
@@ -74,6 +81,9 @@ LOCK = cache_family("rec:lock:{name}", reason="a job's lock, holding a random to
 TASK_DONE = cache_family("rec:task-done:{name}", reason="a finished task's result")
 BANDIT = cache_family("rec:bandit:counts", reason="counts over every reader: no one's")
 BOOSTS = cache_family("rec:editorial_boosts", reason="editors' rules, not a reader's data")
+EXPERIMENT = cache_family(
+    "rec:experiment:{surface}", reason="the experiment running on a surface: no reader's data"
+)
 
 
 def register_recommender() -> None:
@@ -132,6 +142,8 @@ def register_recommender() -> None:
             "article_id": "article_id",
             "explanation_id": "explanation_id",
             "model_version_id": "model_version_id",
+            "experiment_id": "experiment_id",
+            "arm_id": "arm_id",
             "surface": "surface",
             "position": "position",
             "created_at": "created_at",
@@ -139,6 +151,8 @@ def register_recommender() -> None:
         },
         retention=Retention("RECSITE_IMPRESSION_RETENTION_DAYS"),
     )
+    non_personal_model(Experiment, reason="an editor's experiment design; no reader in it")
+    non_personal_model(ExperimentArm, reason="an arm of an experiment design; no reader in it")
     non_personal_model(
         EditorialBoost,
         reason="an editor's rule about content; its author link is emptied when the account "

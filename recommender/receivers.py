@@ -14,6 +14,7 @@ from articles.signals import article_published
 
 from .cache import lists
 from .cache.boosts import boosts_forget
+from .cache.readers import reader_caches_forget
 from .dispatch import EMBED_ARTICLES, EMBED_SEARCHES, REFRESH_USER_LISTS, task_dispatch
 from .models import EditorialBoost, ModelVersion
 
@@ -33,6 +34,19 @@ def reader_list_on_interaction(
     )
     # In the outbox with the interaction: a dead broker delays the refresh, never loses it.
     task_dispatch(REFRESH_USER_LISTS, args=[[user.pk]])
+
+
+def reader_list_on_preferences(sender: type[models.Model], *, user: User, **kwargs: Any) -> None:
+    """Interactions withdrawn or a topic (un)followed: like new behaviour (above), and the
+    reader's explanations too, since one may cite what was withdrawn or unfollowed."""
+    user_id = user.pk
+
+    def forget() -> None:
+        reader_caches_forget(user_id=user_id, kinds=(ModelVersion.Kind.MF,), phrases=False)
+
+    forget()
+    transaction.on_commit(forget)
+    task_dispatch(REFRESH_USER_LISTS, args=[[user_id]])
 
 
 def article_dict_on_change(sender: type[Article], instance: Article, **kwargs: Any) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article, Interaction, Topic
 
-from .models import EditorialBoost, ModelVersion, PersonalisationSetting
+from .models import EditorialBoost, Experiment, ExperimentArm, ModelVersion, PersonalisationSetting
 
 # (user_id, article_id, event, value, unix seconds): recommender.ml.data's row format.
 InteractionRow = tuple[int, int, str, float | None, float]
@@ -30,12 +30,76 @@ def model_version_active_ref(*, kind: str) -> tuple[int, str] | None:
     )
 
 
+def experiment_running_ref(*, surface: str) -> tuple | None:
+    """The experiment running on ``surface`` as plain data: (id, method, traffic share, arms),
+    each arm (id, label, style, version id, version kind, MF base id, MF base artifact path,
+    artifact path); a hybrid arm's MF base is the version it was trained over, an MF arm's is
+    itself; version fields are None for style arms."""
+    experiment = (
+        Experiment.objects.filter(surface=surface, state=Experiment.State.RUNNING)
+        .values_list("pk", "method", "traffic_share")
+        .first()
+    )
+    if experiment is None:
+        return None
+    arms = list(
+        ExperimentArm.objects.filter(experiment_id=experiment[0])
+        .select_related("model_version")
+        .order_by("pk")
+    )
+    bases = {
+        arm.model_version.params.get("mf_version")
+        for arm in arms
+        if arm.model_version is not None and arm.model_version.kind == ModelVersion.Kind.HYBRID
+    }
+    base_paths = dict(ModelVersion.objects.filter(pk__in=bases).values_list("pk", "artifact_path"))
+    refs: list[tuple] = []
+    for arm in arms:
+        version = arm.model_version
+        if version is None:
+            refs.append((arm.pk, arm.label, arm.style, None, None, None, None, None))
+            continue
+        base_id = version.params.get("mf_version") if version.kind == "hybrid" else version.pk
+        base_path = (
+            base_paths.get(base_id, "") if version.kind == "hybrid" else version.artifact_path
+        )
+        refs.append(
+            (
+                arm.pk,
+                arm.label,
+                arm.style,
+                version.pk,
+                version.kind,
+                base_id,
+                base_path,
+                version.artifact_path,
+            )
+        )
+    return (*experiment, tuple(refs))
+
+
+def pinned_version_ids() -> set[int]:
+    """Versions a running experiment serves (its arms, and the MF bases of its hybrid arms):
+    automatic activation never replaces them and pruning never deletes them."""
+    arms = ModelVersion.objects.filter(
+        experiment_arms__experiment__state=Experiment.State.RUNNING
+    ).values_list("pk", "kind", "params")
+    pinned = set()
+    for pk, kind, params in arms:
+        pinned.add(pk)
+        if kind == ModelVersion.Kind.HYBRID and params.get("mf_version") is not None:
+            pinned.add(int(params["mf_version"]))
+    return pinned
+
+
 def training_rows() -> list[InteractionRow]:
     """Every interaction of an active user with a published article (the training data), but
-    those of readers who turned personalisation off (recommender.ranking.personalisation)."""
+    those of readers who turned personalisation off (recommender.ranking.personalisation); in
+    the order they were recorded, which breaks ties of time in the LM's reading orders."""
     rows = (
         Interaction.objects.filter(user__is_active=True, article__status=Article.Status.PUBLISHED)
         .exclude(user__personalisation__enabled=False)
+        .order_by("pk")
         .values_list("user_id", "article_id", "event", "value", "created_at")
     )
     return [

@@ -7,17 +7,16 @@ from typing import Any
 
 from celery import Task, group, shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.db import OperationalError
 
 from . import selectors
 from .cache import lists
+from .cache.task_results import task_result_get, task_result_set
 from .explaining.interests import reader_phrases_mine
 from .models import ModelVersion
 from .outbox import outbox_pending_count, outbox_purge, outbox_relay
-from .privacy import TASK_DONE
-from .ranking.lm import NoLanguageModel
-from .ranking.lm import lm_recommend as lm_recommend_service
+from .ranking.sequence import NoLanguageModel, sequence_state_refresh
+from .ranking.sequence import lm_recommend as lm_recommend_service
 from .ranking.serving import reader_list_refresh
 from .signals import retrain_stage_done
 from .training.embeddings import articles_embed, searches_embed
@@ -35,15 +34,6 @@ RETRY_ON_DATABASE_ERROR: dict[str, Any] = {
     "max_retries": 3,
 }
 
-# How long a finished training task's id is remembered, so that a second delivery of the same
-# message (a redelivery after a lost acknowledgement) does not train again.
-TASK_DONE_TTL_SECONDS = 7 * 24 * 60 * 60
-
-
-def _task_done_key(name: str, task_id: str) -> str:
-    return TASK_DONE.key(name=f"{name}:{task_id}")
-
-
 # A bound task's body: the task, then its arguments; returns its JSON result.
 TaskRun = Callable[..., dict]
 
@@ -55,13 +45,15 @@ def once_per_task_id(name: str) -> Callable[[TaskRun], TaskRun]:
     def decorate(run: TaskRun) -> TaskRun:
         @functools.wraps(run)
         def once(self: Task, *args: Any, **kwargs: Any) -> dict:
-            key = _task_done_key(name, self.request.id) if self.request.id else None
-            if key is not None and (done := cache.get(key)) is not None:
-                logger.info("%s skipped: task %s already ran.", name, self.request.id)
+            # A finished task id is remembered for a week, so that a second delivery of the same
+            # message (a redelivery after a lost acknowledgement) does not train again.
+            task_id = self.request.id
+            if task_id and (done := task_result_get(name=name, task_id=task_id)) is not None:
+                logger.info("%s skipped: task %s already ran.", name, task_id)
                 return {**done, "duplicate": True}
             result = run(self, *args, **kwargs)
-            if key is not None and result.get("status") != "skipped":
-                cache.set(key, result, timeout=TASK_DONE_TTL_SECONDS)
+            if task_id and result.get("status") != "skipped":
+                task_result_set(name=name, task_id=task_id, result=result)
             return result
 
         return once
@@ -100,6 +92,8 @@ def refresh_user_lists(user_ids: list[int]) -> int:
     if len(present) < len(user_ids):
         logger.info("Skipping %d missing or inactive users", len(user_ids) - len(present))
     for user_id in present:
+        # The state first: the list computed next may rank with it (the hybrid's LM feature).
+        sequence_state_refresh(user_id=user_id)
         reader_list_refresh(user_id=user_id)
     return len(present)
 
@@ -163,11 +157,19 @@ def train_lm(self: Task) -> dict:
 # Routed to the "inference" queue. A web request waits for the answer (POST /api/recommend/), so
 # the limits are short and there is no retry: the request has given up by then.
 @shared_task(name="recommender.lm_recommend", soft_time_limit=60, time_limit=90)
-def lm_recommend(user_id: int | None, user_input: str, top_n: int) -> dict:
+def lm_recommend(
+    user_id: int | None, user_input: str, top_n: int, version: list | None = None
+) -> dict:
     """Generated recommendations as plain JSON ({"model_version": None, ...} when no LM is
-    active); see recommender.ranking.lm.lm_recommend."""
+    active); ``version`` [id, artifact path]: an experiment arm's LM instead of the active one.
+    See recommender.ranking.sequence.lm_recommend."""
     try:
-        return lm_recommend_service(user_id=user_id, user_input=user_input, top_n=top_n)
+        return lm_recommend_service(
+            user_id=user_id,
+            user_input=user_input,
+            top_n=top_n,
+            version=lists.ActiveVersion(*version) if version else None,
+        )
     except NoLanguageModel as error:
         return {"model_version": None, "results": [], "detail": str(error)}
 

@@ -8,9 +8,27 @@ urlpatterns = [
     path("trending/", views.trending, name="trending"),
     path("topics/", views.topic_list, name="topic_list"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic_detail"),
+    path(
+        "topics/<slug:slug>/follow/",
+        views.topic_follow,
+        {"follow": True},
+        name="topic_follow",
+    ),
+    path(
+        "topics/<slug:slug>/unfollow/",
+        views.topic_follow,
+        {"follow": False},
+        name="topic_unfollow",
+    ),
+    path("for-you/", views.for_you, name="for_you"),
     path("search/", views.search, name="search"),
     path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("articles/<slug:slug>/<str:event>/", views.article_event, name="article_event"),
+    path(
+        "articles/<slug:slug>/<str:event>/undo/",
+        views.article_event_undo,
+        name="article_event_undo",
+    ),
     path("me/", views.me, name="me"),
     path("me/interests/hide/", feedback_views.interest_hide, name="interest_hide"),
     path(

@@ -1,10 +1,15 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from .site_throttles import login_guard
 
 admin.site.site_header = "recsite editors"
 admin.site.site_title = "recsite admin"
+# The admin's home links the recommendations dashboard (for editors who may see it).
+admin.site.index_template = "admin/recommender/index.html"
 # The admin's login has the site login's per-address rate and per-account back-off (429 page).
 admin.site.login = login_guard(admin.site.login)  # type: ignore[method-assign,assignment]
 
@@ -15,5 +20,8 @@ handler500 = "recsite.api_errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("recsite.api_urls")),
+    # Browsers and feed readers ask for /favicon.ico whatever the pages link to. Resolved lazily:
+    # in production the hashed name comes from collectstatic's manifest.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("recsite/favicon.svg"))),
     path("", include("recsite.site_urls")),
 ]

@@ -1,8 +1,11 @@
 """The server-rendered reader site. Views stay thin: reads come from articles.selectors, writes go
 through articles.services, and every form works without JavaScript."""
 
+from __future__ import annotations
+
+import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -11,44 +14,79 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import (
+    content_disposition_header,
+    url_has_allowed_host_and_scheme,
+    urlencode,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from articles import privacy, selectors, services
 from articles.api.throttles import throttle_wait
 from articles.models import Article, Interaction
-from articles.validation import STRIPPED_MESSAGE, id_parse, text_has_controls, text_strip_controls
-from recommender.explaining.cards import explained_cards
+from articles.search import search_articles
+from articles.validation import (
+    STRIPPED_MESSAGE,
+    id_parse,
+    ids_parse,
+    text_has_controls,
+    text_strip_controls,
+)
+from recommender.explaining.cards import CardBatch, explained_cards
 from recommender.explaining.impressions import impression_click
 from recommender.explaining.interests import reader_interests
 from recommender.ranking.content import similar_articles
 from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
 from .forms import AccountDeleteForm, SignUpForm
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 PAGE_SIZE = 20
 HOME_TRENDING = 5
 HOME_LATEST = 10
 HOME_FOR_YOU = 6
+# A feed continued past this many cards (the list holds RECSITE_LIST_LENGTH = 200) starts over.
+FEED_MAX_SHOWN = 200
+REASON_KEY = re.compile(r"[0-9a-f]{8}")
 MORE_IN_TOPIC = 5
 MORE_LIKE_THIS = 5
 
-# The buttons a reader has on an article page: event -> (label, pressed label, feedback).
-ARTICLE_BUTTONS: dict[str, tuple[str, str, str]] = {
-    Interaction.Event.LIKE: ("Like", "Liked", "Liked. We'll recommend more like it."),
-    Interaction.Event.BOOKMARK: ("Bookmark", "Bookmarked", "Bookmarked. It's on your page."),
-    Interaction.Event.DISLIKE: (
-        "Not interested",
-        "Not interested",
-        "Got it. We'll show you fewer articles like this.",
+# The buttons a reader has on an article page and on each card of the feed:
+# event -> (label, pressed label, feedback).
+ARTICLE_BUTTONS: dict[str, tuple[StrOrPromise, StrOrPromise, StrOrPromise]] = {
+    Interaction.Event.LIKE: (
+        gettext_lazy("Like"),
+        gettext_lazy("Liked"),
+        gettext_lazy("Liked. We'll recommend more like it."),
     ),
+    Interaction.Event.BOOKMARK: (
+        gettext_lazy("Save"),
+        gettext_lazy("Saved"),
+        gettext_lazy("Saved. It's on your page."),
+    ),
+    Interaction.Event.DISLIKE: (
+        gettext_lazy("Not interested"),
+        gettext_lazy("Not interested"),
+        gettext_lazy("Got it. We'll show you fewer articles like this."),
+    ),
+}
+# Taking a button back from the "me" page: event -> feedback.
+UNDO_MESSAGES: dict[str, StrOrPromise] = {
+    Interaction.Event.LIKE: gettext_lazy("Removed from your liked articles."),
+    Interaction.Event.BOOKMARK: gettext_lazy("Removed from your saved articles."),
 }
 
 
@@ -72,26 +110,72 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _feed_context(request: HttpRequest, batch: CardBatch) -> dict[str, Any]:
+    more_url = None
+    if batch.has_more and len(batch.shown_ids) < FEED_MAX_SHOWN:
+        # The next batch continues this page: it skips what was shown and repeats no reason.
+        query = {
+            "shown": ",".join(map(str, batch.shown_ids)),
+            "seen": ",".join(batch.reason_keys),
+        }
+        more_url = f"{reverse('for_you')}?{urlencode(query)}"
+    return {
+        "for_you": batch.result,
+        "for_you_cards": batch.cards,
+        "for_you_more_url": more_url,
+        "article_buttons": _article_buttons(),
+        "followed_slugs": selectors.followed_topic_slugs(user_id=cast(int, request.user.pk)),
+    }
+
+
+def _article_buttons() -> list[tuple[str, StrOrPromise, StrOrPromise]]:
+    return [(event, label, pressed) for event, (label, pressed, _) in ARTICLE_BUTTONS.items()]
+
+
+def _feed_batch(request: HttpRequest, *, shown: list[int], seen: set[str]) -> CardBatch:
+    assert request.user.is_authenticated, "the feed is a signed-in reader's"
+    # Beyond the "views" rate the feed is still shown; only its impressions are not stored.
+    return explained_cards(
+        user=request.user,
+        n=HOME_FOR_YOU,
+        shown=shown,
+        seen=seen,
+        record_impressions=throttle_wait(request, "views") is None,
+    )
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    for_you = for_you_cards = None
+    context: dict[str, Any] = {
+        "trending": selectors.articles_trending()[:HOME_TRENDING],
+        "latest": selectors.articles_latest()[:HOME_LATEST],
+    }
     if request.user.is_authenticated:
-        # Beyond the "views" rate the feed is still shown; only its impressions are not stored.
-        for_you, for_you_cards = explained_cards(
-            user=request.user,
-            n=HOME_FOR_YOU,
-            record_impressions=throttle_wait(request, "views") is None,
-        )
-    return render(
-        request,
-        "recsite/home.html",
-        {
-            "for_you": for_you,
-            "for_you_cards": for_you_cards,
-            "trending": selectors.articles_trending()[:HOME_TRENDING],
-            "latest": selectors.articles_latest()[:HOME_LATEST],
-        },
-    )
+        context.update(_feed_context(request, _feed_batch(request, shown=[], seen=set())))
+    return render(request, "recsite/home.html", context)
+
+
+@require_GET
+@login_required
+def for_you(request: SignedInRequest) -> HttpResponse:
+    """The next batch of the For-you feed: after the articles ``shown`` (ids), repeating none of
+    the reasons ``seen`` (reason keys). site.js asks for JSON (the cards' HTML and the next
+    batch's address) and appends it to the page; without JavaScript it is a page of its own."""
+    try:
+        shown = ids_parse(request.GET.get("shown", ""), limit=FEED_MAX_SHOWN)
+    except ValidationError as error:
+        return JsonResponse({"shown": error.messages}, status=400)
+    keys = [key for key in request.GET.get("seen", "").split(",") if key]
+    if len(keys) > FEED_MAX_SHOWN or not all(REASON_KEY.fullmatch(key) for key in keys):
+        message = _("At most %(limit)d reason keys of 8 hexadecimal digits each.") % {
+            "limit": FEED_MAX_SHOWN
+        }
+        return JsonResponse({"seen": [message]}, status=400)
+    context = _feed_context(request, _feed_batch(request, shown=shown, seen=set(keys)))
+    if _wants_json(request):
+        html = render_to_string("recsite/_for_you_cards.html", context, request=request)
+        return JsonResponse({"html": html, "next": context["for_you_more_url"]})
+    return render(request, "recsite/for_you.html", context)
 
 
 @require_GET
@@ -118,7 +202,32 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = selectors.topic_get(slug=slug)
     page = _page(request, selectors.articles_in_topic(topic=topic))
-    return render(request, "recsite/topic_detail.html", {"topic": topic, "page": page})
+    following = selectors.topics_followed(user=request.user).filter(pk=topic.pk).exists()
+    return render(
+        request,
+        "recsite/topic_detail.html",
+        {"topic": topic, "page": page, "following": following},
+    )
+
+
+@require_POST
+@rate_limited("writes")
+def topic_follow(request: HttpRequest, slug: str, follow: bool) -> HttpResponse:
+    topic_url = reverse("topic_detail", kwargs={"slug": slug})
+    if not request.user.is_authenticated:
+        return redirect_to_login(topic_url)
+    topic = selectors.topic_get(slug=slug)
+    if follow:
+        services.topic_follow(user=request.user, topic=topic)
+        message = _("You follow %(topic)s: its articles come first in your list.")
+    else:
+        services.topic_unfollow(user=request.user, topic=topic)
+        message = _("You no longer follow %(topic)s.")
+    message %= {"topic": topic.name}
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "following": follow, "message": message})
+    messages.success(request, message)
+    return HttpResponseRedirect(_safe_next(request, default=topic_url))
 
 
 @require_GET
@@ -132,7 +241,7 @@ def search(request: HttpRequest) -> HttpResponse:
         wait = throttle_wait(request, "search")
         if wait is not None:
             return too_many_requests(request, message=TOO_FAST_MESSAGES["search"], wait=wait)
-        results = selectors.articles_search(text=text)
+        results = search_articles(text)
         page = _page(request, results)
         # Searches are behaviour (DESIGN §3). Turning to page 2 of the same results is not a new
         # search, so only the first page is recorded.
@@ -172,15 +281,13 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "events": selectors.article_events_of(user=request.user, article=article),
         "first_topic": first_topic,
         "more_in_topic": more,
-        # Text similarity blended with co-reading; drafts have no neighbours to show.
+        # Text similarity blended with co-reading and topics; drafts have no neighbours to show.
         "more_like_this": (
             similar_articles(article_id=article.pk, n=MORE_LIKE_THIS)
             if article.is_published
             else []
         ),
-        "article_buttons": [
-            (event, label, pressed) for event, (label, pressed, _) in ARTICLE_BUTTONS.items()
-        ],
+        "article_buttons": _article_buttons(),
     }
     return render(request, "recsite/article_detail.html", context)
 
@@ -215,17 +322,47 @@ def article_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
     return HttpResponseRedirect(_safe_next(request, default=article_url))
 
 
+@require_POST
+@login_required
+@rate_limited("writes")
+def article_event_undo(request: SignedInRequest, slug: str, event: str) -> HttpResponse:
+    """Unsave or unlike, from the reader's page."""
+    if event not in UNDO_MESSAGES:
+        raise Http404("No such action.")
+    article = selectors.article_get_for_reader(user=request.user, slug=slug)
+    removed = services.interaction_withdraw(user=request.user, article=article, event=event)
+    feedback = str(UNDO_MESSAGES[event])
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "event": event, "removed": removed, "message": feedback})
+    messages.success(request, feedback)
+    return HttpResponseRedirect(_safe_next(request, default=reverse("me")))
+
+
+# How many saved and liked articles the "me" page lists (the export has them all).
+ME_MARKED = 20
+
+
 @require_GET
 @login_required
 def me(request: SignedInRequest) -> HttpResponse:
-    page = _page(request, selectors.reading_history(user=request.user))
-    interests = reader_interests(user=request.user)
-    personalised = personalisation_enabled(user_id=request.user.pk)
-    return render(
-        request,
-        "recsite/me.html",
-        {"page": page, "interests": interests, "personalised": personalised},
+    user = request.user
+    page = _page(request, selectors.history_by_article(user=user))
+    events = selectors.events_by_article(
+        user=user, article_ids=[article.pk for article in page.object_list]
     )
+    history = [(article, events[article.pk]) for article in page.object_list]
+    context = {
+        "page": page,
+        "history": history,
+        "saved": selectors.articles_with_event(user=user, event=Interaction.Event.BOOKMARK)[
+            :ME_MARKED
+        ],
+        "liked": selectors.articles_with_event(user=user, event=Interaction.Event.LIKE)[:ME_MARKED],
+        "followed": selectors.topics_followed(user=user),
+        "interests": reader_interests(user=user),
+        "personalised": personalisation_enabled(user_id=user.pk),
+    }
+    return render(request, "recsite/me.html", context)
 
 
 @require_POST

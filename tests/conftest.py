@@ -2,12 +2,13 @@ import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from recommender.background import defer_work_after_responses, run_inline_again
 from recsite.celery import app as celery_app
 from tests.factories import UserFactory
 
 EDITORS_GROUP = "Editors"
 
-pytest_plugins = ["tests.recommender_fixtures"]
+pytest_plugins = ["tests.recommender_fixtures", "tests.browser"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -15,6 +16,16 @@ def _celery_runs_tasks_inline():
     """Unit tests run tasks in-process; tests of real workers start one and switch this off."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def deferred_work(settings):
+    """Tasks run as in a web process of the embedded default: on the background thread, after
+    the response (recommender.background). Tests call ``deferred_work.drain(timeout=...)`` to wait
+    for them; the rest is drained before the test ends. Other tests run them inline."""
+    runner = defer_work_after_responses(max_queued=settings.RECSITE_BACKGROUND_QUEUE_SIZE)
+    yield runner
+    run_inline_again(timeout=60)
 
 
 @pytest.fixture(autouse=True)

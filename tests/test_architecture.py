@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT_APPS = ("articles", "recommender", "recsite")
 # Modules that import torch when imported: loaded inside the function that needs them, so
 # that importing their caller does not load torch (web processes never do).
-TORCH_BEARING = ("recommender.ml.als_torch",)
+TORCH_BEARING = ("recommender.ml.als_torch", "recommender.ml.lm.network")
 
 
 def module_name(path: Path) -> str:

@@ -7,8 +7,8 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
-from .. import selectors
 from ..models import Article, Interaction
+from ..search import search_articles
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -42,7 +42,9 @@ class ArticleFilter(django_filters.FilterSet):
         field_name="published_at", lookup_expr="lte", help_text="ISO 8601, inclusive."
     )
     q = django_filters.CharFilter(
-        method="search", max_length=500, help_text="Words in title, summary or body."
+        method="search",
+        max_length=500,
+        help_text="Words in title, summary or body; best matches first (title over summary).",
     )
 
     class Meta:
@@ -50,7 +52,7 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ["topic", "status", "published_after", "published_before", "q"]
 
     def search(self, queryset, name, value):
-        return selectors.articles_search(text=value, base=queryset)
+        return search_articles(value, base=queryset)
 
 
 class InteractionFilter(django_filters.FilterSet):

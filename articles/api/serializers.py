@@ -58,6 +58,11 @@ class TopicListSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "description", "published_count"]
 
 
+class TopicFollowSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    following = serializers.BooleanField()
+
+
 class ArticleSerializer(serializers.ModelSerializer):
     topics = TopicSerializer(many=True, read_only=True)
     url = serializers.SerializerMethodField(help_text="The article's page on the site.")

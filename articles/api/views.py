@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import (
     AllowAny,
     DjangoModelPermissionsOrAnonReadOnly,
@@ -28,6 +29,7 @@ from .serializers import (
     ArticleSerializer,
     InteractionInputSerializer,
     InteractionSerializer,
+    TopicFollowSerializer,
     TopicListSerializer,
 )
 from .throttles import SearchThrottle, WritesThrottle
@@ -128,6 +130,48 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.topics_with_counts()
+
+    @extend_schema(
+        summary="Topics you follow",
+        description="Their articles rank higher in your recommendations. By name.",
+        responses=TopicListSerializer(many=True),
+    )
+    @action(
+        detail=False, methods=["get"], permission_classes=[IsAuthenticated], pagination_class=None
+    )
+    def followed(self, request: Request) -> Response:
+        topics = self.get_queryset().filter(follows__user=request.user)
+        return Response(TopicListSerializer(topics, many=True).data)
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Follow a topic",
+        description="Idempotent. Its articles rank higher in your list from your next request "
+        'on, and an explanation may say so ("On Space, a topic you follow").',
+        request=None,
+        responses=TopicFollowSerializer,
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Stop following a topic",
+        description="Idempotent.",
+        request=None,
+        responses=TopicFollowSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post", "delete"],
+        permission_classes=[IsAuthenticated],
+        throttle_classes=[WritesThrottle],
+    )
+    def follow(self, request: Request, slug: str | None = None) -> Response:
+        topic = selectors.topic_get(slug=slug or "")
+        user = cast("User", request.user)
+        if request.method == "POST":
+            services.topic_follow(user=user, topic=topic)
+        else:
+            services.topic_unfollow(user=user, topic=topic)
+        return Response({"slug": topic.slug, "following": request.method == "POST"})
 
 
 INTERACTIONS_IN = PolymorphicProxySerializer(

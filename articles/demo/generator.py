@@ -26,24 +26,7 @@ READERS = 180
 ARTICLE_DAYS = 90  # articles are published over the last 90 days
 ACTIVITY_DAYS = 60  # and read over the last 60
 ZIPF_EXPONENT = 1.1
-SECOND_TOPIC_SHARE = 0.2  # articles that belong to a second topic too
 EXPLORATION = 0.15  # sessions outside a reader's favourite topics
-# The second topic an article may have is a neighbour of its first, as on a real site (a
-# climate piece may be about economics, rarely about cooking).
-NEIGHBOUR_TOPICS = {
-    "Machine learning": ("Programming", "Health", "Economics"),
-    "Programming": ("Machine learning", "Design"),
-    "Climate": ("Economics", "Travel", "Health", "Space"),
-    "Space": ("Climate", "History", "Machine learning"),
-    "Health": ("Cooking", "Sports", "Machine learning"),
-    "Economics": ("Climate", "History", "Travel"),
-    "History": ("Music", "Economics", "Travel", "Space"),
-    "Music": ("History", "Design"),
-    "Cooking": ("Health", "Travel", "History"),
-    "Travel": ("Cooking", "History", "Climate"),
-    "Design": ("Programming", "Music"),
-    "Sports": ("Health", "Economics"),
-}
 
 FIRST_NAMES = (
     "ada", "ben", "chloe", "dan", "elena", "farid", "grace", "hugo", "ines", "jonas", "kira",
@@ -114,17 +97,19 @@ def _articles(rng: random.Random) -> tuple[DemoArticle, ...]:
         for _ in range(25 + rng.randint(0, 15)):
             subject, context, title = _title(rng, topic, titles)
             titles.add(title)
-            topics: tuple[str, ...] = (topic.name,)
-            if rng.random() < SECOND_TOPIC_SHARE:
-                topics += (rng.choice(NEIGHBOUR_TOPICS[topic.name]),)
-            facts = rng.sample(topic.facts, 7)
-            summary = f"{_fill(rng.choice(SUMMARY_OPENERS), subject, context)} {facts[0]}"
+            # Topics follow the subject: a second one only where the subject is about it too.
+            topics = (topic.name, *(other for about, other in topic.also_about if about == subject))
+            # Two of the topic's facts in the summary, so that what is embedded (title and
+            # summary) says more about the subject than the shared title template does.
+            facts = rng.sample(topic.facts, 8)
+            opener = _fill(rng.choice(SUMMARY_OPENERS), subject, context)
+            summary = " ".join((opener, *facts[:2]))
             articles.append(
                 DemoArticle(
                     number=len(articles) + 1,
                     title=title,
                     summary=summary,
-                    body=_body(rng, topic, subject, context, facts[1:]),
+                    body=_body(rng, topic, subject, context, facts[2:]),
                     topics=topics,
                     age=timedelta(seconds=rng.randint(3600, ARTICLE_DAYS * 86400)),
                 )

@@ -20,6 +20,9 @@ from .generator import Catalogue, build_catalogue
 from .vocabulary import TOPICS
 
 EDITORS_GROUP = "Editors"
+# The demo logins (their password: settings.RECSITE_DEMO_PASSWORD).
+DEMO_READER = "reader"
+DEMO_EDITOR = "editor"
 User = get_user_model()
 
 
@@ -53,8 +56,8 @@ def demo_load() -> list[ImportReport]:
         Topic.objects.filter(name__iexact=topic.name, description="").update(
             description=topic.description
         )
-    _account("editor", editor=True)
-    _account("reader", editor=False)
+    _account(DEMO_EDITOR, editor=True)
+    _account(DEMO_READER, editor=False)
     interactions = run_import(
         _interaction_records(catalogue, anchor),
         writer=InteractionWriter(),

@@ -12,6 +12,7 @@ request its deadline.
 import logging
 import math
 import time
+from typing import TYPE_CHECKING, cast
 
 from celery.exceptions import TimeoutError as ResultTimeout
 from django.conf import settings
@@ -29,9 +30,14 @@ from articles.api.throttles import RecommendThrottle
 
 from .. import tasks
 from ..cache import lists
-from ..models import ModelVersion
+from ..cache.experiments import running_experiment
+from ..models import Experiment, ModelVersion
 from ..privacy import LM_UNANSWERED
+from ..ranking.experiments import reader_assignment
 from .serializers import CachedArticleField, DetailSerializer
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +67,13 @@ class GeneratedItemSerializer(serializers.Serializer):
 
 class GeneratedSerializer(serializers.Serializer):
     model_version = serializers.IntegerField()
+    experiment = serializers.IntegerField(
+        allow_null=True,
+        help_text="The id of the online experiment you are in on requests, null when none.",
+    )
+    arm = serializers.CharField(
+        allow_null=True, help_text="Your arm's label in that experiment, null when none."
+    )
     results = GeneratedItemSerializer(many=True)
 
 
@@ -111,11 +124,19 @@ class GenerativeRecommendView(APIView):
         if unanswered_for is not None:
             return _unavailable(NO_WORKER, retry=True, retry_after=unanswered_for)
         timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
+        user = cast("User", request.user)  # IsAuthenticated
+        assignment = reader_assignment(
+            experiment=running_experiment(surface=Experiment.Surface.REQUEST), user_id=user.pk
+        )
+        arm = assignment.arm if assignment is not None else None
+        kwargs = {"user_id": user.pk, **body.validated_data}
+        if arm is not None:  # the reader's arm's LM instead of the active one
+            kwargs["version"] = [arm.version_id, arm.artifact_path]
         try:
             # expires: a worker that comes back later drops the request instead of answering
             # nobody; retry=False: a dead broker fails now rather than after the request.
             result = tasks.lm_recommend.apply_async(
-                kwargs={"user_id": request.user.pk, **body.validated_data},
+                kwargs=kwargs,
                 expires=timeout,
                 retry=False,
             )
@@ -142,6 +163,8 @@ class GenerativeRecommendView(APIView):
         return Response(
             {
                 "model_version": payload["model_version"],
+                "experiment": assignment.experiment.id if assignment is not None else None,
+                "arm": arm.label if arm is not None else None,
                 "results": [
                     {"article": articles[item["article_id"]], "score": item["score"]}
                     for item in payload["results"]

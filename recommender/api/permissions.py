@@ -21,5 +21,5 @@ class ModelVersionPermissions(BasePermission):
         if not (user and user.is_authenticated):
             return False  # 401 for anonymous callers, as IsAuthenticated answers
         action = view.action  # type: ignore[attr-defined]  # guards ViewSets only
-        needed = self.VIEW if action in {"list", "retrieve"} else self.CHANGE
+        needed = self.VIEW if action in {"list", "retrieve", "retrain_status"} else self.CHANGE
         return any(user.has_perm(permission) for permission in needed)

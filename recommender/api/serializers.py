@@ -77,13 +77,36 @@ class RecommendedItemSerializer(serializers.Serializer):
     explanation = CachedExplanationField(
         help_text="Why this article is recommended (null only if nothing true can be said)."
     )
+    arm = serializers.CharField(
+        source="arm.label",
+        allow_null=True,
+        default=None,
+        help_text="While you are in an online experiment, the label of the arm that put this "
+        "article in your list (with interleaving, the ranker that contributed this position); "
+        "null otherwise, and for editors' pins.",
+    )
+
+
+class RankerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ModelVersion.Kind.choices)
+    version = serializers.IntegerField(
+        allow_null=True, help_text="null for a content list ranked before any embedding snapshot."
+    )
 
 
 class RecommendationsSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(
         source="model_version_id",
         allow_null=True,
-        help_text="null when no model ranked the list (cold start, non-personal).",
+        help_text="The MF version the list and its explanations were computed against (the "
+        "explanations cite its evidence); null when no model ranked the list (cold start, "
+        "non-personal, content).",
+    )
+    ranker = RankerSerializer(
+        allow_null=True,
+        help_text="The model version that actually ranked the list: `hybrid` when the hybrid "
+        "ranker did, `mf` when MF ranked alone, `encoder` (the text embeddings) for `content` "
+        "lists; null when no model did (cold start, non-personal).",
     )
     strategy = serializers.ChoiceField(
         choices=[PERSONALIZED, CONTENT, COLD_START, NON_PERSONAL],
@@ -91,6 +114,11 @@ class RecommendationsSerializer(serializers.Serializer):
         "text similarity to what a reader with little history read and searched; `cold_start`: "
         "trending and new articles; `non_personal`: trending and new articles for a reader who "
         "turned personalisation off (PATCH /api/me/).",
+    )
+    experiment = serializers.IntegerField(
+        source="experiment_id",
+        allow_null=True,
+        help_text="The id of the online experiment you are in on this list, null when none.",
     )
     results = RecommendedItemSerializer(source="items", many=True)
 
@@ -119,9 +147,17 @@ class RollbackSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ModelVersion.Kind.choices, default=ModelVersion.Kind.MF)
 
 
-class RetrainQueuedSerializer(serializers.Serializer):
+class RetrainStatusSerializer(serializers.Serializer):
     task_id = serializers.CharField()
+    state = serializers.ChoiceField(
+        choices=["queued", "running", "finished"],
+        help_text="`finished` once the retraining ran, whatever its outcome (see `version`).",
+    )
     detail = serializers.CharField()
+    status_url = serializers.CharField(help_text="GET it to follow the retraining.")
+    version = ModelVersionSerializer(
+        allow_null=True, help_text="The MF version a finished retraining trained."
+    )
 
 
 class DetailSerializer(serializers.Serializer):

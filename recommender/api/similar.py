@@ -21,13 +21,18 @@ class SimilarQuerySerializer(serializers.Serializer):
 
 class SimilarArticleSerializer(serializers.Serializer):
     article = CachedArticleField()
-    score = serializers.FloatField(help_text="Blend of text and co-reading similarity.")
+    score = serializers.FloatField(
+        help_text="Blend of text similarity, co-reading and topic agreement."
+    )
     text_score = serializers.FloatField(
         allow_null=True, help_text="Cosine of the two articles' text embeddings."
     )
     coread_score = serializers.FloatField(
         allow_null=True,
         help_text="Co-reading: cosine of the MF item factors, or of the two readerships.",
+    )
+    topic_score = serializers.FloatField(
+        help_text="Topic agreement: shared topics over all topics of the two articles (0 to 1)."
     )
 
 
@@ -44,7 +49,8 @@ class SimilarArticlesView(APIView):
         parameters=[SimilarQuerySerializer],
         responses={200: SimilarArticlesSerializer},
         description="Published articles like this one, best first, never itself: text "
-        "similarity blended with co-reading. 404 unless the article is published.",
+        "similarity blended with co-reading, agreeing topics adding a bonus. 404 unless the "
+        "article is published.",
     )
     def get(self, request: Request, pk: int) -> Response:
         query = SimilarQuerySerializer(data=request.query_params)

@@ -3,6 +3,8 @@
 from typing import TYPE_CHECKING, cast
 
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +20,7 @@ from .. import selectors
 from ..cache.pages import cached_page, cached_page_store
 from ..dispatch import RETRAIN, task_dispatch
 from ..explaining.explanations import recommendations_with_explanations
-from ..training.mf import retrain_running
+from ..training.mf import RetrainState, retrain_running, retrain_state
 from ..training.registry import model_version_activate, model_version_rollback
 from .permissions import ModelVersionPermissions
 from .serializers import (
@@ -26,7 +28,7 @@ from .serializers import (
     ModelVersionSerializer,
     RecommendationQuerySerializer,
     RecommendationsSerializer,
-    RetrainQueuedSerializer,
+    RetrainStatusSerializer,
     RollbackSerializer,
 )
 
@@ -84,20 +86,34 @@ class ModelVersionViewSet(
 
     @extend_schema(
         request=None,
-        responses={202: RetrainQueuedSerializer, 409: DetailSerializer},
-        description="Queue a retraining of the MF model on the `ml` queue.",
+        responses={202: RetrainStatusSerializer, 409: DetailSerializer},
+        description="Request a retraining of the MF model (on the `ml` queue); the answer says "
+        "where it stands and where to follow it (`status_url`).",
     )
     @action(detail=False, methods=["post"])
     def retrain(self, request: Request) -> Response:
         if retrain_running():
             return Response(
-                {"detail": "A retraining is already running."}, status=status.HTTP_409_CONFLICT
+                {"detail": _("A retraining is already running.")},
+                status=status.HTTP_409_CONFLICT,
             )
         # Through the outbox: with the broker down the retraining is queued once it is back.
+        # Where tasks run in-process it may already have finished: the state is read, not assumed.
         task_id = task_dispatch(RETRAIN)
         return Response(
-            {"task_id": task_id, "detail": "Retraining queued."}, status=status.HTTP_202_ACCEPTED
+            _retrain_status(request, task_id, retrain_state(task_id=task_id)),
+            status=status.HTTP_202_ACCEPTED,
         )
+
+    @extend_schema(
+        request=None,
+        responses={200: RetrainStatusSerializer},
+        description="Where a requested retraining stands: queued, running, or finished with "
+        "the version it trained (active, ready or failed).",
+    )
+    @action(detail=False, methods=["get"], url_path=r"retrain/(?P<task_id>[0-9a-f-]{36})")
+    def retrain_status(self, request: Request, task_id: str) -> Response:
+        return Response(_retrain_status(request, task_id, retrain_state(task_id=task_id)))
 
     @extend_schema(
         request=None,
@@ -125,3 +141,21 @@ class ModelVersionViewSet(
         body.is_valid(raise_exception=True)
         version = model_version_rollback(kind=body.validated_data["kind"])
         return Response(ModelVersionSerializer(version).data)
+
+
+def _retrain_status(request: Request, task_id: str, state: RetrainState) -> dict:
+    version = state.version
+    if state.state == "finished":
+        detail = _("Retraining finished: %(version)s.") % {"version": version or "?"}
+    elif state.state == "running":
+        detail = _("Retraining running.")
+    else:
+        detail = _("Retraining queued.")
+    url = reverse("model-version-retrain-status", kwargs={"task_id": task_id})
+    return {
+        "task_id": task_id,
+        "state": state.state,
+        "detail": detail,
+        "status_url": request.build_absolute_uri(url),
+        "version": ModelVersionSerializer(version).data if version is not None else None,
+    }

@@ -22,8 +22,9 @@ def _key(version_id: int, user_id: int) -> str:
     return EXPLANATIONS.key(version=version_id, user=user_id)
 
 
-def entry_key(article_id: int, score: float) -> str:
-    return f"{article_id}:{score!r}"
+def entry_key(article_id: int, score: float, policy: str = "") -> str:
+    """``policy``: the style an explanation-style experiment's arm imposes ("" outside one)."""
+    return f"{article_id}:{score!r}:{policy}" if policy else f"{article_id}:{score!r}"
 
 
 def explanations_get(*, version_id: int, user_id: int) -> dict[str, dict]:
@@ -38,7 +39,7 @@ def explanations_set(*, version_id: int, user_id: int, entries: dict[str, dict])
 def explanations_forget(*, user_id: int) -> None:
     """Drop the reader's cached explanations and the pages showing them, so the next page
     re-checks them."""
-    active = lists.active_version(kind=ModelVersion.Kind.MF)
-    version_ids = [0] if active is None else [0, active.id]
+    # The versions a list may be ranked by: the active one and a running experiment's arms.
+    version_ids = lists.serving_version_ids(ModelVersion.Kind.MF)
     cache_forget(keys=[_key(version_id, user_id) for version_id in version_ids])
     lists.reader_pages_forget(user_id=user_id)

@@ -28,6 +28,7 @@ from articles.models import Article
 from articles.selectors import articles_latest, articles_published, articles_trending
 
 from .. import selectors
+from ..models import Experiment
 from ..outbox import cache_forget
 from ..privacy import (
     ACTIVE,
@@ -38,6 +39,7 @@ from ..privacy import (
     PAGES_GENERATION,
     TOPICS,
 )
+from .experiments import experiment_key, running_experiment, running_from_cached
 
 # Activation and rollback delete this key at once; the timeout is a safety net for a cache that
 # missed the delete (e.g. a local-memory cache of another process).
@@ -47,6 +49,8 @@ TOPICS_TTL_SECONDS = 60 * 60
 TOPICS_KEY = TOPICS.key()
 COLD_START_TTL_SECONDS = 5 * 60
 COLD_START_KEY = COLD_START.key()
+LIST_SURFACE = Experiment.Surface.LIST
+STYLE_SURFACE = Experiment.Surface.STYLE
 
 
 class ActiveVersion(NamedTuple):
@@ -55,10 +59,13 @@ class ActiveVersion(NamedTuple):
 
 
 class ReaderList(NamedTuple):
-    """A reader's ranked candidates: (article id, score, topic slugs), best first."""
+    """A reader's ranked candidates: (article id, score, topic slugs), best first, and the
+    (kind, version id) of the model version that ranked them (None: no model did)."""
 
     strategy: str
     items: tuple[tuple[int, float, tuple[str, ...]], ...]
+    # Defaulted, so lists cached before it existed still load (and say nothing ranked them).
+    ranker: tuple[str, int | None] | None = None
 
 
 def _active_key(kind: str) -> str:
@@ -107,34 +114,49 @@ def reader_list_set(*, version_id: int, user_id: int, reader_list: ReaderList) -
     )
 
 
-def _serving_version_ids(kind: str) -> list[int]:
+def serving_version_ids(kind: str) -> list[int]:
     """The versions a reader's list may be cached under: the no-model fallback (0), the active
-    version of ``kind`` and the active hybrid (which ranks over the active MF version)."""
+    version of ``kind``, the active hybrid (which ranks over the active MF version) and the arms
+    of the experiment running on lists (with their MF bases)."""
     ids = [0]
     for active in (active_version(kind=kind), active_version(kind="hybrid")):
         if active is not None:
             ids.append(active.id)
+    experiment = running_experiment(surface=LIST_SURFACE)
+    for arm in experiment.arms if experiment is not None else ():
+        ids += [pk for pk in (arm.version_id, arm.mf_id) if pk is not None]
     return ids
 
 
 def reader_list_forget(*, user_id: int, kind: str) -> None:
     """Drop the reader's list under every version that may serve it, and their rendered
     pages."""
-    keys = [_list_key(version_id, user_id) for version_id in _serving_version_ids(kind)]
+    keys = [_list_key(version_id, user_id) for version_id in serving_version_ids(kind)]
     cache_forget(keys=keys + [_pages_key(user_id)])
 
 
-def reader_pages_get(*, user_id: int) -> tuple[dict, int, tuple[int, int]]:
-    """(the reader's rendered pages, the pages generation, the ids of the active MF and
-    hybrid versions (0: none)), in one cache round trip when all are cached."""
+def reader_pages_get(*, user_id: int) -> tuple[dict, int, tuple]:
+    """(the reader's rendered pages, the pages generation, what serves: the ids of the active
+    MF and hybrid versions (0: none) and the experiments running on lists and on explanation
+    styles (None: none)), in one cache round trip when all are cached. An experiment and the
+    reader's id decide the reader's arm (recommender.ranking.experiments), so a page stamped
+    with them is theirs."""
     kinds = ("mf", "hybrid")
-    keys = [_pages_key(user_id), PAGES_GENERATION_KEY] + [_active_key(kind) for kind in kinds]
+    surfaces = (LIST_SURFACE, STYLE_SURFACE)
+    keys = [_pages_key(user_id), PAGES_GENERATION_KEY]
+    keys += [_active_key(kind) for kind in kinds] + [experiment_key(s) for s in surfaces]
     found = cache.get_many(keys)
     mf_id, hybrid_id = (
         found[_active_key(kind)][0] if _active_key(kind) in found else _active_id(kind)
         for kind in kinds
     )
-    serving = (mf_id, hybrid_id)
+    experiments = tuple(
+        running_from_cached(found[experiment_key(surface)])
+        if experiment_key(surface) in found
+        else running_experiment(surface=surface)
+        for surface in surfaces
+    )
+    serving = (mf_id, hybrid_id, experiments)
     generation = found.get(PAGES_GENERATION_KEY)
     if generation is None:
         # Never set, or evicted: start from a random number, so that no page stored under an

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from articles.models import Article, Interaction
+from articles.selectors import followed_topic_slugs
 from recommender.ml import explain, sentences
 
 from .. import selectors
@@ -29,8 +30,13 @@ from ..runtime.mf import LoadedMF
 SIMILAR_TEXT_MIN = 0.5
 # Readers with fewer positive articles than this form the "new" bandit segment.
 NEW_READER_HISTORY = 5
-# "One of the N newest articles": N is the smallest of these that is true.
-NEWEST_BOUNDS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+# "New": published in the last NEW_DAYS days, else among the newest NEWEST_PERCENT % of a
+# catalogue of at least NEWEST_MIN_CATALOGUE articles (in a smaller one "newest" says little).
+NEW_DAYS = 7
+NEWEST_PERCENT = 10
+NEWEST_MIN_CATALOGUE = 20
+# Events that mean the reader read the article; a view or a click only says they opened it.
+READ_OR_MORE = frozenset({"read", "share", "rating", "like", "bookmark"})
 
 
 @dataclass
@@ -44,6 +50,7 @@ class Reader:
     penalized_at: dict[str, datetime]
     hidden_topics: set[str]
     topics_of: dict[int, set[str]] = field(default_factory=dict)  # history article -> slugs
+    followed: set[str] = field(default_factory=set)  # slugs of the topics the reader follows
 
     @property
     def segment(self) -> str:
@@ -70,6 +77,7 @@ def reader_read(*, user_id: int) -> Reader:
         trust={p.key: max(0.0, 1.0 - p.penalty) for p in penalties},
         penalized_at={p.key: p.updated_at for p in penalties},
         hidden_topics=set(hidden.values_list("topic__slug", flat=True)),
+        followed=followed_topic_slugs(user_id=user_id),
     )
     reader.topics_of = topics_of(article_ids=list(reader.strongest))
     return reader
@@ -165,6 +173,7 @@ def mf_options(
         if position is not None:
             found[sentences.SIMILAR_TEXT] = {
                 "articles": [history[position]],
+                "event": reader.strongest.get(history[position], "read"),
                 "similarity": round(float(similarity[row, position]), 3),
             }
     return options
@@ -191,6 +200,7 @@ def content_options(reader: Reader, targets: list[int], index: EmbeddingIndex | 
             options[target] = {
                 sentences.SIMILAR_TEXT: {
                     "articles": [history[best]],
+                    "event": reader.strongest.get(history[best], "read"),
                     "similarity": round(float(similarity[row, best]), 3),
                 }
             }
@@ -239,16 +249,43 @@ def _co_reader_counts(user_id, targets, history, contributions) -> dict[int, dic
 
 
 def topic_options(reader: Reader, targets: list[int]) -> dict[int, dict]:
-    """topic_match: the article's topic most present in the reader's positive history."""
+    """topic_match: the article's topic most present in the reader's positive history; its
+    ``event`` is "read" only when the reader read (or more) every article counted, else "view"
+    (they opened some of them only)."""
     counts = Counter(slug for slugs in reader.topics_of.values() for slug in slugs)
+    only_opened = Counter(
+        slug
+        for pk, slugs in reader.topics_of.items()
+        if reader.strongest.get(pk) not in READ_OR_MORE
+        for slug in slugs
+    )
     options = {}
     for target, slugs in topics_of(article_ids=targets).items():
         shared = [slug for slug in sorted(slugs - reader.hidden_topics) if counts[slug]]
         ranked = sorted(shared, key=lambda s: -counts[s] * reader.trust_of(f"topic:{s}"))
         if ranked and reader.trust_of(f"topic:{ranked[0]}") > 0:
+            slug = ranked[0]
             options[target] = {
-                sentences.TOPIC_MATCH: {"topic": ranked[0], "count": counts[ranked[0]]}
+                sentences.TOPIC_MATCH: {
+                    "topic": slug,
+                    "count": counts[slug],
+                    "event": "view" if only_opened[slug] else "read",
+                }
             }
+    return options
+
+
+def followed_options(reader: Reader, targets: list[int]) -> dict[int, dict]:
+    """followed_topic: a topic of the article that the reader follows (the list boosted the
+    article for it, recommender.ranking.follows); the first by slug when several are, so the
+    choice is stable."""
+    followed = reader.followed - reader.hidden_topics
+    options = {}
+    for target, slugs in topics_of(article_ids=targets).items():
+        mine = sorted(slugs & followed)
+        mine = [slug for slug in mine if reader.trust_of(f"topic:{slug}") > 0]
+        if mine:
+            options[target] = {sentences.FOLLOWED_TOPIC: {"topic": mine[0]}}
     return options
 
 
@@ -264,21 +301,31 @@ def cold_start_options(targets: list[int]) -> dict[int, dict]:
         .values_list("article_id", "readers")
     )
     published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    now = timezone.now()
+    newest_share: int | None = None  # how many articles are the newest NEWEST_PERCENT %
     options: dict[int, dict] = {}
     for article in published.filter(pk__in=targets):
         found = options.setdefault(article.pk, {})
         if trending.get(article.pk):
             found[sentences.TRENDING] = {"count": trending[article.pk], "days": days}
+        assert article.published_at is not None, "a published article has its date"
+        if now - article.published_at <= timedelta(days=NEW_DAYS):
+            found[sentences.NEW] = {
+                "days": NEW_DAYS,
+                "published_at": article.published_at.isoformat(),
+            }
+            continue
+        if newest_share is None:
+            catalogue = published.count()
+            enough = catalogue >= NEWEST_MIN_CATALOGUE
+            newest_share = catalogue * NEWEST_PERCENT // 100 if enough else 0
         newer = published.filter(
             Q(published_at__gt=article.published_at)
             | Q(published_at=article.published_at, pk__gt=article.pk)
         )
-        rank = newer.count() + 1
-        within = next((bound for bound in NEWEST_BOUNDS if bound >= rank), None)
-        if within is not None:
-            assert article.published_at is not None, "a published article has its date"
+        if newest_share and newer.count() < newest_share:
             found[sentences.NEW] = {
-                "within": within,
+                "share": NEWEST_PERCENT,
                 "published_at": article.published_at.isoformat(),
             }
     return options

@@ -8,11 +8,13 @@ version ranked (content, cold start: trending counts and the like age) are reuse
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +23,9 @@ from recommender.ml import sentences
 
 from ..cache import explanations as explanation_cache
 from ..cache import lists
-from ..models import EditorialBoost, Explanation, ModelVersion
+from ..cache.experiments import ArmRef, running_experiment
+from ..models import EditorialBoost, Experiment, Explanation
+from ..ranking.experiments import reader_assignment
 from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
@@ -52,6 +56,7 @@ class ExplainedItem:
     # explanation_dict(); None only when nothing true can be said (e.g. the reader marked every
     # reason for this article wrong).
     explanation: dict | None
+    arm: ArmRef | None = None  # the experiment arm that put it here (RecommendedItem.arm)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,14 @@ class ExplainedRecommendations:
     strategy: str
     model_version_id: int | None
     items: list[ExplainedItem]
+    # {"kind", "version"} of the model version that ranked the list; None when none did.
+    ranker: dict | None = None
+    experiment_id: int | None = None
+    # The reader's arm of the experiment running on explanation styles, if any.
+    style_arm: ArmRef | None = None
+    style_experiment_id: int | None = None
+    # The MF version that ranked the list (Recommendations.mf), to explain an item again.
+    mf: lists.ActiveVersion | None = None
 
 
 def explanation_dict(explanation: Explanation) -> dict:
@@ -70,56 +83,210 @@ def explanation_dict(explanation: Explanation) -> dict:
     }
 
 
+def reason_key(text: str) -> str:
+    """A short digest of an explanation's text: what a page passes on to its next batch to say
+    which reasons the reader already has on screen."""
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def with_distinct_reasons(
+    *, user: User, result: ExplainedRecommendations, seen: Set[str] = frozenset()
+) -> ExplainedRecommendations:
+    """``result`` with no explanation text twice, nor one whose ``reason_key`` is in ``seen``
+    (shown earlier on the page): a card that would repeat one gets its article's next-best true
+    reason, or none when every true reason is already on screen."""
+    # The choice is cached with the reader's explanations (and forgotten with them): looking
+    # for another true reason reads the reader's history and may score evidence again.
+    version_id = result.model_version_id or 0
+    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user.pk)
+    given = [(item.article["id"], (item.explanation or {}).get("id")) for item in result.items]
+    digest = hashlib.sha1(repr((sorted(seen), given)).encode()).hexdigest()
+    choice_key = f"distinct:{digest}"
+    if choice_key not in cached:
+        cached = {**cached, choice_key: {"explanations": _distinct(user, result, seen)}}
+        explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
+    chosen = cached[choice_key]["explanations"]
+    return replace(
+        result,
+        items=[
+            replace(item, explanation=explanation)
+            for item, explanation in zip(result.items, chosen, strict=True)
+        ],
+    )
+
+
+def _distinct(user: User, result: ExplainedRecommendations, seen: Set[str]) -> list[dict | None]:
+    shown = set(seen)
+    policy = result.style_arm.style if result.style_arm is not None else ""
+    reader: evidence.Reader | None = None  # read once, when a first card needs another reason
+    chosen = []
+    for item in result.items:
+        explanation = item.explanation
+        if explanation is not None and reason_key(explanation["text"]) in shown:
+            reader = reader or evidence.reader_read(user_id=user.pk)
+            other = explanation_avoiding(
+                reader=reader,
+                result=_ranked_by(result, item),
+                article_id=item.article["id"],
+                avoid=shown,
+                policy=policy,
+            )
+            explanation = None if other is None else explanation_dict(other)
+        if explanation is not None:
+            shown.add(reason_key(explanation["text"]))
+        chosen.append(explanation)
+    return chosen
+
+
+def _ranked_by(result: ExplainedRecommendations, item: ExplainedItem) -> Recommendations:
+    """What ranked ``item`` (its experiment arm's MF version, else the list's), as
+    ``_by_ranking_version`` gives it to the explanations."""
+    mf_id = item.arm.mf_id if item.arm is not None else result.model_version_id
+    return Recommendations(
+        strategy=result.strategy,
+        model_version_id=mf_id if result.model_version_id is not None else None,
+        items=[],
+        mf=_arm_mf(item.arm, result.mf),
+    )
+
+
+def explanation_avoiding(
+    *,
+    reader: evidence.Reader,
+    result: Recommendations,
+    article_id: int,
+    avoid: Set[str],
+    policy: str = "",
+) -> Explanation | None:
+    """A valid explanation of ``article_id`` (an item of ``result``) whose ``reason_key`` is not
+    in ``avoid``: a stored one reused, else one made now from the remaining evidence (in the
+    style ``policy`` where it allows)."""
+    for explanation in _stored(reader.user_id, result, [article_id]):
+        if reason_key(explanation.text) not in avoid and _still_true(explanation, reader):
+            return explanation
+    return _make(reader, result, [article_id], policy, avoid=avoid).get(article_id)
+
+
+def _ranker_dict(kind: str, version_id: int | None) -> dict:
+    return {"kind": kind, "version": version_id}
+
+
 def recommendations_with_explanations(
     *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> ExplainedRecommendations:
     """``recommendations_for_user`` with an explanation on every item. When the list and its
     explanations are cached, no SQL query is made."""
     result = recommendations_for_user(user=user, n=n, offset=offset, topic=topic, exclude=exclude)
-    version_id = result.model_version_id or 0
-    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user.pk)
-    keys = {
-        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score)
-        for item in result.items
-    }
-    missing = [article_id for article_id, key in keys.items() if key not in cached]
-    if missing:
-        made = explanations_for(user_id=user.pk, result=result, article_ids=missing)
-        cached = {
-            **cached,
-            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
-        }
-        explanation_cache.explanations_set(version_id=version_id, user_id=user.pk, entries=cached)
+    style_in = reader_assignment(
+        experiment=running_experiment(surface=Experiment.Surface.STYLE), user_id=user.pk
+    )
+    style_arm = style_in.arm if style_in is not None else None
+    explained: dict[int, dict | None] = {}
+    for part in _by_ranking_version(result):
+        explained.update(_explained(user.pk, part, style_arm))
     return ExplainedRecommendations(
         strategy=result.strategy,
         model_version_id=result.model_version_id,
         items=[
-            ExplainedItem(item.article, item.score, cached.get(keys[item.article["id"]]))
+            ExplainedItem(item.article, item.score, explained[item.article["id"]], item.arm)
             for item in result.items
         ],
+        ranker=None if result.ranker is None else _ranker_dict(*result.ranker),
+        experiment_id=result.experiment_id,
+        style_arm=style_arm,
+        style_experiment_id=style_in.experiment.id if style_in is not None else None,
+        mf=result.mf,
     )
 
 
+def _by_ranking_version(result: Recommendations) -> list[Recommendations]:
+    """``result`` split by the MF version that ranked each item: an interleaved list mixes
+    arms, and each item is explained by the model of the arm that contributed it."""
+    if not any(
+        item.arm is not None and item.arm.mf_id != result.model_version_id for item in result.items
+    ):
+        return [result]
+    parts: dict[int | None, list] = {}
+    for item in result.items:
+        mf_id = item.arm.mf_id if item.arm is not None else result.model_version_id
+        parts.setdefault(mf_id, []).append(item)
+    return [
+        replace(
+            result,
+            model_version_id=mf_id if result.model_version_id is not None else None,
+            mf=_arm_mf(items[0].arm, result.mf),
+            items=items,
+        )
+        for mf_id, items in parts.items()
+    ]
+
+
+def _arm_mf(arm, default: lists.ActiveVersion | None) -> lists.ActiveVersion | None:
+    if default is None or arm is None or arm.mf_id is None:
+        return default
+    return lists.ActiveVersion(arm.mf_id, arm.mf_path or "")
+
+
+def _explained(
+    user_id: int, result: Recommendations, style_arm: ArmRef | None
+) -> dict[int, dict | None]:
+    """Article id -> its explanation dict, from the reader's explanation cache of the
+    result's version, the missing ones made (and cached) now; in the style ``style_arm``
+    imposes where its evidence allows."""
+    version_id = result.model_version_id or 0
+    policy = style_arm.style if style_arm is not None else ""
+    cached = explanation_cache.explanations_get(version_id=version_id, user_id=user_id)
+    keys = {
+        item.article["id"]: explanation_cache.entry_key(item.article["id"], item.score, policy)
+        for item in result.items
+    }
+    missing = [article_id for article_id, key in keys.items() if key not in cached]
+    if missing:
+        made = explanations_for(user_id=user_id, result=result, article_ids=missing, policy=policy)
+        cached = {
+            **cached,
+            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
+        }
+        explanation_cache.explanations_set(version_id=version_id, user_id=user_id, entries=cached)
+    return {article_id: cached.get(key) for article_id, key in keys.items()}
+
+
 def explanations_for(
-    *, user_id: int, result: Recommendations, article_ids: list[int]
+    *, user_id: int, result: Recommendations, article_ids: list[int], policy: str = ""
 ) -> dict[int, Explanation]:
     """A valid explanation of each of ``article_ids`` (items of ``result``): stored ones reused,
-    the others made now."""
+    the others made now. ``policy``: the style an explanation-style experiment's arm imposes
+    (only explanations in it are reused; made ones use it where the evidence allows)."""
     reader = evidence.reader_read(user_id=user_id)
-    version_id = result.model_version_id
-    stored = Explanation.objects.filter(
-        user_id=user_id, article_id__in=article_ids, model_version_id=version_id
-    ).order_by("article_id", "-created_at", "-id")
-    if result.strategy == NON_PERSONAL:
-        stored = stored.filter(style__in=NON_PERSONAL_STYLES)
     found: dict[int, Explanation] = {}
-    for explanation in stored:
+    for explanation in _stored(user_id, result, article_ids, policy):
         if explanation.article_id not in found and _still_true(explanation, reader):
             found[explanation.article_id] = explanation
     missing = [article_id for article_id in article_ids if article_id not in found]
     if missing:
-        found.update(_make(reader, result, missing))
+        found.update(_make(reader, result, missing, policy))
     return found
+
+
+def _stored(user_id: int, result: Recommendations, article_ids: list[int], policy: str = ""):
+    """The reader's stored explanations of ``article_ids`` under ``result``'s version (in the
+    style ``policy`` when one is imposed), newest first per article."""
+    stored = Explanation.objects.filter(
+        user_id=user_id, article_id__in=article_ids, model_version_id=result.model_version_id
+    ).order_by("article_id", "-created_at", "-id")
+    if result.strategy == NON_PERSONAL:
+        stored = stored.filter(style__in=NON_PERSONAL_STYLES)
+    if policy:
+        stored = stored.filter(style=policy)
+    return stored
+
+
+# Evidence stored before the wording told opened from read, or "new" from the catalogue's
+# size: such explanations are made again rather than shown.
+_OUTDATED_EVIDENCE: dict[str, str] = {
+    Explanation.Style.SIMILAR_TEXT: "event",
+    Explanation.Style.TOPIC_MATCH: "event",
+}
 
 
 def _evidence_keys(style: str, facts: dict) -> list[str]:
@@ -140,6 +307,13 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
         return False
     if facts.get("topic") in reader.hidden_topics:
         return False
+    needed = _OUTDATED_EVIDENCE.get(explanation.style)
+    if (needed and needed not in facts) or "within" in facts:
+        return False
+    if explanation.style == Explanation.Style.FOLLOWED_TOPIC and (
+        facts.get("topic") not in reader.followed
+    ):
+        return False
     keys = [*evidence_keys(explanation), f"style:{explanation.style}"]
     created = explanation.created_at
     if any(reader.penalized_at.get(key, created) > created for key in keys):
@@ -149,15 +323,25 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
     return True
 
 
-def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) -> dict:
+def _make(
+    reader: evidence.Reader,
+    result: Recommendations,
+    targets: list[int],
+    policy: str = "",
+    *,
+    avoid: Set[str] = frozenset(),
+) -> dict:
+    """New explanations of ``targets``, none whose ``reason_key`` is in ``avoid``."""
     options: dict[int, dict] = {target: {} for target in targets}
     sources = [evidence.editorial_options(targets)]
     if result.strategy != NON_PERSONAL:
         sources.append(evidence.topic_options(reader, targets))
+        if settings.RECSITE_FOLLOW_BOOST > 1:  # only then does following raise the score
+            sources.append(evidence.followed_options(reader, targets))
     if result.strategy == PERSONALIZED:
         index = embedding_index()
-        active = lists.active_version(kind=ModelVersion.Kind.MF)
-        loaded = loaded_mf(version=active) if active is not None else None
+        # The MF version that ranked the list: the active one, or an experiment arm's.
+        loaded = loaded_mf(version=result.mf) if result.mf is not None else None
         if loaded is not None and loaded.version_id == result.model_version_id:
             sources.append(evidence.mf_options(reader, loaded, targets, index))
             # Articles newer than the model are ranked through their text (the adapter).
@@ -174,12 +358,25 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
     rows = []
     for target in targets:
         available = options[target]
-        if not available:
-            continue  # an unpublished or vanished article: nothing true to say, nothing shown
         if available.get(Explanation.Style.EDITORIAL, {}).get("kind") == EditorialBoost.Kind.PIN:
             # A pinned article is in the list because an editor put it there: any other
             # reason would not be the true one.
-            style: str = Explanation.Style.EDITORIAL
+            available = {Explanation.Style.EDITORIAL: available[Explanation.Style.EDITORIAL]}
+        texts = {
+            style: sentences.render(style, facts, titles=titles, topic_names=topic_names)
+            for style, facts in available.items()
+        }
+        available = {
+            style: facts
+            for style, facts in available.items()
+            if reason_key(texts[style]) not in avoid
+        }
+        if not available:
+            # An unpublished or vanished article, or every true reason already on screen:
+            # nothing (more) to say.
+            continue
+        if policy in available:
+            style: str = policy  # the reader's arm of an explanation-style experiment
         else:
             style = styles.style_choose(
                 styles=[style for style in Explanation.Style.values if style in available],
@@ -188,7 +385,7 @@ def _make(reader: evidence.Reader, result: Recommendations, targets: list[int]) 
                 seed=[reader.user_id, target, result.model_version_id or 0],
             )
         facts = {**available[style], "segment": reader.segment}
-        text = sentences.render(style, facts, titles=titles, topic_names=topic_names)
+        text = texts[style]
         rows.append(
             Explanation(
                 user_id=reader.user_id,

@@ -1,23 +1,28 @@
-"""``evaluate_offline --model lm``: fit the LM within ``--time-budget`` and evaluate it by
-generation, with progress bars (torch is imported here, never by the web process)."""
+"""``evaluate_offline --model lm``: fit the sequence LM on the training file's reading orders
+within ``--time-budget`` and rank the whole catalogue (or ``--candidates``) for every test
+reader, with a progress bar (torch is imported here, never by the web process).
+
+The order is the training file's timestamps (ties in file order): with each reader's last
+interactions as the test file, this is the next-article protocol. A training file without any
+timestamp (citeulike-a) has no order, and the LM does not pretend one: it trains on every
+history permuted anew each epoch and reads a history in a fixed random permutation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from recommender.ml.data import InteractionMatrix
-from recommender.ml.lm.offline import evaluate_lm, users_sample
+from recommender.ml.lm.model import SequenceLM
+from recommender.ml.lm.sequences import ordered_histories
+from recommender.ml.lm.train import TrainProgress
+from recommender.ml.metrics import evaluate
 
-if TYPE_CHECKING:  # torch-bearing modules: only their types are needed here
-    from recommender.ml.lm.recommender import LMRecommender
-    from recommender.ml.lm.train import TrainProgress
-
-DEFAULT_TIME_BUDGET_SECONDS = 240.0
+DEFAULT_TIME_BUDGET_SECONDS = 300.0
 
 
 def evaluate_lm_command(
@@ -25,40 +30,28 @@ def evaluate_lm_command(
     options: dict[str, Any],
     train: InteractionMatrix,
     test: InteractionMatrix,
-    articles: list[dict[str, str]],
+    train_rows: list[tuple[Any, ...]],
+    embeddings: np.ndarray,
     ks: Sequence[int],
     candidates: np.ndarray | None,
-) -> tuple[LMRecommender, dict[str, float]]:
-    """(fitted LMRecommender, metrics) for evaluate_offline's LM branch."""
+) -> tuple[SequenceLM, dict[str, Any]]:
+    """(fitted SequenceLM, metrics with the LM's validation) for evaluate_offline's LM
+    branch."""
     budget = options["time_budget"]
     if budget is None:
         budget = DEFAULT_TIME_BUDGET_SECONDS
     if budget <= 0:
         raise CommandError("--time-budget must be > 0")
-    model_params = {"time_budget_s": budget}
-    if options["threads"] is not None:
-        model_params["threads"] = options["threads"]
-    titles = [article["title"] for article in articles]
-    sample = users_sample(test, max_users=options["max_users"], seed=options["seed"])
-    evaluated = int((np.diff(sample.positives.indptr) > 0).sum())
-    with (
-        tqdm(total=round(budget), unit="s", desc="train", file=command.stderr) as training,
-        tqdm(total=evaluated, unit="user", desc="generate", file=command.stderr) as users,
-    ):
+    histories = ordered_histories(train_rows, train)
+    model = SequenceLM(
+        embeddings, time_budget_s=budget, seed=options["seed"], threads=options["threads"]
+    )
+    with tqdm(total=round(budget), unit="s", desc="train", file=command.stderr) as bar:
 
-        def on_train(progress: TrainProgress) -> None:
-            training.update(round(progress.elapsed_s) - training.n)
-            training.set_postfix(step=progress.step, loss=f"{progress.loss:.3f}")
+        def on_epoch(progress: TrainProgress) -> None:
+            bar.update(min(round(progress.elapsed_s), bar.total) - bar.n)
+            bar.set_postfix(epoch=progress.epoch, loss=f"{progress.loss:.3f}")
 
-        return evaluate_lm(
-            train,
-            test,
-            titles,
-            ks=ks,
-            candidates=candidates,
-            max_users=options["max_users"],
-            seed=options["seed"],
-            model_params=model_params,
-            on_train=on_train,
-            on_users=users.update,
-        )
+        model.fit(train, histories=histories if histories.ordered else None, callback=on_epoch)
+    metrics: dict[str, Any] = evaluate(model, train, test, ks=ks, candidates=candidates)
+    return model, {**metrics, "ordered": histories.ordered, "validation": model.validation}

@@ -74,41 +74,38 @@ def read_citeulike(directory: Path) -> Dataset:
 
 
 def read_movielens(directory: Path) -> Dataset:
-    """MovieLens 100K: u.item (movies), u.genre, u.data (ratings with Unix timestamps).
+    """MovieLens 100K: u.item (title, genre flags named by u.genre), u.data (ratings).
 
-    Article ids are the movie ids, user ids the rating users'. Every rating is a "read" at its
-    time, whatever its value (the usual implicit-feedback reading of the data set: having
-    watched a film is the signal). The summary is the film's genres, which are known when it
-    is published; u.item is Latin-1.
+    Article ids are the movie ids, user ids the user ids; each rating is a "rating" event with
+    its value and Unix timestamp, in the file's order. A movie has no description: its text is
+    the title with the genres as summary ("Action, Comedy"), which the genres also give as
+    ``topics``.
     """
     directory = Path(directory)
-    genres = {}
-    for line in _read_lines(directory / "u.genre"):
-        if line.strip():
-            name, _, index = line.partition("|")
-            genres[int(index)] = name
+    genres = [line.split("|")[0] for line in _read_lines(directory / "u.genre") if line.strip()]
     articles = []
-    for number, line in enumerate(_read_latin1_lines(directory / "u.item"), start=1):
+    for number, line in enumerate(_read_lines(directory / "u.item"), start=1):
         fields = line.split("|")
-        if len(fields) != 5 + len(genres) or not fields[0].isdigit():
+        if len(fields) != 5 + len(genres):
             raise DatasetError(f"{directory / 'u.item'}, line {number}: malformed")
-        flags = fields[5:]
-        summary = ", ".join(genres[i] for i, flag in enumerate(flags) if flag == "1")
-        articles.append({"article_id": fields[0], "title": fields[1], "summary": summary})
+        named = [genre for genre, flag in zip(genres, fields[5:], strict=True) if flag == "1"]
+        articles.append(
+            {
+                "article_id": fields[0],
+                "title": fields[1].strip(),
+                "summary": ", ".join(named),
+                "topics": "|".join(named),
+            }
+        )
     interactions: list[tuple[str, str, str, float | None, float | None]] = []
     for number, line in enumerate(_read_lines(directory / "u.data"), start=1):
         fields = line.split("\t")
-        if len(fields) != 4 or not all(field.isdigit() for field in fields):
-            raise DatasetError(f"{directory / 'u.data'}, line {number}: malformed")
-        interactions.append((fields[0], fields[1], "read", None, float(fields[3])))
+        try:
+            user, item, rating, timestamp = fields[0], fields[1], float(fields[2]), float(fields[3])
+        except (ValueError, IndexError) as exc:
+            raise DatasetError(f"{directory / 'u.data'}, line {number}: malformed") from exc
+        interactions.append((user, item, "rating", rating, timestamp))
     return Dataset(articles=articles, interactions=interactions)
-
-
-def _read_latin1_lines(path: Path) -> list[str]:
-    try:
-        return path.read_bytes().decode("latin-1").splitlines()
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot read ({exc})") from exc
 
 
 READERS = {"citeulike-a": read_citeulike, "ml-100k": read_movielens}

@@ -1,5 +1,5 @@
-"""The hybrid ranker: a linear blend of MF, text, co-reading, popularity, recency (and,
-offline only, the LM), with weights learned on held-out interactions. It is the model of
+"""The hybrid ranker: a linear blend of MF, text, co-reading, popularity, recency and the
+sequence LM's next-article score, with weights learned on held-out interactions. It is the model of
 ``evaluate_offline --model hybrid`` and the one the retraining pipeline trains and web
 processes serve (``train_over_mf``, recommender.ranking.hybrid).
 
@@ -26,18 +26,24 @@ and in the web process): the features of hybrid_features.BaseModels.reader_featu
 blended over the whole catalogue, and the reader's pool is ranked above the rest (the weights
 were learned to order the pool).
 
-The LM is optional and offline only: with an ``lm_scorer``, its log-likelihood (standardised
-over the shortlist) is added for each reader's top ``lm_shortlist`` items, because the LM
-scores a title in milliseconds, not microseconds. Web processes never run the LM (no torch),
-so the pipeline trains without one and served lists never use it; the benchmark's headline
-hybrid figures are this served configuration.
+The LM is optional (``sequence``: a fitted ``SequenceLM`` and the reading orders of the
+matrix's rows). Its feature is the reader's next-article scores, ``state . output row`` over the
+whole catalogue (articles new to the LM through their text's projected row), standardised like
+the others, and its top ``pool`` items join the candidate pool. Because the LM was trained on
+everything but each reader's last item, that item is the validation split when an LM is given
+("next" instead of a random 20%, and no items held out as new): the LM's feature is then
+measured only on items it never learnt to predict, so its weight is honest. Scoring takes the
+LM's scores as numbers (``lm_scores``): web processes get them from the state a worker stored
+(recommender.runtime.sequences), offline evaluation from the model; no LM, no scores: the
+feature is 0 (its mean) and the LM adds nothing to the pool.
 """
 
 from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -48,20 +54,32 @@ from recommender.ml.adapter import TextAdapter
 from recommender.ml.artifacts import load_meta, save_meta
 from recommender.ml.base import Recommender, fitted, top_n
 from recommender.ml.data import InteractionMatrix
-from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems, standardize
+from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems
+from recommender.ml.lm.model import SequenceLM
 from recommender.ml.metrics import evaluate
 from recommender.ml.mf import ImplicitALS
-from recommender.ml.splits import cold_split, warm_split
+from recommender.ml.splits import cold_split, next_item_split, warm_split
 
-ARTIFACT_FORMAT = 2
+ARTIFACT_FORMAT = 3  # 2 had the offline-only title LM's shortlist
 L2 = 1e-3
 NEWTON_STEPS = 25
 POOL_GAP = 1.0  # between the worst score of a reader's candidate pool and the best of the rest
 SOURCES = ("mf", "content", "neighbours", "text_neighbours", "popularity")
 COLD_SOURCES = ("cold_mf", "cold_content", "cold_text_neighbours")  # cold items only
 
-# (history column indices, candidate column indices) -> float (len(candidates),) log-likelihoods
-LMScorer = Callable[[Sequence[int], np.ndarray], np.ndarray]
+
+@dataclass(frozen=True)
+class SequenceInput:
+    """A fitted sequence LM over the hybrid's catalogue and ``histories``: each row's positive
+    items of the matrix given to ``fit`` in reading order (``lm.sequences.ordered_histories``)."""
+
+    model: SequenceLM
+    histories: list[list[int]]
+
+    def scores(self, histories: Sequence[Sequence[int]], outputs: np.ndarray) -> np.ndarray:
+        """float32 (len(histories), len(outputs)) next-item scores against ``outputs``."""
+        product: np.ndarray = self.model.states(histories) @ outputs.T
+        return product
 
 
 def fit_pairwise(differences: np.ndarray, *, l2: float = L2) -> np.ndarray:
@@ -90,8 +108,8 @@ def fit_pairwise(differences: np.ndarray, *, l2: float = L2) -> np.ndarray:
 class HybridRecommender(Recommender):
     """See the module docstring. ``item_embeddings`` float32 (n_items, d) aligned with the
     matrix columns (zero rows: no text); ``item_ages_days`` (n_items,) optional article ages;
-    ``lm_scorer`` optional (e.g. ``LMRecommender.score_history``); ``mf_params`` go to
-    ImplicitALS."""
+    ``sequence`` optional (the LM and the reading orders, see ``SequenceInput``); ``mf_params``
+    go to ImplicitALS."""
 
     name = "hybrid"
 
@@ -100,25 +118,23 @@ class HybridRecommender(Recommender):
         item_embeddings: np.ndarray,
         *,
         item_ages_days: np.ndarray | None = None,
-        lm_scorer: LMScorer | None = None,
+        sequence: SequenceInput | None = None,
         validation_fraction: float = 0.2,
         cold_fraction: float = 0.05,
         negatives: int = 20,
         pool: int = 30,
-        lm_shortlist: int = 50,
         dropped_features: Sequence[str] = (),
         seed: int = 0,
         **mf_params: Any,
     ) -> None:
         self.item_embeddings = item_embeddings
         self.item_ages_days = item_ages_days
-        self.lm_scorer = lm_scorer
+        self.sequence = sequence
         self.settings: dict[str, Any] = {
             "validation_fraction": validation_fraction,
             "cold_fraction": cold_fraction,
             "negatives": negatives,
             "pool": pool,
-            "lm_shortlist": lm_shortlist,
             "dropped_features": sorted(dropped_features),
             "seed": seed,
         }
@@ -157,14 +173,28 @@ class HybridRecommender(Recommender):
         the weights are learned with base models of the same parameters fitted on a split."""
         started = time.perf_counter()
         seed = self.settings["seed"]
-        outer, cold_held, cold_items = cold_split(
-            matrix, item_fraction=self.settings["cold_fraction"], seed=seed
-        )
-        inner, warm_held = warm_split(
-            outer, test_fraction=self.settings["validation_fraction"], seed=seed
-        )
+        # With an LM the validation is each reader's next article: items held out as if new
+        # would teach the ranker that articles nobody read are as likely next as read ones.
+        cold_fraction = 0.0 if self.sequence is not None else self.settings["cold_fraction"]
+        outer, cold_held, cold_items = cold_split(matrix, item_fraction=cold_fraction, seed=seed)
+        orders = None
+        if self.sequence is None:
+            inner, warm_held = warm_split(
+                outer, test_fraction=self.settings["validation_fraction"], seed=seed
+            )
+        else:
+            # Each reader's last (warm) item: the LM never learnt to predict it.
+            is_cold = np.zeros(matrix.shape[1], dtype=bool)
+            is_cold[cold_items] = True
+            warm = [
+                [item for item in items if not is_cold[item]] for items in self.sequence.histories
+            ]
+            inner, warm_held = next_item_split(outer, warm)
+            orders = [items[:-1] if len(items) >= 2 else items for items in warm]
         base = self._base().fit(inner)
-        differences = self._pairs(base, inner, warm_held, cold_held, cold_items)
+        differences = self._pairs(
+            base, inner, warm_held, cold_held, cold_items, self._lm_validation(orders, cold_items)
+        )
         for name in self.settings["dropped_features"]:  # a zero column gets a zero weight
             differences[:, FEATURES.index(name)] = 0.0
         if len(differences):
@@ -212,15 +242,20 @@ class HybridRecommender(Recommender):
         weights: np.ndarray,
         seen: np.ndarray,
         new: NewItems | None = None,
+        lm_scores: np.ndarray | None = None,
     ) -> np.ndarray:
-        """float32 (n_items + len(new),): one reader's ranking scores without the LM — what a
-        web process serves and what ``score_users`` ranks offline. ``columns`` int64 (k,) and
+        """float32 (n_items + len(new),): one reader's ranking scores — what a web process
+        serves and what ``score_users`` ranks offline. ``columns`` int64 (k,) and
         ``weights`` float32 (k,): their positive history in the catalogue (as
         ``data.fold_in_weights`` gives it); ``seen`` int64: every column they interacted with
-        (dislikes too), left out of the candidate pool and left for the caller to mask.
-        The blend orders the reader's candidate pool; everything else is shifted below the
-        pool's worst, keeping scores on the blend's scale (editorial rules normalise them)."""
-        features = fitted(self.base).reader_features(columns, weights, new)
+        (dislikes too), left out of the candidate pool and left for the caller to mask;
+        ``lm_scores`` float32 (n_items + len(new),): the sequence LM's scores for this reader
+        (None: no LM state). The blend orders the reader's candidate pool; everything else is
+        shifted below the pool's worst, keeping scores on the blend's scale (editorial rules
+        normalise them)."""
+        if not self.weights.get("lm"):
+            lm_scores = None  # trained without an LM: its items must not join the pool either
+        features = fitted(self.base).reader_features(columns, weights, new, lm_scores)
         scores = np.zeros(len(features["mf"]), dtype=np.float32)
         for name, values in features.items():
             if self.weights.get(name):
@@ -235,11 +270,12 @@ class HybridRecommender(Recommender):
 
     def _pool(self, features: dict[str, np.ndarray], seen: np.ndarray) -> np.ndarray:
         """Sorted candidate columns of one reader: the top ``pool`` unseen items by each of
-        SOURCES, and the top cold items by COLD_SOURCES."""
+        SOURCES (and the LM when it scored), and the top cold items by COLD_SOURCES."""
         size = self.settings["pool"]
         cold = features["cold"] > 0
         picks = []
-        for name in SOURCES + COLD_SOURCES:
+        lm = ("lm",) if features["lm"].any() else ()  # without LM scores the feature is all 0
+        for name in SOURCES + COLD_SOURCES + lm:
             scores = np.array(features[name], dtype=np.float32)
             if name in COLD_SOURCES:
                 scores[~cold] = -np.inf
@@ -254,8 +290,10 @@ class HybridRecommender(Recommender):
         warm_held: InteractionMatrix,
         cold_held: InteractionMatrix,
         cold_items: np.ndarray,
+        lm_scores: np.ndarray | None,
     ) -> np.ndarray:
-        """float32 (pairs, len(FEATURES)): positive minus negative features (see module doc)."""
+        """float32 (pairs, len(FEATURES)): positive minus negative features (see module doc);
+        ``lm_scores`` float32 (n_users, n_items) from ``_lm_validation`` or None."""
         rng = np.random.default_rng(self.settings["seed"])
         held = (warm_held.positives + cold_held.positives).tocsr()
         users = np.flatnonzero(np.diff(held.indptr) > 0)
@@ -271,7 +309,8 @@ class HybridRecommender(Recommender):
         chunks = []
         for user in users:
             columns, weights = history(inner, user)
-            features = base.reader_features(columns, weights)
+            lm = None if lm_scores is None else lm_scores[user]
+            features = base.reader_features(columns, weights, lm_scores=lm)
             pool = self._pool(features, inner.seen(user))
             positives = np.intersect1d(
                 held.indices[held.indptr[user] : held.indptr[user + 1]], pool
@@ -289,49 +328,39 @@ class HybridRecommender(Recommender):
                 else:
                     continue
                 items = np.concatenate([[item], negatives])
-                rows = np.stack(
-                    [
-                        features[name][items]
-                        if name in features
-                        else np.zeros(len(items), dtype=np.float32)
-                        for name in FEATURES
-                    ],
-                    axis=1,
-                )
-                lm = self._lm(columns, items)
-                if lm is not None:
-                    rows[:, FEATURES.index("lm")] = lm
+                rows = np.stack([features[name][items] for name in FEATURES], axis=1)
                 chunks.append(rows[:1] - rows[1:])
         if not chunks:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)
         return np.concatenate(chunks).astype(np.float32)
 
-    def _lm(self, columns: np.ndarray, items: np.ndarray) -> np.ndarray | None:
-        """float32 (len(items),) LM log-likelihoods standardised over ``items`` for the reader
-        who read ``columns``; None without an LM."""
-        if self.lm_scorer is None:
+    def _lm_validation(
+        self, orders: list[list[int]] | None, cold_items: np.ndarray
+    ) -> np.ndarray | None:
+        """float32 (n_users, n_items): the LM's scores after each reader's validation history
+        ``orders`` (None without an LM); held-out cold items are scored through their text's
+        projected output row, as a web process scores an article newer than the LM."""
+        if self.sequence is None or orders is None:
             return None
-        likelihoods = np.asarray(self.lm_scorer(columns.tolist(), items), dtype=np.float32)
-        standardized: np.ndarray = standardize(likelihoods[None])[0]
-        return standardized
+        outputs = np.array(self.sequence.model.output_embeddings(), dtype=np.float32)
+        if len(cold_items):
+            texts = np.asarray(self.item_embeddings, dtype=np.float32)[cold_items]
+            outputs[cold_items] = self.sequence.model.new_item_outputs(texts)
+        return self.sequence.scores(orders, outputs)
 
     def score_users(self, user_indices: np.ndarray, matrix: InteractionMatrix) -> np.ndarray:
-        """``reader_scores`` of each reader's row of ``matrix``; with an LM, its
-        log-likelihood is added on the top ``lm_shortlist`` (offline only: the web process
-        cannot run the LM)."""
+        """``reader_scores`` of each reader's row of ``matrix`` (the matrix ``fit`` was given,
+        whose reading orders ``sequence`` holds), with the LM's scores when it has one."""
         users = np.asarray(user_indices, dtype=np.int64)
+        lm_scores = None
+        if self.sequence is not None:
+            orders = [self.sequence.histories[int(user)] for user in users]
+            lm_scores = self.sequence.scores(orders, self.sequence.model.output_embeddings())
         scores = np.zeros((len(users), matrix.shape[1]), dtype=np.float32)
         for row, user in enumerate(users):
             columns, weights = history(matrix, user)
-            seen = matrix.seen(user)
-            scores[row] = self.reader_scores(columns, weights, seen)
-            if self.lm_scorer is not None and self.weights.get("lm"):
-                ranked = scores[row].copy()
-                ranked[seen] = -np.inf
-                shortlist = top_n(ranked, self.settings["lm_shortlist"])
-                lm = self._lm(columns, shortlist)
-                if lm is not None:  # always, with an lm_scorer
-                    scores[row, shortlist] += np.float32(self.weights["lm"]) * lm
+            lm = None if lm_scores is None else lm_scores[row]
+            scores[row] = self.reader_scores(columns, weights, matrix.seen(user), lm_scores=lm)
         return scores
 
     def save(self, directory: Path) -> None:

@@ -73,6 +73,17 @@ def _standardized(row: np.ndarray) -> np.ndarray:
     return standardized
 
 
+def _lm_feature(scores: np.ndarray | None, n: int) -> np.ndarray:
+    if scores is None:
+        return np.zeros(n, dtype=np.float32)
+    scores = np.array(scores, dtype=np.float32)
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return np.zeros(n, dtype=np.float32)
+    scores[~finite] = scores[finite].min()
+    return _standardized(scores)
+
+
 def co_reading_neighbours(
     positives: sp.csr_matrix, keep: int = NEIGHBOURS_PER_ITEM
 ) -> sp.csr_matrix:
@@ -262,12 +273,17 @@ class BaseModels:
         return _standardized(0.5 ** (ages / RECENCY_HALF_LIFE_DAYS))
 
     def reader_features(
-        self, columns: np.ndarray, weights: np.ndarray, new: NewItems | None = None
+        self,
+        columns: np.ndarray,
+        weights: np.ndarray,
+        new: NewItems | None = None,
+        lm_scores: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
-        """{name: float32 (n_items + len(new),)} for every feature of FEATURES but "lm"
-        (scored by the ranker on a shortlist only), for the reader whose positive history is
-        catalogue ``columns`` int64 (k,) with event weights float32 (k,) (the fold-in's
-        confidence; the text and co-reading features count each read article once)."""
+        """{name: float32 (n_items + len(new),)} for every feature of FEATURES, for the reader
+        whose positive history is catalogue ``columns`` int64 (k,) with event weights float32
+        (k,) (the fold-in's confidence; the text and co-reading features count each read
+        article once) and whose sequence LM scores are ``lm_scores`` (same length; -inf: an
+        article the LM cannot score, placed at the worst score; None: no LM, all zeros)."""
         columns = np.asarray(columns, dtype=np.int64)
         catalogue = self.catalogue(new)
         factors, embeddings = fitted(self.item_factors), self.item_embeddings
@@ -298,6 +314,7 @@ class BaseModels:
             "cold_mf": mf * cold,
             "cold_content": content * cold,
             "cold_text_neighbours": texts * cold,
+            "lm": _lm_feature(lm_scores, len(cold)),
         }
 
     def save(self, directory: Path) -> None:

@@ -17,6 +17,7 @@ CO_READERS = "co_readers"
 TRENDING = "trending"
 NEW = "new"
 EDITORIAL = "editorial"
+FOLLOWED_TOPIC = "followed_topic"
 
 # Styles that cite articles of the reader's history: these must be faithful (ablation).
 CITING_STYLES = (BECAUSE_YOU_READ, SIMILAR_TEXT, CO_READERS)
@@ -68,13 +69,17 @@ def render(
         return text
     if style == SIMILAR_TEXT:
         (cited,) = evidence["articles"]
-        return f"Close in subject to {quoted(titles[str(cited)])}, which you read"
+        verb = VERBS.get(evidence.get("event", "read"), "read")
+        return f"Close in subject to {quoted(titles[str(cited)])}, which you {verb}"
     if style == TOPIC_MATCH:
         topic = evidence["topic"]
+        verb = VERBS.get(evidence.get("event", "read"), "read")
         return (
             f"On {topic_names[topic]}, like "
-            f"{_plural(evidence['count'], 'article', 'articles')} you read"
+            f"{_plural(evidence['count'], 'article', 'articles')} you {verb}"
         )
+    if style == FOLLOWED_TOPIC:
+        return f"On {topic_names[evidence['topic']]}, a topic you follow"
     if style == CO_READERS:
         (cited,) = evidence["articles"]
         count = evidence["count"]
@@ -86,6 +91,11 @@ def render(
             f"last {_plural(evidence['days'], 'day', 'days')}"
         )
     if style == NEW:
+        if "days" in evidence:
+            return f"New: published in the last {_plural(evidence['days'], 'day', 'days')}"
+        if "share" in evidence:
+            return f"New: among the newest {evidence['share']}% of articles"
+        # Stored before the two above: the rank among the N newest (N within the catalogue).
         return f"New: among the {evidence['within']} most recent articles"
     if style == EDITORIAL:
         if evidence.get("topic"):

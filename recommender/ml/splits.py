@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -76,3 +78,27 @@ def cold_split(
     empty = sp.csr_matrix(matrix.shape, dtype=np.float32)
     test = _with_positives(matrix, _mask(positives, held_out), negatives=empty)
     return train, test, cold
+
+
+def next_item_split(
+    matrix: InteractionMatrix, histories: Sequence[Sequence[int]]
+) -> tuple[InteractionMatrix, InteractionMatrix]:
+    """The sequence protocol: each row's last item of ``histories`` (its positive items in
+    reading order, ``lm.sequences.ordered_histories``) becomes test; rows with fewer than two
+    items stay whole in train. Dislikes stay in train only."""
+    rows, columns = [], []
+    for user, items in enumerate(histories):
+        if len(items) >= 2:
+            rows.append(user)
+            columns.append(items[-1])
+    last = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, columns)), shape=matrix.shape
+    )
+    positives = matrix.positives.tocsr(copy=True)
+    positives.sort_indices()
+    cells = positives.tocoo()  # storage order, as _mask reads it
+    is_test = np.asarray(last[cells.row, cells.col]).ravel() > 0
+    train = _with_positives(matrix, _mask(positives, ~is_test))
+    empty = sp.csr_matrix(matrix.shape, dtype=np.float32)
+    test = _with_positives(matrix, _mask(positives, is_test), negatives=empty)
+    return train, test

@@ -1,6 +1,7 @@
 """The recommendation domain's rows (DESIGN §3), one module per concern."""
 
 from .content import ArticleEmbedding, EditorialBoost
+from .experiments import Experiment, ExperimentArm
 from .explanations import (
     EvidencePenalty,
     Explanation,
@@ -16,6 +17,8 @@ __all__ = [
     "ArticleEmbedding",
     "EditorialBoost",
     "EvidencePenalty",
+    "Experiment",
+    "ExperimentArm",
     "Explanation",
     "ExplanationFeedback",
     "HiddenInterest",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Topic
 
@@ -21,6 +22,10 @@ class ArticleEmbedding(models.Model):
     # float32, little-endian, L2-normalised; ``dim`` values.
     vector = models.BinaryField()
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("article embedding")
+        verbose_name_plural = _("article embeddings")
 
     def __str__(self) -> str:
         return f"embedding of article {self.article_id}"
@@ -52,6 +57,8 @@ class EditorialBoost(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        verbose_name = _("editorial boost")
+        verbose_name_plural = _("editorial boosts")
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(

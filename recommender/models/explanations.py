@@ -4,6 +4,7 @@ stop assuming about them."""
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, Topic
 
@@ -22,6 +23,7 @@ class Explanation(models.Model):
         TRENDING = "trending", "Trending"
         NEW = "new", "New"
         EDITORIAL = "editorial", "Editors' pick"
+        FOLLOWED_TOPIC = "followed_topic", "A topic you follow"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"
@@ -36,6 +38,8 @@ class Explanation(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("explanation")
+        verbose_name_plural = _("explanations")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "article", "model_version"])]
 
@@ -64,8 +68,9 @@ class ExplanationFeedback(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("explanation feedback")
+        verbose_name_plural = _("explanation feedback")
         ordering = ["-created_at"]
-        verbose_name_plural = "explanation feedback"
         constraints = [
             models.UniqueConstraint(
                 fields=["explanation", "user"], name="recommender_one_vote_per_explanation"
@@ -88,6 +93,8 @@ class EvidencePenalty(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("evidence penalty")
+        verbose_name_plural = _("evidence penalties")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="recommender_one_penalty_per_key")
         ]
@@ -113,6 +120,8 @@ class HiddenInterest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("hidden interest")
+        verbose_name_plural = _("hidden interests")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "kind", "topic", "phrase"], name="recommender_hidden_once"
@@ -143,10 +152,28 @@ class RecommendationImpression(models.Model):
     )
     surface = models.CharField(max_length=10, choices=Surface.choices)
     position = models.PositiveSmallIntegerField()
+    # The running experiment the card was served in, and the arm that put the article there
+    # (A/B: the reader's arm; interleaving: the ranker that contributed this position).
+    experiment = models.ForeignKey(
+        "recommender.Experiment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+    )
+    arm = models.ForeignKey(
+        "recommender.ExperimentArm",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     clicked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("recommendation impression")
+        verbose_name_plural = _("recommendation impressions")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "article", "-created_at"])]
 

@@ -4,6 +4,7 @@ transactional outbox): a Redis outage can delay that work, never lose it."""
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def new_task_id() -> str:
@@ -29,6 +30,8 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             # The relay's scan: pending rows, oldest first (a partial index stays small).
             models.Index(

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PersonalisationSetting(models.Model):
@@ -17,6 +18,10 @@ class PersonalisationSetting(models.Model):
     )
     enabled = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("personalisation setting")
+        verbose_name_plural = _("personalisation settings")
 
     def __str__(self) -> str:
         return f"{self.user_id} personalisation {'on' if self.enabled else 'off'}"

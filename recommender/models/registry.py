@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ModelVersion(models.Model):
@@ -43,6 +44,8 @@ class ModelVersion(models.Model):
     )
 
     class Meta:
+        verbose_name = _("model version")
+        verbose_name_plural = _("model versions")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["kind", "status"])]
         constraints = [

@@ -2,7 +2,8 @@
 
 - ``content_profile``: a reader as the weighted mean embedding of what they read and searched —
   the ranking of readers with too little history for the MF model (strategy "content");
-- ``similar_articles``: "more like this", text similarity blended with co-reading.
+- ``similar_articles``: "more like this", text similarity blended with co-reading and topic
+  agreement.
 """
 
 import threading
@@ -16,6 +17,7 @@ from django.db.models import Count
 from articles.models import Interaction
 from recommender.ml.base import fitted, top_n
 from recommender.ml.content import mean_profile, normalize_rows
+from recommender.ml.similar import similar_score, topic_agreement
 
 from ..cache import lists
 from ..models import ModelVersion
@@ -94,36 +96,45 @@ class SimilarArticle:
     score: float
     text_score: float | None
     coread_score: float | None
+    topic_score: float
 
 
 def similar_articles(*, article_id: int, n: int) -> list[SimilarArticle]:
     """Up to ``n`` published articles like ``article_id``, best first, never itself.
 
-    score = (1 - w) * text cosine + w * co-reading cosine, w = settings.RECSITE_SIMILAR_COREAD_
-    WEIGHT; co-reading is the cosine of MF item factors when a model is active and knows both
-    articles, else the co-occurrence cosine readers / sqrt(readers_a * readers_b). A missing part
-    counts 0, so an article nobody has read yet is found by its text alone.
+    The score is recommender.ml.similar's blend of the text cosine, co-reading and topic
+    agreement (weights: settings.RECSITE_SIMILAR_COREAD_WEIGHT, RECSITE_SIMILAR_TOPIC_WEIGHT);
+    co-reading is the cosine of MF item factors when a model is active and knows both articles,
+    else the co-occurrence cosine readers / sqrt(readers_a * readers_b). A missing part counts 0,
+    so an article nobody has read yet is found by its text and topics alone. Candidates are the
+    text and co-reading neighbours; topics re-rank them rather than add candidates of their own.
     """
     wanted = 3 * n + 10  # room for unpublished ones and for the other signal's candidates
     text = _text_neighbours(article_id, wanted)
     coread = _mf_neighbours(article_id, wanted)
     if coread is None:
         coread = _cooccurrence_neighbours(article_id, wanted)
-    weight = settings.RECSITE_SIMILAR_COREAD_WEIGHT
-    candidates = (set(text) | set(coread)) - {article_id}
-    blended = sorted(
-        (
-            ((1 - weight) * text.get(pk, 0.0) + weight * coread.get(pk, 0.0), pk)
-            for pk in candidates
-        ),
-        key=lambda pair: (-pair[0], pair[1]),
-    )
-    articles = lists.article_dicts(article_ids=[pk for _, pk in blended])
-    return [
-        SimilarArticle(articles[pk], float(score), text.get(pk), coread.get(pk))
-        for score, pk in blended
-        if pk in articles
-    ][:n]
+    candidates = sorted((set(text) | set(coread)) - {article_id})
+    articles = lists.article_dicts(article_ids=[article_id, *candidates])
+    own = articles.get(article_id)
+    own_topics = [topic["slug"] for topic in own["topics"]] if own is not None else []
+    found = []
+    for pk in candidates:
+        if pk not in articles:
+            continue
+        topics = topic_agreement(own_topics, [topic["slug"] for topic in articles[pk]["topics"]])
+        score = similar_score(
+            text=text.get(pk, 0.0),
+            coread=coread.get(pk, 0.0),
+            topics=topics,
+            coread_weight=settings.RECSITE_SIMILAR_COREAD_WEIGHT,
+            topic_weight=settings.RECSITE_SIMILAR_TOPIC_WEIGHT,
+        )
+        found.append(
+            SimilarArticle(articles[pk], float(score), text.get(pk), coread.get(pk), topics)
+        )
+    found.sort(key=lambda similar: (-similar.score, similar.article["id"]))
+    return found[:n]
 
 
 def _text_neighbours(article_id: int, n: int) -> dict[int, float]:

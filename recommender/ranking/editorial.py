@@ -64,7 +64,7 @@ def _with_pins(user_id, reader_list, boosts, rescored) -> lists.ReaderList:
         (article_id, top + len(shown) - rank, in_list[article_id])
         for rank, article_id in enumerate(shown)
     ]
-    return lists.ReaderList(reader_list.strategy, tuple(pins + rest))
+    return reader_list._replace(items=tuple(pins + rest))
 
 
 def diversified(items: tuple, *, strength: float | None = None) -> tuple:

@@ -72,9 +72,8 @@ def reader_list_without_hidden(*, user_id: int, reader_list: lists.ReaderList) -
                     "pk", flat=True
                 )
             )
-    return lists.ReaderList(
-        reader_list.strategy,
-        tuple(
+    return reader_list._replace(
+        items=tuple(
             item
             for item in reader_list.items
             if item[0] not in dropped and not topics.intersection(item[2])

@@ -10,8 +10,9 @@ Strategies (the ``strategy`` of a response):
   when an active hybrid version was trained over the active MF version, the hybrid ranks
   instead, with the per-reader scoring of offline evaluation
   (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
-  version's: explanations cite MF evidence computed against it; the reader's cached list is
-  keyed by the hybrid's id, so activating or rolling back a hybrid switches lists at once;
+  version's: explanations cite MF evidence computed against it; its ``ranker`` names the
+  hybrid; the reader's cached list is keyed by the hybrid's id, so activating or rolling back
+  a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
   articles the model knows, or no active model) ranked by the cosine between article embeddings
   and the mean embedding of what they read and searched;
@@ -35,12 +36,14 @@ from recommender.ml.base import top_n
 
 from .. import selectors
 from ..cache import lists
-from ..models import ModelVersion
+from ..cache.experiments import ArmRef, running_experiment
+from ..models import Experiment, ModelVersion
 from ..runtime.embeddings import embedding_index
 from ..runtime.history import model_history
-from ..runtime.hybrid import LoadedHybrid, loaded_hybrid
+from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
-from . import content, editorial, interests
+from ..runtime.sequences import sequence_scores
+from . import content, editorial, experiments, follows, interests
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
@@ -52,6 +55,8 @@ CONTENT = "content"
 COLD_START = "cold_start"
 NON_PERSONAL = "non_personal"
 MF = ModelVersion.Kind.MF
+HYBRID = ModelVersion.Kind.HYBRID
+ENCODER = ModelVersion.Kind.ENCODER
 # Candidates scored beyond the list length, to make up for unpublished ones dropped.
 CANDIDATE_MARGIN = 20
 
@@ -60,6 +65,9 @@ CANDIDATE_MARGIN = 20
 class RecommendedItem:
     article: dict  # lists.article_dict()
     score: float
+    # The experiment arm that put the article here (A/B: the reader's arm; interleaving: the
+    # arm that contributed the position); None outside experiments and for editors' pins.
+    arm: ArmRef | None = None
 
 
 @dataclass(frozen=True)
@@ -67,94 +75,129 @@ class Recommendations:
     strategy: str
     model_version_id: int | None  # None for cold start: no model ranked these
     items: list[RecommendedItem]
+    # (kind, version id) of the version that ranked the list: the hybrid when it did, MF when
+    # it ranked alone, the encoder for content lists; None when no model did.
+    ranker: tuple[str, int | None] | None = None
+    # The MF version that ranked (for the explanations' evidence); None when none did.
+    mf: lists.ActiveVersion | None = None
+    experiment_id: int | None = None  # the running experiment the reader is in
 
 
 def recommendations_for_user(
     *, user: User, n: int, offset: int = 0, topic: str | None = None, exclude: Iterable[int] = ()
 ) -> Recommendations:
-    """Page ``offset:offset+n`` of ``user``'s list, optionally only articles of topic slug
-    ``topic`` and never the article ids in ``exclude``. A cache hit makes no SQL query."""
-    version = lists.active_version(kind=MF)
-    version_id = version.id if version is not None else 0
-    reader_list = lists.reader_list_get(version_id=_list_version_id(version), user_id=user.pk)
-    if reader_list is None:
-        reader_list = _refresh(user.pk, version)
+    """Page ``offset:offset+n`` of ``user``'s list (their arm's, or the arms' interleaved list,
+    while they are in a running experiment), optionally only articles of topic slug ``topic``
+    and never the article ids in ``exclude``. A cache hit makes no SQL query."""
+    assignment = experiments.reader_assignment(
+        experiment=running_experiment(surface=Experiment.Surface.LIST), user_id=user.pk
+    )
+    served = _served(user.pk, assignment, refresh=False)
     excluded = set(exclude)
-    # Editors' pins and boosts apply at serving time: they must show before the lists expire.
-    boosted = editorial.reader_list_with_boosts(user_id=user.pk, reader_list=reader_list)
-    result = _page(boosted, version_id, excluded, topic, n, offset, allow_gaps=False)
+    result = _page(served, excluded, topic, n, offset, allow_gaps=False)
     if result is None:
         # An article of the page was unpublished after the list was computed: the list is
         # stale, so compute it again rather than serve a short page.
-        reader_list = _refresh(user.pk, version)
-        boosted = editorial.reader_list_with_boosts(user_id=user.pk, reader_list=reader_list)
-        result = _page(boosted, version_id, excluded, topic, n, offset, allow_gaps=True)
+        served = _served(user.pk, assignment, refresh=True)
+        result = _page(served, excluded, topic, n, offset, allow_gaps=True)
     return result
 
 
-def _page(reader_list, version_id, excluded, topic, n, offset, *, allow_gaps):
+@dataclass(frozen=True)
+class _Served:
+    reader_list: lists.ReaderList  # with editorial boosts applied
+    ranker: experiments.Ranker  # the reader's arm's, the first arm's when interleaved
+    assignment: experiments.Assignment | None
+    contributed: dict[int, ArmRef]  # article id -> the arm that put it in the list
+
+
+def _served(user_id: int, assignment: experiments.Assignment | None, *, refresh: bool) -> _Served:
+    if assignment is None:
+        rankers = [experiments.active_ranker()]
+    elif assignment.arm is not None:
+        rankers = [experiments.arm_ranker(assignment.arm)]
+    else:
+        rankers = [experiments.arm_ranker(arm) for arm in assignment.experiment.arms]
+    arm_lists = [
+        (None if refresh else lists.reader_list_get(version_id=r.list_version_id, user_id=user_id))
+        or _refresh(user_id, r)
+        for r in rankers
+    ]
+    if assignment is not None and assignment.arm is None:
+        reader_list, contributed = experiments.interleaved(
+            experiment=assignment.experiment, user_id=user_id, arm_lists=arm_lists
+        )
+    else:
+        reader_list = arm_lists[0]
+        arm = assignment.arm if assignment is not None else None
+        contributed = {} if arm is None else {pk: arm for pk, _, _ in reader_list.items}
+    # Editors' pins and boosts apply at serving time: they must show before the lists expire.
+    boosted = editorial.reader_list_with_boosts(user_id=user_id, reader_list=reader_list)
+    return _Served(boosted, rankers[0], assignment, contributed)
+
+
+def _page(served: _Served, excluded, topic, n, offset, *, allow_gaps):
     page = [
         (article_id, score)
-        for article_id, score, topics in reader_list.items
+        for article_id, score, topics in served.reader_list.items
         if article_id not in excluded and (topic is None or topic in topics)
     ][offset : offset + n]
     articles = lists.article_dicts(article_ids=[article_id for article_id, _ in page])
     if len(articles) < len(page) and not allow_gaps:
         return None
+    personalized = served.reader_list.strategy == PERSONALIZED
+    mf = served.ranker.mf if personalized else None
     return Recommendations(
-        strategy=reader_list.strategy,
-        model_version_id=version_id if reader_list.strategy == PERSONALIZED else None,
+        strategy=served.reader_list.strategy,
+        model_version_id=mf.id if mf is not None else None,
         items=[
-            RecommendedItem(articles[article_id], score)
+            RecommendedItem(articles[article_id], score, served.contributed.get(article_id))
             for article_id, score in page
             if article_id in articles
         ],
+        ranker=served.reader_list.ranker,
+        mf=mf,
+        experiment_id=served.assignment.experiment.id if served.assignment else None,
     )
 
 
 def reader_list_refresh(*, user_id: int) -> lists.ReaderList:
     """Compute ``user_id``'s list for the active version and store it in the cache."""
-    return _refresh(user_id, lists.active_version(kind=MF))
+    return _refresh(user_id, experiments.active_ranker())
 
 
-def _list_version_id(version: lists.ActiveVersion | None) -> int:
-    """The id the reader's list is cached under: the serving hybrid's, else the MF version's
-    (0: no model)."""
-    hybrid = loaded_hybrid(mf=version)
-    if hybrid is not None:
-        return hybrid.version_id
-    return version.id if version is not None else 0
-
-
-def _refresh(user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
-    reader_list = reader_list_compute(user_id=user_id, version=version)
+def _refresh(user_id: int, ranker: experiments.Ranker) -> lists.ReaderList:
+    reader_list = reader_list_compute(user_id=user_id, ranker=ranker)
     lists.reader_list_set(
-        version_id=_list_version_id(version),
-        user_id=user_id,
-        reader_list=reader_list,
+        version_id=ranker.list_version_id, user_id=user_id, reader_list=reader_list
     )
     return reader_list
 
 
-def reader_list_compute(*, user_id: int, version: lists.ActiveVersion | None) -> lists.ReaderList:
+def reader_list_compute(*, user_id: int, ranker: experiments.Ranker) -> lists.ReaderList:
     if not personalisation_enabled(user_id=user_id):
         cold = _cold_start(set())
         return interests.reader_list_without_hidden(
             user_id=user_id, reader_list=lists.ReaderList(NON_PERSONAL, cold.items)
         )
     events = selectors.interaction_events_of(user_id=user_id)
+    version = ranker.mf
     loaded = loaded_mf(version=version) if version is not None else None
     ranked: lists.ReaderList | None = None
     if _little_history(loaded, events):
         ranked = _content(user_id, events)
     if ranked is None and loaded is not None:
-        assert version is not None, "an MF model is only loaded for an active version"
-        hybrid = loaded_hybrid(mf=version)
-        ranked = _personalized(loaded, events, version.artifact_path, hybrid)
+        assert version is not None, "an MF model is only loaded for a version"
+        hybrid = ranker.hybrid
+        ranked = _personalized(user_id, loaded, events, version.artifact_path, hybrid)
+        if ranked is not None:
+            ranked_by = (HYBRID, hybrid.version_id) if hybrid is not None else (MF, version.id)
+            ranked = ranked._replace(ranker=ranked_by)
     if ranked is None:
         ranked = _cold_start({article_id for article_id, _, _ in events})
+    ranked = follows.reader_list_with_follows(user_id=user_id, reader_list=ranked)
     # Interests the reader removed on their "me" page never come back through the list.
-    ranked = lists.ReaderList(ranked.strategy, editorial.diversified(ranked.items))
+    ranked = ranked._replace(items=editorial.diversified(ranked.items))
     return interests.reader_list_without_hidden(user_id=user_id, reader_list=ranked)
 
 
@@ -187,11 +230,14 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
         exclude={article_id for article_id, _, _ in events},
         n=settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN,
     )
-    return lists.ReaderList(CONTENT, _ranked(ids, scores))
+    # The text encoder's article embeddings ranked it (its snapshot, if one was taken yet).
+    snapshot = lists.active_version(kind=ENCODER)
+    ranker = (ENCODER, snapshot.id if snapshot is not None else None)
+    return lists.ReaderList(CONTENT, _ranked(ids, scores), ranker)
 
 
 def _personalized(
-    loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
@@ -216,6 +262,7 @@ def _personalized(
             seen=np.flatnonzero(seen),
             cold=cold,
             index=embedding_index(),
+            lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
         )
     else:
         vector = loaded.model.fold_in(idx, weights)

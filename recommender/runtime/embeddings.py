@@ -178,12 +178,17 @@ def embedding_index() -> EmbeddingIndex | None:
 
 
 def _stamp(snapshot_ref) -> tuple:
-    """(snapshot id, rows since it, last update): changes whenever a row is written."""
+    """(snapshot id, when it was taken, rows since it, last update): changes whenever a row is
+    written. The time tells apart two snapshots with one id (a database restored from a backup,
+    or each test's rolled-back database) that a long-lived process would otherwise mistake for
+    the index it holds."""
     snapshot = _load_snapshot(snapshot_ref)
     rows = _overlay_rows(snapshot)
     summary = rows.aggregate(n=Count("pk"), last=Max("updated_at"))
     last = summary["last"].isoformat() if summary["last"] else ""
-    return (snapshot.version_id if snapshot else 0, summary["n"], last)
+    if snapshot is None:
+        return (0, "", summary["n"], last)
+    return (snapshot.version_id, str(snapshot.taken_at), summary["n"], last)
 
 
 def _overlay_rows(snapshot: _Snapshot | None):

@@ -1,5 +1,6 @@
-"""The active hybrid as a process holds it (numpy/scipy only, memory-mapped artifacts), served
-only over the MF version it was trained on (recommender.ranking.hybrid scores with it)."""
+"""Hybrid versions as a process holds them (numpy/scipy only, memory-mapped artifacts): the
+active one, served only over the MF version it was trained on, and those that are arms of a
+running experiment (recommender.ranking.hybrid scores with them)."""
 
 import logging
 import threading
@@ -14,7 +15,7 @@ from recommender.ml.hybrid_features import NewItems
 
 from ..cache import lists
 from ..models import ModelVersion
-from .artifacts import artifact_directory
+from .artifacts import artifact_directory, keep_loaded
 from .embeddings import EmbeddingIndex
 from .mf import ColdItems
 
@@ -43,14 +44,18 @@ def loaded_hybrid(*, mf: lists.ActiveVersion | None) -> LoadedHybrid | None:
     active = lists.active_version(kind=HYBRID)
     if active is None:
         return None
-    key = (active.id, active.artifact_path)
+    loaded = loaded_hybrid_version(version=active)
+    return loaded if loaded is not None and loaded.mf_version_id == mf.id else None
+
+
+def loaded_hybrid_version(*, version: lists.ActiveVersion) -> LoadedHybrid | None:
+    """Hybrid ``version``, loaded once per process (None, logged, if its artifacts are
+    unreadable)."""
+    key = (version.id, version.artifact_path)
     with _lock:
         if key not in _loaded:
-            _loaded.clear()  # only the active version is served
-            _new_items.clear()
-            _loaded[key] = _load(active)
-        loaded = _loaded[key]
-    return loaded if loaded is not None and loaded.mf_version_id == mf.id else None
+            keep_loaded(_loaded, key, _load(version))
+        return _loaded[key]
 
 
 def _load(active: lists.ActiveVersion) -> LoadedHybrid | None:
@@ -78,6 +83,5 @@ def hybrid_new_items(
                 found, vectors = index.vectors_of(cold.article_ids.tolist())
                 row_of = {pk: row for row, pk in enumerate(cold.article_ids.tolist())}
                 embeddings[[row_of[pk] for pk in found]] = vectors
-            _new_items.clear()
-            _new_items[key] = base.new_items(cold.factors, embeddings)
+            keep_loaded(_new_items, key, base.new_items(cold.factors, embeddings))
         return _new_items[key]

@@ -1,9 +1,11 @@
 """The active MF model as a web process holds it: memory-mapped artifacts, numpy only; with
 its text adapter and the adapted factors of the articles it has never seen (cold start).
 
-Each process keeps the one version it serves, keyed by version id and artifact directory; the
-factor matrices are mapped read-only, so every gunicorn worker shares one copy through the page
-cache. Importing this module never imports torch (recommender.ml.mf imports it only to fit).
+Each process keeps the versions it serves (the active one and the arms of a running
+experiment; at most settings.RECSITE_LOADED_VERSIONS), keyed by version id and artifact
+directory; the factor matrices are mapped read-only, so every gunicorn worker shares one copy
+through the page cache. Importing this module never imports torch (recommender.ml.mf imports it
+only to fit).
 """
 
 import logging
@@ -17,7 +19,7 @@ from recommender.ml.base import fitted
 from recommender.ml.mf import ImplicitALS
 
 from ..cache.lists import ActiveVersion
-from .artifacts import artifact_directory
+from .artifacts import artifact_directory, keep_loaded
 from .embeddings import embedding_index
 
 logger = logging.getLogger(__name__)
@@ -48,13 +50,15 @@ def loaded_mf(*, version: ActiveVersion) -> LoadedMF | None:
                 logger.exception("Cannot load model version %s from %s", version.id, directory)
                 return None
             item_ids = np.asarray(model.item_ids).astype(np.int64)
-            # Only the active version is served: drop the one it replaces.
-            _loaded.clear()
-            _loaded[key] = LoadedMF(
-                version_id=version.id,
-                model=model,
-                item_ids=item_ids,
-                column_of={article_id: col for col, article_id in enumerate(item_ids.tolist())},
+            keep_loaded(
+                _loaded,
+                key,
+                LoadedMF(
+                    version_id=version.id,
+                    model=model,
+                    item_ids=item_ids,
+                    column_of={article_id: col for col, article_id in enumerate(item_ids.tolist())},
+                ),
             )
         return _loaded[key]
 
@@ -80,9 +84,10 @@ def adapter_of(loaded: LoadedMF, artifact_path: str) -> TextAdapter | None:
     key = (loaded.version_id, str(directory))
     with _lock:
         if key not in _adapters:
-            _adapters.clear()
-            _adapters[key] = (
-                TextAdapter.load(directory, mmap=True) if TextAdapter.exists(directory) else None
+            keep_loaded(
+                _adapters,
+                key,
+                TextAdapter.load(directory, mmap=True) if TextAdapter.exists(directory) else None,
             )
         return _adapters[key]
 
@@ -100,11 +105,17 @@ def cold_items(*, loaded: LoadedMF, artifact_path: str) -> ColdItems | None:
         if key not in _cold:
             unknown = [aid for aid in index.row_of if aid not in loaded.column_of]
             found, vectors = index.vectors_of(unknown)
-            _cold.clear()
-            _cold[key] = ColdItems(
-                np.asarray(found, dtype=np.int64),
-                adapter.predict(vectors)
-                if found
-                else np.zeros((0, len(fitted(adapter.y_mean))), "f4"),
+            # Entries of an older embedding index are never asked for again: drop them.
+            for old in [old for old in _cold if old[:2] == key[:2]]:
+                del _cold[old]
+            keep_loaded(
+                _cold,
+                key,
+                ColdItems(
+                    np.asarray(found, dtype=np.int64),
+                    adapter.predict(vectors)
+                    if found
+                    else np.zeros((0, len(fitted(adapter.y_mean))), "f4"),
+                ),
             )
         return _cold[key]

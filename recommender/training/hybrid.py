@@ -94,6 +94,8 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
         metrics["search"] = search
     version.params = {**version.params, **hybrid.settings}
     version.data_counts = mf_version.data_counts
+    # The candidate pool it was trained with, for the admin (a search may choose it).
+    version.params = {**version.params, "pool": hybrid.settings["pool"]}
     return metrics, lambda directory: _write(directory, hybrid, version, mf_version, metrics)
 
 

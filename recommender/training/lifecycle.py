@@ -120,11 +120,12 @@ def _artifacts_write(kind: str, version: ModelVersion, write: Callable[[Path], N
 def model_versions_prune(*, kind: str) -> list[ModelVersion]:
     """Retire versions beyond the newest settings.RECSITE_KEEP_VERSIONS and delete their
     artifacts, plus directories no kept row points to (left by a killed training). The active
-    version and the one a rollback would return to are always kept. Call with the training
-    lock held, so no training is writing a directory meanwhile."""
+    version, the one a rollback would return to and the arms of running experiments are always
+    kept. Call with the training lock held, so no training is writing a directory meanwhile."""
     kept_statuses = [ModelVersion.Status.READY, ModelVersion.Status.ACTIVE]
     versions = list(selectors.model_versions(kind=kind).filter(status__in=kept_statuses))
     keep: set[int | None] = {version.pk for version in versions[: settings.RECSITE_KEEP_VERSIONS]}
+    keep |= selectors.pinned_version_ids()
     for version in versions:
         if version.status == ModelVersion.Status.ACTIVE:
             keep |= {version.pk, version.previous_active_id}

@@ -1,40 +1,43 @@
-"""Training an LM version from the live database: histories -> train -> validate -> write ->
-activate.
+"""Training an LM version from the live database: reading orders -> train with early stopping
+-> write -> activate.
 
-Histories are the readers' positive interactions with published articles in the order of their
-first interaction (``articles.selectors.reading_orders``). Each reader's last article is held out:
-the model trains on the rest within settings.RECSITE_LM_TIME_BUDGET_SECONDS, and is measured on
-the held-out articles (perplexity of their titles, and Recall@K/NDCG@K of generating them among
-all unread articles for settings.RECSITE_LM_VALIDATION_USERS readers). Unlike MF, the validated
-model is the one that serves: a second fit on all data would double a training that is bounded
-by time, for one article per reader. Torch is imported only once training starts.
+Histories are the readers' positive interactions with published articles in time order (the
+first positive event per article; ties in the order recorded), those of readers who turned
+personalisation off left out, as for MF. Each reader's last article is held out: the model
+trains on the rest within settings.RECSITE_LM_TIME_BUDGET_SECONDS, keeps the epoch with the
+best NDCG@10 on the held-out articles, and that validation is the version's metrics
+("ndcg@10", "recall@20", what activation compares). The validated model is the one that
+serves: at serving time it reads each reader's whole history, held-out article included; a
+second fit would double a training bounded by time for one article per reader.
+
+Token inputs are the articles' stored text embeddings (recommender.training.embeddings); an
+article without one yet has a zero text row and learns from its own embedding alone. Torch is
+imported only once training starts.
 """
 
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 
-from articles.selectors import published_titles, reading_orders
 from recommender.ml.artifacts import save_json
 from recommender.ml.base import fitted
-from recommender.ml.lm.evaluation import validate
-from recommender.ml.lm.histories import leave_last_out
-from recommender.ml.lm.recommender import LMRecommender
+from recommender.ml.data import build_interaction_matrix
+from recommender.ml.lm.model import SequenceLM
+from recommender.ml.lm.sequences import ordered_histories
 
+from .. import selectors
 from ..models import ModelVersion
 from ..privacy import LOCK
-from ..runtime.history import positive_events
-from ..selectors import opted_out_user_ids
+from .embeddings import article_vectors
 from .lifecycle import Fitted, NotEnoughData, versioned_training
 
 LM = ModelVersion.Kind.LM
 LM_LOCK_KEY = LOCK.key(name="retrain:lm")
-STAGES = ("load data", "train", "validate", "write artifacts")
+STAGES = ("load data", "train", "write artifacts")
 # Share of the progress bar each stage fills (training is most of the time).
-STAGE_SHARE = {"load data": 0.02, "train": 0.83, "validate": 0.13, "write artifacts": 0.02}
+STAGE_SHARE = {"load data": 0.05, "train": 0.93, "write artifacts": 0.02}
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole job done, 0..1)
 
@@ -47,22 +50,26 @@ def lm_training_running() -> bool:
     return cache.get(LM_LOCK_KEY) is not None
 
 
+def lm_params() -> dict:
+    """SequenceLM's keyword arguments from the settings (threads aside)."""
+    return {
+        **settings.RECSITE_LM_PARAMS,
+        "time_budget_s": settings.RECSITE_LM_TIME_BUDGET_SECONDS,
+        "patience": settings.RECSITE_LM_PATIENCE,
+        "seed": settings.RECSITE_VALIDATION_SEED,
+    }
+
+
 def model_version_train_lm(*, progress: Progress | None = None) -> ModelVersion:
     """Train, validate, store and (maybe) activate a new LM version; returns its row, ``failed``
     with ``error`` set if anything went wrong. Raises LMTrainingAlreadyRunning while another LM
     training holds the lock (MF trainings have their own)."""
     progress = progress or (lambda stage, fraction: None)
-    params = {
-        **settings.RECSITE_LM_PARAMS,
-        "time_budget_s": settings.RECSITE_LM_TIME_BUDGET_SECONDS,
-        "base": settings.RECSITE_LM_BASE,
-        "seed": settings.RECSITE_VALIDATION_SEED,
-    }
-    recommender = LMRecommender(**params)
+    params = lm_params()
     return versioned_training(
         LM,
-        params=recommender.params,
-        fit=lambda version: _fit(version, recommender, progress),
+        params=params,
+        fit=lambda version: _fit(version, params, progress),
         lock_key=LM_LOCK_KEY,
         busy=LMTrainingAlreadyRunning("Another LM training is running."),
         written=lambda: _stage_done(progress, "write artifacts"),
@@ -74,59 +81,48 @@ def _stage_done(progress: Progress, stage: str) -> None:
     progress(stage, min(1.0, done))
 
 
-def _fit(version: ModelVersion, recommender: LMRecommender, progress: Progress) -> Fitted:
-    catalogue = published_titles()
-    column = {article_id: index for index, (article_id, _) in enumerate(catalogue)}
-    opted_out = opted_out_user_ids()
-    orders = {
-        reader: articles
-        for reader, articles in reading_orders(events=positive_events()).items()
-        if reader not in opted_out
-    }
-    histories = [[column[a] for a in articles] for articles in orders.values()]
-    train_histories, held_out = leave_last_out(histories)
-    if not any(train_histories):
-        raise NotEnoughData("No reader has read a published article yet.")
+def _fit(version: ModelVersion, params: dict, progress: Progress) -> Fitted:
+    rows = selectors.training_rows()
+    article_ids = selectors.published_article_ids()
+    matrix = build_interaction_matrix(
+        rows,
+        weights=settings.RECSITE_EVENT_WEIGHTS,
+        cap=settings.RECSITE_WEIGHT_CAP,
+        item_ids=article_ids,
+    )
+    histories = ordered_histories(rows, matrix)
+    if not any(len(items) >= 2 for items in histories.items):
+        raise NotEnoughData("No reader has read two published articles yet.")
+    _has_text, vectors = article_vectors(article_ids=article_ids)
     version.data_counts = {
-        "readers": len(histories),
-        "articles": len(catalogue),
-        "interactions": sum(len(history) for history in histories),
-        "held_out": len(held_out),
+        "readers": matrix.shape[0],
+        "articles": matrix.shape[1],
+        "interactions": int(matrix.positives.nnz),
+        "held_out": sum(len(items) >= 2 for items in histories.items),
     }
     _stage_done(progress, "load data")
-    train_share, before = STAGE_SHARE["train"], STAGE_SHARE["load data"]
-    recommender.fit_histories(
-        item_ids=np.array([article_id for article_id, _ in catalogue], dtype=np.int64),
-        titles=[title for _, title in catalogue],
-        histories=train_histories,
-        callback=lambda step: progress("train", before + train_share * step.fraction),
+    before, share = STAGE_SHARE["load data"], STAGE_SHARE["train"]
+    model = SequenceLM(vectors, **params, threads=settings.RECSITE_LM_THREADS).fit(
+        matrix,
+        histories=histories,
+        callback=lambda step: progress("train", before + share * step.fraction),
     )
     _stage_done(progress, "train")
-    validated = validate(
-        recommender,
-        held_out,
-        ks=(10, 20),
-        max_users=settings.RECSITE_LM_VALIDATION_USERS,
-        seed=settings.RECSITE_VALIDATION_SEED,
-    )
-    stats = fitted(recommender.train_stats)
-    metrics: dict[str, float | None] = {
-        **validated,
-        "train_loss": stats.loss,
-        "steps": stats.steps,
+    validation = model.validation
+    stats = fitted(model.train_stats)
+    metrics = {
+        "ndcg@10": validation.get("ndcg@10_val", 0.0),
+        "recall@20": validation.get("recall@20_val", 0.0),
+        "users_evaluated": validation.get("users_val", 0),
         "epochs": stats.epochs,
-        "tokens": stats.tokens,
+        "best_epoch": stats.best_epoch,
+        "train_loss": stats.loss,
     }
-    if not np.isfinite(validated["perplexity"]):
-        metrics["perplexity"] = None  # nothing held out; JSON has no infinity
-    _stage_done(progress, "validate")
-    return metrics, lambda directory: _write(directory, recommender, version, metrics)
+    return metrics, lambda directory: _write(directory, model, version, metrics)
 
 
-def _write(
-    directory: Path, recommender: LMRecommender, version: ModelVersion, metrics: dict
-) -> None:
-    recommender.save(directory)
+def _write(directory: Path, model: SequenceLM, version: ModelVersion, metrics: dict) -> None:
+    model.save(directory)
     save_json(
         directory / "version.json",
         {

@@ -13,6 +13,7 @@ the hybrid stage and the LM: recommender.training.lifecycle).
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from recommender.ml.mf import ImplicitALS
 from recommender.ml.splits import warm_split
 
 from .. import selectors
+from ..cache.task_results import task_result_get
 from ..models import ModelVersion
 from ..privacy import LOCK
 from .embeddings import article_vectors
@@ -57,6 +59,23 @@ class RetrainAlreadyRunning(Exception):
 
 def retrain_running() -> bool:
     return cache.get(RETRAIN_LOCK_KEY) is not None
+
+
+@dataclass(frozen=True)
+class RetrainState:
+    state: str  # "queued", "running" or "finished"
+    version: ModelVersion | None  # the MF version a finished retraining trained
+
+
+def retrain_state(*, task_id: str) -> RetrainState:
+    """Where the retraining requested as ``task_id`` stands: finished (with the version it
+    trained: active, ready or failed), running while a retraining holds the lock, else queued."""
+    # The name recommender.tasks.retrain remembers its result under.
+    done = task_result_get(name="retrain", task_id=task_id)
+    if done is not None:
+        version = ModelVersion.objects.filter(pk=done.get("version", 0)).first()
+        return RetrainState("finished", version)
+    return RetrainState("running" if retrain_running() else "queued", None)
 
 
 def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> ModelVersion:

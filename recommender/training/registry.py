@@ -11,11 +11,14 @@ MF version that beat it on validation, if there is one; a hybrid whose base is n
 cannot be activated.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .. import selectors
 from ..cache import lists
 from ..models import ModelVersion
 
@@ -32,12 +35,32 @@ def _locked_active(kind: str) -> ModelVersion | None:
     )
 
 
-def _switch(*, to: ModelVersion, current: ModelVersion | None, note: str, remember: bool) -> None:
+def _stamp(moment: datetime | None = None) -> str:
+    return f"{timezone.localtime(moment or timezone.now()):%Y-%m-%d %H:%M}"
+
+
+def _was_active(version: ModelVersion, outcome: str) -> str:
+    """The note of a version that stops serving: when it served and what happened then (its
+    activation note would otherwise go on saying "Activated automatically")."""
+    since = _stamp(version.activated_at) if version.activated_at else "?"
+    return f"Was active {since} – {_stamp()}, {outcome}."
+
+
+def _switch(
+    *,
+    to: ModelVersion,
+    current: ModelVersion | None,
+    note: str,
+    remember: bool,
+    current_note: str | None = None,
+) -> None:
     """Make ``to`` the active version instead of ``current`` (inside the caller's transaction).
-    ``remember`` records ``current`` as what a rollback from ``to`` returns to."""
+    ``remember`` records ``current`` as what a rollback from ``to`` returns to; ``current``'s
+    note becomes ``current_note``, by default that ``to`` replaced it."""
     if current is not None:
         current.status = ModelVersion.Status.READY
-        current.save(update_fields=["status"])
+        current.activation_note = current_note or _was_active(current, f"replaced by v{to.pk}")
+        current.save(update_fields=["status", "activation_note"])
     to.status = ModelVersion.Status.ACTIVE
     to.activated_at = timezone.now()
     to.activation_note = note
@@ -74,7 +97,7 @@ def _hybrid_follow(mf: ModelVersion) -> None:
         _deactivate(
             current,
             f"Deactivated: its MF base v{current.params.get('mf_version')} stopped "
-            f"serving when MF v{mf.pk} was activated ({timezone.now():%Y-%m-%d %H:%M}).",
+            f"serving when MF v{mf.pk} was activated ({_stamp()}).",
         )
 
 
@@ -125,6 +148,14 @@ def model_version_activate_if_not_worse(*, version: ModelVersion) -> ModelVersio
     """
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     current = _locked_active(version.kind)
+    if current is not None and current.pk in selectors.pinned_version_ids():
+        # The experiment compares against what serves now: a retrain must not swap it out.
+        version.activation_note = (
+            f"Not activated: active v{current.pk} is an arm of a running experiment. "
+            "Activate it by hand once the experiment is stopped."
+        )
+        version.save(update_fields=["activation_note"])
+        return version
     tolerance = settings.RECSITE_ACTIVATION_TOLERANCE
     new = version.metrics[ACTIVATION_METRIC]
     old = current.metrics.get(ACTIVATION_METRIC) if current is not None else None
@@ -166,21 +197,20 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
     if not usable and kind == HYBRID:
         _deactivate(
             current,
-            f"Rolled back to MF v{current.params.get('mf_version')} alone on "
-            f"{timezone.now():%Y-%m-%d %H:%M}.",
+            f"Rolled back to MF v{current.params.get('mf_version')} alone on {_stamp()}.",
         )
         return current
     if target is None or not usable:
         raise ValidationError(
             {"kind": f"v{current.pk} has no earlier version left to roll back to."}
         )
-    current.activation_note = f"Rolled back to v{target.pk} on {timezone.now():%Y-%m-%d %H:%M}."
-    current.save(update_fields=["activation_note"])
+    since = _stamp(current.activated_at) if current.activated_at else "?"
     # remember=False: target keeps its own predecessor, so repeated rollbacks walk further back.
     _switch(
         to=target,
         current=current,
         note=f"Reactivated by rolling back v{current.pk}.",
         remember=False,
+        current_note=f"Rolled back to v{target.pk} on {_stamp()} (active since {since}).",
     )
     return target

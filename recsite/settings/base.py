@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from recsite.observability import logging_config, sentry_init
 
-from .environment import BASE_DIR, VAR_DIR, env
+from .environment import BASE_DIR, VAR_DIR, env  # noqa: F401 (BASE_DIR is a setting as well)
 
 # --- Django core ----------------------------------------------------------------------------
 # Development-only default; production.py requires DJANGO_SECRET_KEY and has no default.
@@ -81,9 +81,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# The embedded default serves static files straight from the apps (no collectstatic step);
-# production.py collects them and serves the compressed, hashed copies instead.
+# The embedded default serves static files straight from the apps (no collectstatic step, so no
+# STATIC_ROOT: WhiteNoise would warn that the folder is missing); production.py collects them
+# into one and serves the compressed, hashed copies instead.
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -262,7 +262,8 @@ RECSITE_IDEMPOTENCY_WAIT_SECONDS = env.float("RECSITE_IDEMPOTENCY_WAIT_SECONDS",
 
 # --- Celery -----------------------------------------------------------------------------------
 # Without Redis the tasks run eagerly in the calling process (the embedded default).
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# memory://localhost/ rather than memory://: kombu warns about a missing host otherwise.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -12,10 +12,9 @@ from .environment import VAR_DIR, env
 # --- models and training --------------------------------------------------------------------
 # Versioned model files (a shared volume in production).
 RECSITE_ARTIFACT_DIR = Path(env("RECSITE_ARTIFACT_DIR", default=str(VAR_DIR / "artifacts")))
-# The text encoder (empty: the packaged all-MiniLM-L6-v2) and an optional local Hugging Face
-# checkpoint the LM fine-tunes instead of training from scratch.
+# The text encoder (empty: the packaged all-MiniLM-L6-v2); its embeddings are also the sequence
+# LM's article tokens.
 RECSITE_TEXT_ENCODER = env("RECSITE_TEXT_ENCODER", default="")
-RECSITE_LM_BASE = env("RECSITE_LM_BASE", default="")
 # Training weight of each behaviour event (recommender/ml/events.py says what they mean).
 RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 # Repeated events on one article add up to at most this weight (training and fold-in alike).
@@ -52,13 +51,17 @@ RECSITE_KEEP_VERSIONS = env.int("RECSITE_KEEP_VERSIONS", default=5)
 # A training lock's timeout; its holder renews it every third of that while it trains, so a
 # killed worker's lock expires within this many seconds.
 RECSITE_RETRAIN_LOCK_SECONDS = env.int("RECSITE_RETRAIN_LOCK_SECONDS", default=60)
-# Training seconds of one LM version (on top come loading the data and validation). The default
-# suits a two-core machine; workers with more cores learn more in the same time.
+# Training seconds of one LM version (on top come loading the data and validation); training
+# stops earlier once RECSITE_LM_PATIENCE epochs passed without a better validation NDCG@10 on
+# each reader's held-out last article. The default suits a two-core machine.
 RECSITE_LM_TIME_BUDGET_SECONDS = env.float("RECSITE_LM_TIME_BUDGET_SECONDS", default=300.0)
-# recommender.ml.lm.LMRecommender keyword arguments (architecture, batch size, learning rate).
+RECSITE_LM_PATIENCE = env.int("RECSITE_LM_PATIENCE", default=5)
+# recommender.ml.lm.model.SequenceLM keyword arguments (architecture, history length, dropout,
+# learning rate); its defaults were chosen on validation data (docs/benchmarks.md).
 RECSITE_LM_PARAMS: dict = {}
-# Readers whose held-out last read measures Recall/NDCG of a new version (generation is slow).
-RECSITE_LM_VALIDATION_USERS = env.int("RECSITE_LM_VALIDATION_USERS", default=200)
+# How long a reader's sequence state (the LM's summary of their reading order, computed by the
+# worker that refreshes their list) is kept without a refresh.
+RECSITE_LM_STATE_TTL_SECONDS = env.int("RECSITE_LM_STATE_TTL_SECONDS", default=30 * 24 * 3600)
 # Torch threads of the text encoder in workers and commands (0: torch's default, all cores).
 RECSITE_ENCODER_THREADS = env.int("RECSITE_ENCODER_THREADS", default=0) or None
 # evaluate_offline and benchmarks keep computed embeddings here, keyed by text + encoder hash.
@@ -70,6 +73,9 @@ RECSITE_EMBEDDING_CACHE_DIR = Path(
 # A reader's cached list: how many candidates it holds and how long it lives without a refresh.
 RECSITE_LIST_LENGTH = 200
 RECSITE_LIST_TTL_SECONDS = env.int("RECSITE_LIST_TTL_SECONDS", default=2 * 60 * 60)
+# Model versions a web process keeps loaded at once: the active ones and a running experiment's
+# arms (memory-mapped; the oldest loaded is dropped beyond this).
+RECSITE_LOADED_VERSIONS = env.int("RECSITE_LOADED_VERSIONS", default=4)
 # "Active" readers, whose lists the hourly refresh keeps warm, and the refresh batch size.
 RECSITE_ACTIVE_USER_DAYS = env.int("RECSITE_ACTIVE_USER_DAYS", default=30)
 RECSITE_REFRESH_BATCH_SIZE = 500
@@ -84,13 +90,20 @@ RECSITE_CONTENT_SEARCHES = 5
 # 0 keeps the model's order, 1 spreads topics regardless of score; at 0.1 another topic's
 # article moves up only past articles scoring about as high.
 RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
+# Articles of a topic the reader follows: their list score, min-max normalised like an editorial
+# boost, is multiplied by this. A product choice, not a tuned one (the datasets hold no follows):
+# 1.5 lifts an article from the middle of the list past those scoring up to half again as high.
+RECSITE_FOLLOW_BOOST = env.float("RECSITE_FOLLOW_BOOST", default=1.5)
 # "More like this": weight of co-reading against text similarity (0 = text only).
 RECSITE_SIMILAR_COREAD_WEIGHT = env.float("RECSITE_SIMILAR_COREAD_WEIGHT", default=0.5)
+# "More like this": bonus for agreeing topics (Jaccard of the two topic sets; 0 = none), so that
+# shared title wording does not outrank a shared subject. Chosen on a validation half of the
+# demo catalogue's articles by benchmarks/similar_topics.py.
+RECSITE_SIMILAR_TOPIC_WEIGHT = env.float("RECSITE_SIMILAR_TOPIC_WEIGHT", default=0.15)
 
 # --- generative recommendations (POST /api/recommend/, the LM on the inference queue) --------
-# Beams of a generation (never fewer than the top_n asked for).
-RECSITE_LM_NUM_BEAMS = env.int("RECSITE_LM_NUM_BEAMS", default=5)
-# Torch threads per generation in the inference worker (0: torch's default).
+# Torch threads of the sequence LM in workers (training, sequence states; 0: torch's default).
+# One is the fastest on a busy two-core machine, where several threads only wait for each other.
 RECSITE_LM_THREADS = env.int("RECSITE_LM_THREADS", default=1) or None
 # How long the endpoint waits for the inference worker (a generation takes well under a
 # second), and the Retry-After it sends with 503 when none answered in time. After such a
@@ -126,6 +139,10 @@ RECSITE_OUTBOX_MAX_BATCHES = env.int("RECSITE_OUTBOX_MAX_BATCHES", default=50)
 RECSITE_OUTBOX_PAUSE_SECONDS = env.float("RECSITE_OUTBOX_PAUSE_SECONDS", default=5.0)
 # Sent messages are kept this long (visible in the admin), then purged by the periodic relay.
 RECSITE_OUTBOX_KEEP_SENT_HOURS = env.int("RECSITE_OUTBOX_KEEP_SENT_HOURS", default=24)
+# Without a broker, a web process runs requested tasks on one background thread after its
+# responses (recommender/background.py); at most this many wait, later ones are dropped with a
+# warning (tasks are idempotent, lists are recomputed on demand).
+RECSITE_BACKGROUND_QUEUE_SIZE = env.int("RECSITE_BACKGROUND_QUEUE_SIZE", default=1000)
 
 # --- the demo -------------------------------------------------------------------------------
 # Password of the accounts `manage.py load_demo` creates.

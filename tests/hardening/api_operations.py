@@ -36,7 +36,12 @@ PATH_PARAMS: dict[str, Callable[[World], dict]] = {
     "/api/explanations/{id}/feedback/": lambda w: {"id": w.explanation.pk},
     "/api/model-versions/{id}/": lambda w: {"id": w.model_version.pk},
     "/api/model-versions/{id}/activate/": lambda w: {"id": w.model_version.pk},
+    # A task id nobody asked for reads as queued: there is nothing in it to leak.
+    "/api/model-versions/retrain/{task_id}/": lambda w: {
+        "task_id": "00000000-0000-4000-8000-000000000000"
+    },
     "/api/topics/{slug}/": lambda w: {"slug": w.topic_slug},
+    "/api/topics/{slug}/follow/": lambda w: {"slug": w.topic_slug},
 }
 
 

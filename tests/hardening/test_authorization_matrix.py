@@ -93,6 +93,7 @@ EXPECTED: dict[str, Expect] = {
     "POST /api/model-versions/{id}/activate/": Expect(NEEDS_PERMISSION),
     # Eager in tests: the retraining runs (on tiny data) before the 202.
     "POST /api/model-versions/retrain/": Expect((401, 403, 403, 202, 403)),
+    "GET /api/model-versions/retrain/{task_id}/": Expect(NEEDS_PERMISSION),
     # Nothing is active, so an editor's rollback is a 400 with a message.
     "POST /api/model-versions/rollback/": Expect((401, 403, 403, 400, 403), body=lambda w, r: {}),
     "GET /api/recommendations/": Expect((401, 200, 200, 200, 200)),
@@ -102,6 +103,9 @@ EXPECTED: dict[str, Expect] = {
     ),
     "GET /api/topics/": Expect((200, 200, 200, 200, 200)),
     "GET /api/topics/{slug}/": Expect((200, 200, 200, 200, 200)),
+    "GET /api/topics/followed/": Expect((401, 200, 200, 200, 200)),
+    "POST /api/topics/{slug}/follow/": Expect((401, 200, 200, 200, 200)),
+    "DELETE /api/topics/{slug}/follow/": Expect((401, 200, 200, 200, 200)),
 }
 
 
@@ -197,6 +201,7 @@ def test_the_operations_needing_a_permission_are_the_article_writes_and_the_mode
     assert NEEDS_PERMISSION_OPERATIONS == [
         "DELETE /api/articles/{id}/",
         "GET /api/model-versions/",
+        "GET /api/model-versions/retrain/{task_id}/",
         "GET /api/model-versions/{id}/",
         "PATCH /api/articles/{id}/",
         "POST /api/articles/",

@@ -52,7 +52,9 @@ def test_response_shape(client_for, mf_version, clusters, reader):
     assert body["model_version"] == mf_version.pk
     assert body["strategy"] == "personalized"
     assert len(body["results"]) == 2
-    assert set(body["results"][0]) == {"article", "score", "explanation"}
+    assert body["experiment"] is None
+    assert set(body["results"][0]) == {"article", "score", "explanation", "arm"}
+    assert body["results"][0]["arm"] is None
     assert set(body["results"][0]["explanation"]) == {"id", "text", "style", "evidence"}
     assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
     assert article_topics(response) == ["astronomy", "astronomy"]
@@ -64,6 +66,7 @@ def test_new_reader_gets_cold_start(client_for, mf_version, clusters, reader):
     body = response.json()
     assert body["strategy"] == "cold_start"
     assert body["model_version"] is None
+    assert body["ranker"] is None
     assert [item["score"] for item in body["results"]] == [1.0, 1.0 - 1 / 40, 1.0 - 2 / 40]
 
 
@@ -116,16 +119,53 @@ def test_staff_lists_model_versions_with_metrics(client_for, editor, mf_version)
     assert row["data_counts"] == {"users": 30, "items": 40, "interactions": 240}
 
 
-def test_staff_retrain_dispatches_the_task(
+def test_staff_retrain_dispatches_the_task_and_reports_where_it_stands(
     client_for, editor, mf_settings, clusters, django_capture_on_commit_callbacks
 ):
-    # queued through the outbox, on commit
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(editor).post("/api/model-versions/retrain/")
+    # given: the request, not run yet (it runs once the request's transaction commits)
+    client = client_for(editor)
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        queued = client.post("/api/model-versions/retrain/")
+    status_url = queued.json()["status_url"]
+    before = client.get(status_url)
 
+    # when: it runs (eagerly in tests)
+    for callback in pending:
+        callback()
+    after = client.get(status_url)
+
+    # then
+    version = ModelVersion.objects.get(kind="mf")
+    assert queued.status_code == 202
+    assert {key: queued.json()[key] for key in ("state", "detail", "version")} == {
+        "state": "queued",
+        "detail": "Retraining queued.",
+        "version": None,
+    }
+    assert status_url.endswith(f"/api/model-versions/retrain/{queued.json()['task_id']}/")
+    assert before.json()["state"] == "queued"
+    assert after.status_code == 200
+    assert after.json()["state"] == "finished"
+    assert after.json()["detail"] == f"Retraining finished: {version}."
+    assert after.json()["version"]["id"] == version.pk
+    assert version.status == "active"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retrain_that_finished_within_the_request_says_so(
+    client_for, editor, mf_settings, clusters
+):
+    # given: autocommit, as a request runs, so eager tasks run before the answer is written
+
+    # when
+    response = client_for(editor).post("/api/model-versions/retrain/")
+
+    # then: not "queued" for a retraining that is over
+    version = ModelVersion.objects.get(kind="mf")
     assert response.status_code == 202
-    assert response.json()["detail"] == "Retraining queued."
-    assert ModelVersion.objects.get(kind="mf").status == "active"  # tasks run eagerly in tests
+    assert response.json()["state"] == "finished"
+    assert response.json()["detail"] == f"Retraining finished: {version}."
+    assert response.json()["version"]["status"] == "active"
 
 
 def test_staff_activate_and_rollback(

@@ -69,6 +69,8 @@ def test_a_reader_with_little_history_gets_the_content_profile(text_mf_version, 
     # then
     assert result.strategy == "content"
     assert result.model_version_id is None
+    snapshot = ModelVersion.objects.filter(kind="encoder", status="active").first()
+    assert result.ranker == ("encoder", snapshot.pk if snapshot else None)
     assert set(ids(result)) <= {article.pk for article in text_clusters.b[1:]}
     scores = [item.score for item in result.items]
     assert scores == sorted(scores, reverse=True)

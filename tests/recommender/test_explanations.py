@@ -193,8 +193,8 @@ def test_topic_match_counts_the_readers_articles_on_the_articles_own_topic(clust
     )
 
     assert options == {
-        clusters.a[10].pk: {"topic_match": {"topic": "astronomy", "count": 3}},
-        clusters.b[10].pk: {"topic_match": {"topic": "biology", "count": 1}},
+        clusters.a[10].pk: {"topic_match": {"topic": "astronomy", "count": 3, "event": "read"}},
+        clusters.b[10].pk: {"topic_match": {"topic": "biology", "count": 1, "event": "read"}},
     }
 
 

@@ -2,7 +2,6 @@
 the "me" page, and take a screenshot of the home page."""
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,28 +11,6 @@ from tests.factories import ArticleFactory, InteractionFactory, TopicFactory, Us
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-long-enough-passphrase"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    """A fresh page of Debian's headless Chromium; skips when it is not installed (a browser is
-    never downloaded)."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium); no browser is downloaded")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    # Playwright's sync API runs an asyncio loop in this thread; the test's own ORM calls are
-    # still plain synchronous code, so Django's async-safety guard must not refuse them.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 @pytest.fixture
@@ -67,7 +44,7 @@ def catalogue():
 
 
 def test_reader_signs_up_likes_an_article_and_finds_it_on_their_page(
-    live_server, browser_page, catalogue, tmp_path
+    live_server, browser_page, catalogue, screenshot
 ):
     page = browser_page
     # given a visitor who signs up
@@ -111,7 +88,6 @@ def test_reader_signs_up_likes_an_article_and_finds_it_on_their_page(
 
     # and a screenshot of her home page is saved
     page.goto(f"{live_server.url}/")
-    screenshot = tmp_path / "home.png"
-    page.screenshot(path=str(screenshot), full_page=True)
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert screenshot.stat().st_size > 20_000
+    saved = screenshot("home-signed-up")
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert saved.stat().st_size > 20_000

@@ -7,15 +7,12 @@ from articles.models import Interaction
 from recommender.models import ExplanationFeedback
 from tests.factories import TEST_PASSWORD, InteractionFactory
 
-# The headless Chromium page of the site's first browser test (skips where it is absent).
-from tests.recsite.test_browser import browser_page  # noqa: F401
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reader_thumbs_down_a_reason_and_the_card_changes(
     live_server,
-    browser_page,  # noqa: F811
+    browser_page,
     mf_version,
     clusters,
     reader,

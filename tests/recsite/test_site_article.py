@@ -1,4 +1,4 @@
-"""The article page: what opening it records, and the Like / Bookmark / Not interested buttons."""
+"""The article page: what opening it records, and the Like / Save / Not interested buttons."""
 
 import pytest
 from django.test import Client
@@ -139,9 +139,9 @@ def test_pressed_buttons_are_shown_pressed(client, reader, article):
     client.force_login(reader)
     # when they open it
     response = client.get(article.get_absolute_url())
-    # then bookmark is pressed and like is not
+    # then save is pressed and like is not
     html = response.content.decode()
-    assert 'class="action action-bookmark" aria-pressed="true" disabled>Bookmarked<' in html
+    assert 'class="action action-bookmark" aria-pressed="true" disabled>Saved<' in html
     assert 'class="action action-like" aria-pressed="false"' in html
 
 

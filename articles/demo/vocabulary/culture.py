@@ -32,6 +32,12 @@ HISTORY = TopicVocabulary(
         "Lost and found: {subject} in the archives",
         "{Subject} through the eyes of {context}",
     ),
+    also_about=(
+        ("the space race", "Space"),
+        ("medieval trade routes", "Economics"),
+        ("the Silk Road", "Travel"),
+        ("early photography", "Design"),
+    ),
 )  # fmt: skip
 
 MUSIC = TopicVocabulary(
@@ -57,6 +63,11 @@ MUSIC = TopicVocabulary(
         "Scenes grow around small venues, which are often the first to close.",
         "Collaborations across genres are increasingly common.",
     ),
+    also_about=(
+        ("streaming royalties", "Economics"),
+        ("folk revivals", "History"),
+        ("concert acoustics", "Design"),
+    ),
 )  # fmt: skip
 
 COOKING = TopicVocabulary(
@@ -80,6 +91,11 @@ COOKING = TopicVocabulary(
         "Seasonal produce is usually cheaper and tastes better.",
         "Many classic dishes began as ways to use up leftovers.",
         "Cooking at home is one of the simplest ways to eat more healthily.",
+    ),
+    also_about=(
+        ("food waste", "Climate"),
+        ("regional cuisines", "Travel"),
+        ("plant-based protein", "Health"),
     ),
 )  # fmt: skip
 
@@ -106,6 +122,10 @@ TRAVEL = TopicVocabulary(
         "The best-known sights are rarely the most memorable part of a trip.",
         "Good planning leaves room for the unplanned.",
     ),
+    also_about=(
+        ("cycling routes", "Sports"),
+        ("overtourism", "Economics"),
+    ),
 )  # fmt: skip
 
 DESIGN = TopicVocabulary(
@@ -131,6 +151,10 @@ DESIGN = TopicVocabulary(
         "Constraints such as budget or material often produce the best ideas.",
         "Design decisions are easier to defend when they are grounded in research.",
     ),
+    also_about=(
+        ("accessible interfaces", "Programming"),
+        ("sustainable packaging", "Climate"),
+    ),
 )  # fmt: skip
 
 SPORTS = TopicVocabulary(
@@ -155,6 +179,11 @@ SPORTS = TopicVocabulary(
         "Video review has changed how officials make decisions and how fans react.",
         "Young athletes benefit from playing several sports before specialising.",
         "Team cohesion is hard to measure but easy to see when it is missing.",
+    ),
+    also_about=(
+        ("sports nutrition", "Health"),
+        ("injury prevention", "Health"),
+        ("sports analytics", "Machine learning"),
     ),
 )  # fmt: skip
 

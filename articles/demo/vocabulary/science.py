@@ -26,6 +26,11 @@ MACHINE_LEARNING = TopicVocabulary(
         "Labelled data is expensive, so teams look for ways to learn from fewer examples.",
         "Explaining why a model made a decision builds trust with the people who rely on it.",
     ),
+    also_about=(
+        ("on-device inference", "Programming"),
+        ("vector search", "Programming"),
+        ("model monitoring", "Programming"),
+    ),
 )  # fmt: skip
 
 CLIMATE = TopicVocabulary(
@@ -50,6 +55,11 @@ CLIMATE = TopicVocabulary(
         "Local decisions about zoning and drainage shape how a town copes with floods.",
         "Measuring emissions reliably is the first step towards reducing them.",
         "Restoring wetlands stores carbon and protects against floods at the same time.",
+    ),
+    also_about=(
+        ("carbon accounting", "Economics"),
+        ("urban heat islands", "Health"),
+        ("grid-scale batteries", "Economics"),
     ),
 )  # fmt: skip
 
@@ -76,6 +86,9 @@ SPACE = TopicVocabulary(
         "Missions often take a decade or more from first proposal to launch.",
         "Every gram sent to orbit costs money, which shapes every engineering decision.",
     ),
+    also_about=(
+        ("asteroid mining", "Economics"),
+    ),
 )  # fmt: skip
 
 HEALTH = TopicVocabulary(
@@ -100,6 +113,11 @@ HEALTH = TopicVocabulary(
         "Resistance to common antibiotics makes routine infections harder to treat.",
         "Loneliness has measurable effects on physical health.",
         "Small, sustained changes tend to outlast dramatic short-term programmes.",
+    ),
+    also_about=(
+        ("air pollution", "Climate"),
+        ("personalised nutrition", "Cooking"),
+        ("strength training", "Sports"),
     ),
 )  # fmt: skip
 
@@ -126,6 +144,9 @@ ECONOMICS = TopicVocabulary(
         "Small firms create a large share of new jobs but struggle to find credit.",
         "Every policy has winners and losers, even when the average effect is positive.",
     ),
+    also_about=(
+        ("carbon pricing", "Climate"),
+    ),
 )  # fmt: skip
 
 PROGRAMMING = TopicVocabulary(
@@ -150,6 +171,10 @@ PROGRAMMING = TopicVocabulary(
         "Dependencies bring speed today and maintenance work tomorrow.",
         "Small, frequent releases make problems easier to find and fix.",
         "Documentation that lives next to the code is more likely to stay up to date.",
+    ),
+    also_about=(
+        ("data pipelines", "Machine learning"),
+        ("API design", "Design"),
     ),
 )  # fmt: skip
 

@@ -1,7 +1,7 @@
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from articles.demo.loader import demo_load
 
@@ -16,12 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for report in demo_load():
             self.stdout.write(report.summary())
-        password = settings.RECSITE_DEMO_PASSWORD
+        # Its logins are printed by demo_accounts, which `make demo` runs just before serving.
         self.stdout.write(
-            self.style.SUCCESS(
-                "Demo ready. Start the site (make demo does) and open http://127.0.0.1:8000/\n"
-                f"  reader: username 'reader', password '{password}' (a reader with history)\n"
-                f"  editor: username 'editor', password '{password}' "
-                "(Editors group; admin at http://127.0.0.1:8000/admin/)"
-            )
+            self.style.SUCCESS(_("Demo loaded. Logins: python manage.py demo_accounts"))
         )

@@ -23,13 +23,20 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, ids: list[int] | None, **options: Any) -> None:
         started = time.perf_counter()
-        with tqdm(total=0, unit="article", file=self.stderr) as bar:
+        # The bar appears once there is something to encode: nothing to do prints no empty bar.
+        bar: tqdm | None = None
 
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, unit="article", file=self.stderr)
+            bar.update(done - bar.n)
 
+        try:
             counts = articles_embed(article_ids=ids, progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{counts['embedded']} embedded, {counts['unchanged']} unchanged of "

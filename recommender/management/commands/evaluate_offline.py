@@ -80,11 +80,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-users",
             type=int,
-            help="with --explain: explain a seeded random sample of this many evaluated readers; "
-            "with --model lm: evaluate only such a sample (generation is slow)",
+            help="with --explain: explain a seeded random sample of this many evaluated readers",
         )
         parser.add_argument(
-            "--time-budget", type=float, help="--model lm: training seconds (default 240)"
+            "--time-budget", type=float, help="--model lm: training seconds at most (default 300)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -99,9 +98,8 @@ class Command(BaseCommand):
         try:
             articles = read_articles_csv(options["articles"])
             item_ids = [article["article_id"] for article in articles]
-            train = build_interaction_matrix(
-                read_interactions(options["train"]), weights=weights, item_ids=item_ids
-            )
+            train_rows = list(read_interactions(options["train"]))
+            train = build_interaction_matrix(train_rows, weights=weights, item_ids=item_ids)
             test_all = build_interaction_matrix(
                 read_interactions(options["test"]), weights=weights, item_ids=item_ids
             )
@@ -116,7 +114,7 @@ class Command(BaseCommand):
         search = None
         if options["model"] == "lm":
             model, metrics = evaluate_lm_command(
-                self, options, train, test, articles, ks, candidates
+                self, options, train, test, train_rows, self._embeddings(articles), ks, candidates
             )
         elif options["model"] in ("mf", "hybrid"):
             model, search = self._tuned(options, articles, train)

@@ -16,7 +16,7 @@ class Command(TrainingCommand):
     task = train_lm
     queued_as = "LM training"
     version_label = "lm "
-    reported = ("perplexity", "recall@20", "ndcg@10")
+    reported = ("ndcg@10", "recall@20")
 
     def train(self) -> ModelVersion:
         with tqdm(total=100, unit="%", file=self.stderr) as bar:

@@ -1,9 +1,9 @@
-"""The generative recommender (DESIGN §4): a small GPT-2 trained on readers' histories written as
-text, recommending by beam search constrained to the catalogue's titles.
+"""The sequence LM (DESIGN §4): a causal language model whose tokens are articles, trained on
+readers' histories in reading order to predict the next article.
 
-Pure Python + torch/transformers/tokenizers, no Django. Modules: ``tokenizer`` (BPE over the
-catalogue, special tokens), ``histories`` (histories as token sequences, the validation split),
-``model`` (GPT-2 config, base checkpoint), ``train`` (time-budgeted loop, perplexity), ``trie``
-(prefix trie of candidate titles), ``generate`` (constrained beam search, candidate scoring),
-``recommender`` (``LMRecommender``: fit / recommend / save / load).
+Pure Python + numpy, torch/transformers loaded lazily, no Django. Modules: ``sequences``
+(histories in order, the held-out last item, training chunks), ``network`` (the GPT-2 over
+projected text embeddings; torch-bearing), ``train`` (next-item cross-entropy, early stopping,
+time budget), ``model`` (``SequenceLM``: fit / score_users / states / output embeddings / save
+/ load, and the numpy projection of a new article's text), ``threads``.
 """

@@ -1,13 +1,13 @@
-"""Training the LM within a time budget, and its validation perplexity.
+"""Training the sequence network: next-item cross-entropy over the whole catalogue, early
+stopping on each reader's held-out last item, within a time budget.
 
-The learning rate warms up linearly and then follows a cosine to zero over whichever runs out
-first, the step limit or the time budget, so a run that is cut by the clock still ends on a small
-learning rate instead of mid-stride.
+Torch is imported inside the functions (the network module is torch-bearing). A full softmax is
+affordable: 17k articles x 64 dimensions per position is a small matrix product, and it learns
+from every item at every step instead of a few sampled negatives.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -15,25 +15,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .histories import HeldOut, history_tokens, training_windows
+from recommender.ml.metrics import ndcg_at_k, recall_at_k
+
+from .sequences import recent, training_chunks
 from .threads import torch_threads
-from .tokenizer import SpecialIds
 
 if TYPE_CHECKING:  # torch-bearing: imported inside the functions that train
     import torch
 
-    from .model import CausalLM
+    from .network import SequenceNetwork
+
+VALIDATION_BATCH = 256
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    max_length: int
     time_budget_s: float = 300.0
-    max_steps: int | None = None  # tests fix the steps (deterministic); None: the clock decides
-    batch_size: int = 16
-    block_size: int = 128
-    lr: float = 2e-3
-    warmup_steps: int = 50
-    weight_decay: float = 0.01
+    max_epochs: int = 200
+    patience: int = 5  # epochs without a better validation NDCG@10 before stopping
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
     seed: int = 0
     shuffle_order: bool = False
     threads: int | None = None
@@ -41,178 +44,173 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TrainProgress:
-    step: int
     epoch: int
     elapsed_s: float
-    fraction: float  # of the budget (steps or time) used, 0..1
+    fraction: float  # of the time budget used, 0..1
     loss: float
+    ndcg_val: float | None
 
 
 @dataclass(frozen=True)
 class TrainStats:
-    steps: int
-    epochs: float
+    epochs: int
+    best_epoch: int
     seconds: float
-    loss: float  # mean training loss over the last 20 steps
-    tokens: int
+    loss: float  # mean training loss of the last epoch
+    validation: dict[str, float]  # at the best epoch: "ndcg@10_val", "recall@20_val", "users_val"
+
+
+def padded(sequences: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(long (batch, width) item indices + 1 right-padded with 0, long (batch,) lengths)."""
+    import torch
+
+    width = max(1, max(len(sequence) for sequence in sequences))
+    tokens = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        if len(sequence):
+            tokens[row, : len(sequence)] = torch.as_tensor(np.asarray(sequence) + 1)
+    lengths = torch.as_tensor([len(sequence) for sequence in sequences], dtype=torch.long)
+    return tokens, lengths
+
+
+def last_hidden(
+    network: SequenceNetwork, histories: Sequence[Sequence[int]], max_length: int
+) -> torch.Tensor:
+    """float (len(histories), dim): the hidden state after each history's last
+    ``max_length`` items (zeros for an empty history). Call under inference mode."""
+    import torch
+
+    windows = [recent(history, max_length) for history in histories]
+    tokens, lengths = padded(windows)
+    hidden = network.hidden(tokens)
+    last = hidden[torch.arange(len(windows)), (lengths - 1).clamp(min=0)]
+    return last * (lengths > 0)[:, None]
 
 
 def _batches(
-    windows: list[list[int]], batch_size: int, pad: int, rng: np.random.Generator
-) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """Padded (input_ids, attention_mask, labels) tensors; similar lengths are batched together
-    so that little compute goes to padding."""
+    chunks: list[list[int]], batch_size: int, rng: np.random.Generator
+) -> Iterator[list[list[int]]]:
+    """Chunks of similar lengths batched together (little compute spent on padding)."""
+    order = np.argsort([len(chunk) for chunk in chunks], kind="stable")
+    groups = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+    for group in rng.permutation(len(groups)):
+        yield [chunks[i] for i in groups[group]]
+
+
+def _loss(network: SequenceNetwork, batch: list[list[int]]) -> torch.Tensor:
+    """Mean cross-entropy of each next item over the catalogue, padding positions left out."""
     import torch
 
-    order = np.argsort([len(window) for window in windows], kind="stable")
-    chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-    for chunk_index in rng.permutation(len(chunks)):
-        chunk = [windows[i] for i in chunks[chunk_index]]
-        width = max(len(window) for window in chunk)
-        input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(chunk), width), dtype=torch.long)
-        for row, window in enumerate(chunk):
-            input_ids[row, : len(window)] = torch.tensor(window)
-            mask[row, : len(window)] = 1
-        labels = input_ids.masked_fill(mask == 0, -100)
-        yield input_ids, mask, labels
+    tokens, lengths = padded(batch)
+    hidden = network.hidden(tokens[:, :-1])
+    targets = tokens[:, 1:] - 1
+    valid = torch.arange(targets.shape[1])[None, :] < (lengths - 1)[:, None]
+    logits = network.logits(hidden[valid])
+    return torch.nn.functional.cross_entropy(logits, targets[valid])
 
 
-def _loss(
-    model: CausalLM, input_ids: torch.Tensor, mask: torch.Tensor, labels: torch.Tensor
-) -> torch.Tensor:
-    """Mean next-token cross-entropy over the non-padding positions."""
-    import torch
-
-    logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1]
-    return torch.nn.functional.cross_entropy(
-        logits.reshape(-1, logits.shape[-1]).float(), labels[:, 1:].reshape(-1), ignore_index=-100
-    )
-
-
-def train_model(
-    model: CausalLM,
+def validate(
+    network: SequenceNetwork,
     histories: Sequence[Sequence[int]],
-    title_tokens: Sequence[Sequence[int]],
-    ids: SpecialIds,
+    targets: np.ndarray,
+    max_length: int,
+) -> dict[str, float]:
+    """{"ndcg@10_val", "recall@20_val", "users_val"}: each reader with a target (>= 0) ranks
+    the whole catalogue after their history, their history's items excluded."""
+    import torch
+
+    users = np.flatnonzero(targets >= 0)
+    ndcg = recall = 0.0
+    network.eval()
+    with torch.inference_mode():
+        output = network.output_embeddings()
+        for start in range(0, len(users), VALIDATION_BATCH):
+            batch = users[start : start + VALIDATION_BATCH]
+            hidden = last_hidden(network, [histories[user] for user in batch], max_length)
+            scores = network.logits(hidden, output).numpy()
+            for row, user in enumerate(batch):
+                scores[row, list(histories[user])] = -np.inf
+                ranked = np.argsort(-scores[row], kind="stable")[:20]
+                ndcg += ndcg_at_k(ranked[:10], {int(targets[user])}, 10)
+                recall += recall_at_k(ranked, {int(targets[user])}, 20)
+    count = max(len(users), 1)
+    return {"ndcg@10_val": ndcg / count, "recall@20_val": recall / count, "users_val": len(users)}
+
+
+def train_network(
+    network: SequenceNetwork,
+    histories: Sequence[Sequence[int]],
+    targets: np.ndarray,
     config: TrainConfig,
     *,
     callback: Callable[[TrainProgress], None] | None = None,
 ) -> TrainStats:
-    """Train ``model`` (in place) on ``histories`` (item indices in reading order) until the time
-    budget or ``max_steps`` is used up; returns what was done."""
+    """Train ``network`` in place on ``histories`` (item indices, oldest first), measure it
+    after every epoch on ``targets`` (each history's held-out next item, -1: none) and keep the
+    weights of the best epoch; stops after ``patience`` epochs without gain, ``max_epochs`` or
+    the time budget, whichever comes first. Without any target every epoch counts as best."""
     import torch
 
-    if not any(histories):
-        raise ValueError("no history with at least one title to learn from")
+    if not any(len(items) >= 2 for items in histories):
+        raise ValueError("no history with two items to learn a next item from")
     rng = np.random.default_rng(config.seed)
     torch.manual_seed(config.seed)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.98)
+    optimizer = torch.optim.Adam(
+        network.parameters(), lr=config.lr, weight_decay=config.weight_decay
     )
     started = time.monotonic()
-    step, epoch, tokens = 0, 0, 0
-    recent: list[float] = []
-    n_windows = sum(1 for items in histories if items)
-    windows_done = 0
-
-    def used() -> float:
-        """Share of the budget used: of the steps when they are fixed, else of the time; the
-        time budget stops training either way."""
-        elapsed = (time.monotonic() - started) / config.time_budget_s
-        if elapsed >= 1.0:
-            return 1.0
-        return step / config.max_steps if config.max_steps else elapsed
-
-    model.train()
+    best: dict[str, torch.Tensor] | None = None
+    best_ndcg, best_epoch, epoch, loss = -1.0, 0, 0, float("nan")
+    validation: dict[str, float] = {}
+    has_targets = bool((targets >= 0).any())
     with torch_threads(config.threads):
-        while used() < 1.0:
-            windows = training_windows(
+        while epoch < config.max_epochs and time.monotonic() - started < config.time_budget_s:
+            network.train()
+            losses = []
+            chunks = training_chunks(
                 histories,
-                title_tokens,
-                ids,
-                block_size=config.block_size,
+                max_length=config.max_length,
                 rng=rng,
                 shuffle_order=config.shuffle_order,
             )
-            for input_ids, mask, labels in _batches(windows, config.batch_size, ids.pad, rng):
-                fraction = used()
-                if fraction >= 1.0:
-                    break
-                warmup = min(1.0, (step + 1) / config.warmup_steps)
-                for group in optimizer.param_groups:
-                    group["lr"] = config.lr * warmup * 0.5 * (1 + math.cos(math.pi * fraction))
-                loss = _loss(model, input_ids, mask, labels)
+            for batch in _batches(chunks, config.batch_size, rng):
+                value = _loss(network, batch)
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                value.backward()
+                torch.nn.utils.clip_grad_norm_(network.parameters(), 1.0)
                 optimizer.step()
-                step += 1
-                tokens += int(mask.sum())
-                windows_done += len(input_ids)
-                recent = [*recent[-19:], loss.item()]
-                if callback is not None:
-                    callback(
-                        TrainProgress(
-                            step=step,
-                            epoch=epoch,
-                            elapsed_s=time.monotonic() - started,
-                            fraction=used(),
-                            loss=recent[-1],
-                        )
-                    )
+                losses.append(value.item())
+                if time.monotonic() - started >= config.time_budget_s:
+                    break
             epoch += 1
-    model.eval()
-    return TrainStats(
-        steps=step,
-        epochs=windows_done / n_windows,
-        seconds=time.monotonic() - started,
-        loss=float(np.mean(recent)) if recent else float("nan"),
-        tokens=tokens,
-    )
-
-
-def perplexity(
-    model: CausalLM,
-    examples: Sequence[HeldOut],
-    title_tokens: Sequence[Sequence[int]],
-    ids: SpecialIds,
-    *,
-    max_prompt_tokens: int,
-    batch_size: int = 32,
-    threads: int | None = None,
-) -> float:
-    """exp(mean negative log-likelihood per token) of each held-out title (its tokens and the
-    closing ``[sep]``) given the history before it; ``inf`` without examples."""
-    import torch
-
-    total_nll, total_tokens = 0.0, 0
-    with torch_threads(threads), torch.inference_mode():
-        for start in range(0, len(examples), batch_size):
-            chunk = examples[start : start + batch_size]
-            rows = []
-            for example in chunk:
-                prompt = history_tokens(
-                    example.history, title_tokens, ids, max_tokens=max_prompt_tokens
+            loss = float(np.mean(losses))
+            measured = validate(network, histories, targets, config.max_length)
+            ndcg = measured["ndcg@10_val"] if has_targets else float(epoch)
+            if ndcg > best_ndcg:
+                best_ndcg, best_epoch, validation = ndcg, epoch, measured
+                best = {
+                    name: value.detach().clone() for name, value in network.state_dict().items()
+                }
+            elapsed = time.monotonic() - started
+            if callback is not None:
+                callback(
+                    TrainProgress(
+                        epoch=epoch,
+                        elapsed_s=elapsed,
+                        fraction=min(1.0, elapsed / config.time_budget_s),
+                        loss=loss,
+                        ndcg_val=measured["ndcg@10_val"] if has_targets else None,
+                    )
                 )
-                rows.append((prompt, [*title_tokens[example.target], ids.sep]))
-            width = max(len(prompt) + len(target) for prompt, target in rows)
-            input_ids = torch.full((len(rows), width), ids.pad, dtype=torch.long)
-            mask = torch.zeros_like(input_ids)
-            labels = torch.full_like(input_ids, -100)
-            for row, (prompt, target) in enumerate(rows):
-                sequence = prompt + target
-                input_ids[row, : len(sequence)] = torch.tensor(sequence)
-                mask[row, : len(sequence)] = 1
-                labels[row, len(prompt) : len(sequence)] = torch.tensor(target)
-            logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1]
-            targets = labels[:, 1:]
-            nll = torch.nn.functional.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]).float(),
-                targets.reshape(-1),
-                ignore_index=-100,
-                reduction="sum",
-            )
-            total_nll += float(nll)
-            total_tokens += int((targets != -100).sum())
-    return math.exp(total_nll / total_tokens) if total_tokens else float("inf")
+            if epoch - best_epoch >= config.patience:
+                break
+    if best is not None:
+        network.load_state_dict(best)
+    network.eval()
+    return TrainStats(
+        epochs=epoch,
+        best_epoch=best_epoch,
+        seconds=time.monotonic() - started,
+        loss=loss,
+        validation=validation,
+    )

@@ -1,6 +1,6 @@
-"""Fixtures of the LM service and API tests: the tiny library of tests/recommender/ml/lm_tiny
-as database rows, and an active LM version whose artifacts are the session's tiny trained LM
-(trained once; the service rebuilds its candidates from the database anyway)."""
+"""Fixtures of the LM service and API tests: the tiny cycle catalogue of
+tests/recommender/ml/lm_tiny as database rows (reader r read articles[i] for i in histories()[r],
+in that order), and an active LM version trained on them by the real training service."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,17 +9,17 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Interaction
-from recommender.ml.artifacts import write_artifact_dir
 from recommender.models import ModelVersion
-from recommender.ranking import lm as lm_inference
+from recommender.ranking.sequence import lm_forget_loaded
+from recommender.training.lm import model_version_train_lm
 from tests.factories import ArticleFactory, UserFactory
-from tests.recommender.ml.lm_tiny import TINY_PARAMS, histories, titles, trained
+from tests.recommender.ml.lm_tiny import N_ITEMS, TINY_PARAMS, histories
 
 
 @dataclass
 class Library:
-    articles: list[Article]  # articles[i] has titles()[i]
-    readers: list  # readers[r] read articles[i] for i in histories()[r], in that order
+    articles: list[Article]
+    readers: list
 
 
 @pytest.fixture
@@ -28,17 +28,16 @@ def lm_settings(settings, tmp_path):
     settings.RECSITE_LM_PARAMS = {
         key: value
         for key, value in TINY_PARAMS.items()
-        if key not in ("threads", "time_budget_s", "max_steps")
-    } | {"max_steps": 30}
+        if key not in ("threads", "time_budget_s", "patience")
+    }
     settings.RECSITE_LM_TIME_BUDGET_SECONDS = 60.0
-    settings.RECSITE_LM_VALIDATION_USERS = 5
-    settings.RECSITE_LM_NUM_BEAMS = 6
+    settings.RECSITE_LM_PATIENCE = TINY_PARAMS["patience"]
     return settings
 
 
 @pytest.fixture
 def library(db) -> Library:
-    articles = [ArticleFactory(title=title) for title in titles()]
+    articles = [ArticleFactory(title=f"Article {i}") for i in range(N_ITEMS)]
     readers = [UserFactory() for _ in histories()]
     start = timezone.now() - timedelta(days=1)
     Interaction.objects.bulk_create(
@@ -56,18 +55,9 @@ def library(db) -> Library:
 
 @pytest.fixture
 def lm_version(lm_settings, library) -> ModelVersion:
-    """An active LM version (the session's tiny trained LM) over ``library``."""
-    version = ModelVersion.objects.create(
-        kind=ModelVersion.Kind.LM,
-        status=ModelVersion.Status.ACTIVE,
-        metrics={"ndcg@10": 0.5},
-        activated_at=timezone.now(),
-    )
-    directory = write_artifact_dir(
-        lm_settings.RECSITE_ARTIFACT_DIR / "lm", f"v{version.pk}", trained().save
-    )
-    version.artifact_path = str(directory.relative_to(lm_settings.RECSITE_ARTIFACT_DIR))
-    version.save(update_fields=["artifact_path"])
+    """The active LM version, trained on ``library``."""
+    version = model_version_train_lm()
+    assert version.status == ModelVersion.Status.ACTIVE, version.error
     return version
 
 
@@ -75,6 +65,6 @@ def lm_version(lm_settings, library) -> ModelVersion:
 def _forget_loaded_lm():
     # Each test has its own database rows and artifact directory; a model loaded by an earlier
     # test (same version id in a fresh database) must not leak into the next.
-    lm_inference.lm_forget_loaded()
+    lm_forget_loaded()
     yield
-    lm_inference.lm_forget_loaded()
+    lm_forget_loaded()

@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from articles.models import Interaction
 from recommender import tasks
+from recommender.experiments.services import experiment_start
+from recommender.models import Experiment, ExperimentArm, ModelVersion
 from tests.celery_switch import celery_with_broker
 from tests.factories import UserFactory
 from tests.recommender.api_shapes import ARTICLE_FIELDS
@@ -72,7 +74,8 @@ def test_history_prompt_returns_unread_published_articles_with_scores(
     assert len(set(ids)) == 5
     assert set(ids).isdisjoint(read)
     assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
-    assert all(item["score"] < 0 for item in body["results"])
+    scores = [item["score"] for item in body["results"]]
+    assert scores == sorted(scores, reverse=True)
 
 
 def test_free_text_prompt_is_dispatched_to_the_task(lm_version, library, client_for, dispatched):
@@ -89,6 +92,34 @@ def test_free_text_prompt_is_dispatched_to_the_task(lm_version, library, client_
         "user_input": "the comets of stars",
         "top_n": 2,
     }
+
+
+def test_a_reader_in_a_request_experiment_gets_their_arms_lm(
+    lm_version, library, client_for, dispatched
+):
+    other = ModelVersion.objects.create(
+        kind=ModelVersion.Kind.LM,
+        status=ModelVersion.Status.READY,
+        artifact_path=lm_version.artifact_path,  # the same files: what is tested is the routing
+    )
+    experiment = Experiment.objects.create(
+        name="LM against LM", surface=Experiment.Surface.REQUEST, method=Experiment.Method.AB
+    )
+    arms = [
+        ExperimentArm.objects.create(experiment=experiment, label=label, model_version=version)
+        for label, version in (("A", lm_version), ("B", other))
+    ]
+    experiment_start(experiment=experiment)
+    reader = UserFactory()
+
+    response = client_for(reader).post(URL, {"top_n": 2}, format="json")
+
+    body = response.json()
+    assert response.status_code == 200
+    assert body["experiment"] == experiment.pk
+    arm = next(arm for arm in arms if arm.label == body["arm"])
+    assert dispatched[0]["kwargs"]["version"] == [arm.model_version_id, lm_version.artifact_path]
+    assert body["model_version"] == arm.model_version_id
 
 
 @pytest.mark.parametrize(

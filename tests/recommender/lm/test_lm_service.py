@@ -1,43 +1,48 @@
-"""Training an LM version from the database, and the inference service behind the API."""
+"""Training an LM version from the database, the readers' sequence states the worker stores, and
+the next articles it answers with."""
 
 from io import StringIO
 
+import numpy as np
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from articles.models import Article, Interaction
 from recommender.management.commands import train_lm as train_lm_command
+from recommender.ml.lm.model import SequenceLM
 from recommender.models import ModelVersion
-from recommender.ranking.lm import NoLanguageModel, lm_log_likelihoods, lm_recommend
+from recommender.ranking.sequence import NoLanguageModel, lm_recommend, next_articles
+from recommender.runtime.sequences import sequence_scores, sequence_state_key
 from recommender.tasks import lm_recommend as lm_recommend_task
+from recommender.tasks import refresh_user_lists
 from recommender.training.lm import model_version_train_lm
 from tests.factories import ModelVersionFactory, UserFactory
+from tests.recommender.ml.lm_tiny import histories
 
-pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")
 
-
-def test_training_creates_an_active_lm_version_with_perplexity_and_artifacts(lm_settings, library):
+def test_training_creates_an_active_lm_version_with_validation_metrics_and_artifacts(
+    lm_settings, library
+):
     stages = []
 
     version = model_version_train_lm(progress=lambda stage, fraction: stages.append(stage))
 
     assert version.kind == ModelVersion.Kind.LM
     assert version.status == ModelVersion.Status.ACTIVE
-    assert version.metrics["perplexity"] > 1.0
-    assert version.metrics["users_evaluated"] == 5
-    assert {"recall@20", "ndcg@10", "steps"} <= set(version.metrics)
-    assert version.metrics["steps"] == 30
+    assert version.metrics["ndcg@10"] > 0.5  # the cycle's next article, held out per reader
+    assert version.metrics["users_evaluated"] == len(histories())
+    assert {"recall@20", "epochs", "best_epoch"} <= set(version.metrics)
     assert version.data_counts == {
-        "readers": 20,
-        "articles": 30,
-        "interactions": 120,
-        "held_out": 20,
+        "readers": len(histories()),
+        "articles": len(library.articles),
+        "interactions": sum(len(items) for items in histories()),
+        "held_out": len(histories()),
     }
     directory = lm_settings.RECSITE_ARTIFACT_DIR / version.artifact_path
-    assert (directory / "model" / "model.safetensors").is_file()
-    assert (directory / "tokenizer.json").is_file()
+    assert (directory / "network.safetensors").is_file()
+    assert (directory / "output_embeddings.npy").is_file()
     assert stages[-1] == "write artifacts"
-    assert "train" in stages
 
 
 def test_training_without_readers_fails_and_leaves_nothing_active(lm_settings, db):
@@ -50,40 +55,48 @@ def test_training_without_readers_fails_and_leaves_nothing_active(lm_settings, d
     assert not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists()
 
 
-def test_recommendations_are_published_articles_the_reader_has_not_touched(lm_version, library):
+def test_the_refresh_stores_the_state_the_web_process_scores_with(lm_version, library, settings):
+    reader = library.readers[0]
+    candidates = np.array([article.pk for article in library.articles], dtype=np.int64)
+    assert sequence_scores(reader.pk, candidates) is None  # no state yet
+
+    refresh_user_lists([reader.pk])
+
+    assert cache.get(sequence_state_key(version_id=lm_version.pk, user_id=reader.pk)) is not None
+    served = sequence_scores(reader.pk, candidates)
+    model = SequenceLM.load(settings.RECSITE_ARTIFACT_DIR / lm_version.artifact_path)
+    column_of = {int(pk): column for column, pk in enumerate(model.item_ids.tolist())}
+    history = [column_of[library.articles[item].pk] for item in histories()[0]]
+    expected = model.score_histories([history])[0][[column_of[pk] for pk in candidates]]
+    np.testing.assert_allclose(served, expected, rtol=1e-5)
+
+
+def test_next_articles_are_published_and_unread_and_follow_the_reading_order(lm_version, library):
     reader = library.readers[1]
-    disliked = library.articles[10 + 9]
+    last = histories()[1][-1]
+    following = library.articles[(last + 1) % len(library.articles)]
+    archived = library.articles[(last + 2) % len(library.articles)]
+    Article.objects.filter(pk=archived.pk).update(status="archived")
+    disliked = library.articles[(last + 3) % len(library.articles)]
     Interaction.objects.create(user=reader, article=disliked, event=Interaction.Event.DISLIKE)
-    archived = [article for article in library.articles[10:20] if article.pk % 2 == 0]
-    Article.objects.filter(pk__in=[a.pk for a in archived]).update(status="archived")
     touched = set(Interaction.objects.filter(user=reader).values_list("article_id", flat=True))
 
-    answer = lm_recommend(user_id=reader.pk, top_n=20)
+    found = next_articles(reader.pk, 5)
 
-    ids = [item["article_id"] for item in answer["results"]]
+    ids = [pk for pk, _ in found]
+    assert ids[0] == following.pk
+    assert len(ids) == len(set(ids)) == 5
     published = set(Article.objects.filter(status="published").values_list("pk", flat=True))
-    assert answer["model_version"] == lm_version.pk
-    assert len(ids) == len(set(ids)) == 20
     assert set(ids) <= published - touched
-    scores = [item["score"] for item in answer["results"]]
+    scores = [score for _, score in found]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_free_text_is_the_prompt_when_given(lm_version, library):
-    answer = lm_recommend(user_id=UserFactory().pk, user_input="the genes of cells", top_n=3)
+def test_a_reader_without_history_gets_answers_too(lm_version, library):
+    answer = lm_recommend(user_id=UserFactory().pk, user_input="anything", top_n=3)
 
+    assert answer["model_version"] == lm_version.pk
     assert len(answer["results"]) == 3
-    assert all(item["score"] < 0 for item in answer["results"])
-
-
-def test_log_likelihoods_for_the_hybrid_are_given_for_published_candidates(lm_version, library):
-    history = [article.pk for article in library.articles[:4]]
-    candidates = [library.articles[5].pk, library.articles[25].pk, 10**9]
-
-    scores = lm_log_likelihoods(history=history, article_ids=candidates)
-
-    assert set(scores) == set(candidates[:2])
-    assert all(score < 0 for score in scores.values())
 
 
 def test_without_an_active_lm_the_service_raises_and_the_task_says_so(lm_settings, library):
@@ -97,6 +110,7 @@ def test_without_an_active_lm_the_service_raises_and_the_task_says_so(lm_setting
         "results": [],
         "detail": "no language model trained yet",
     }
+    assert next_articles(library.readers[0].pk, 5) == []
 
 
 def test_tasks_are_routed_to_their_queues(settings):
@@ -111,7 +125,7 @@ def test_train_lm_command_sync_reports_the_version_it_made(db, monkeypatch):
     version = ModelVersionFactory(
         kind=ModelVersion.Kind.LM,
         status=ModelVersion.Status.ACTIVE,
-        metrics={"perplexity": 12.5, "recall@20": 0.25, "ndcg@10": None},
+        metrics={"ndcg@10": 0.125, "recall@20": 0.25, "epochs": 7},
         train_seconds=3.0,
         activation_note="Activated.",
     )
@@ -128,6 +142,6 @@ def test_train_lm_command_sync_reports_the_version_it_made(db, monkeypatch):
 
     # then: the metrics it has, in the reported order; the progress bar reached 100%
     assert out.getvalue() == (
-        f"lm v{version.pk} active (perplexity 12.5000, recall@20 0.2500) in 3.0 s. Activated.\n"
+        f"lm v{version.pk} active (ndcg@10 0.1250, recall@20 0.2500) in 3.0 s. Activated.\n"
     )
     assert "100/100" in err.getvalue()

@@ -2,8 +2,10 @@ import numpy as np
 import pytest
 
 from recommender.ml.data import build_interaction_matrix
-from recommender.ml.hybrid import HybridRecommender, fit_pairwise
+from recommender.ml.hybrid import HybridRecommender, SequenceInput, fit_pairwise
 from recommender.ml.hybrid_features import FEATURES, standardize, text_neighbours
+from recommender.ml.lm.sequences import ordered_histories
+from tests.recommender.ml import lm_tiny
 from tests.recommender.ml.mixin import RecommenderContract, synthetic_matrix
 from tests.recommender.ml.test_content import topic_embeddings
 
@@ -73,26 +75,21 @@ def test_an_unread_article_is_ranked_for_readers_of_its_topic():
     assert odd_items[0] == 15
 
 
-def test_a_given_lm_scores_the_shortlist_and_gets_a_learned_weight():
-    # given: an "LM" that likes the reader's own topic (items 0-7 for even users)
-    matrix = synthetic_matrix()
-    calls = []
+def test_a_sequence_lm_gets_a_learned_weight_and_its_next_article_ranks_first():
+    # given: readers of a cycle (article i is followed by i + 1) and the LM fitted on them
+    data = lm_tiny.matrix()
+    orders = ordered_histories(lm_tiny.rows(), data).items
+    sequence = SequenceInput(lm_tiny.trained(), orders)
 
-    def lm_scorer(history, items):
-        calls.append(len(items))
-        topic = np.mean([item < 8 for item in history]) > 0.5
-        return np.array([0.0 if (item < 8) == topic else -5.0 for item in items])
-
-    model = HybridRecommender(topic_embeddings(), lm_scorer=lm_scorer, lm_shortlist=4, **TINY_MF)
-
-    # when
-    model.fit(matrix)
-    calls.clear()
-    model.score_users(np.array([0, 1]), matrix)
+    # when: validated on each reader's last article, which the LM never learnt to predict
+    model = HybridRecommender(lm_tiny.texts(), sequence=sequence, **TINY_MF).fit(data)
+    scores = model.score_users(np.arange(4), data)
 
     # then
     assert model.weights["lm"] > 0
-    assert calls == [4, 4]
+    for user in range(4):
+        scores[user, data.seen(user)] = -np.inf
+        assert scores[user].argmax() == (orders[user][-1] + 1) % lm_tiny.N_ITEMS
 
 
 def test_load_refuses_another_models_directory(tmp_path):

@@ -1,27 +1,30 @@
-"""evaluate_offline --model lm: trains within the time budget and evaluates by generation, from
-files alone."""
+"""evaluate_offline --model lm: the sequence LM trained on the training file's reading order
+(or on none, without timestamps) and evaluated by full ranking, from files alone."""
 
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from .lm_tiny import histories, titles
-
-pytestmark = pytest.mark.filterwarnings("ignore:.*attention_mask.*")
+from .lm_tiny import histories
 
 
-@pytest.fixture
-def library_files(tmp_path):
-    """The tiny library as canonical CSV files; each reader's last article is the test item."""
+def _library_files(tmp_path, *, timestamps: bool):
+    """The tiny cycle catalogue as canonical CSV files; each reader's last article is the test
+    item."""
     articles = tmp_path / "articles.csv"
     articles.write_text(
-        "article_id,title\n" + "".join(f"a{i},{title}\n" for i, title in enumerate(titles()))
+        "article_id,title\n" + "".join(f"a{i},Article number {i}\n" for i in range(24))
     )
     train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    header = "user_id,article_id,timestamp\n" if timestamps else "user_id,article_id\n"
     train.write_text(
-        "user_id,article_id\n"
-        + "".join(f"u{u},a{i}\n" for u, items in enumerate(histories()) for i in items[:-1])
+        header
+        + "".join(
+            f"u{u},a{i},{position}\n" if timestamps else f"u{u},a{i}\n"
+            for u, items in enumerate(histories())
+            for position, i in enumerate(items[:-1])
+        )
     )
     test.write_text(
         "user_id,article_id\n"
@@ -30,26 +33,29 @@ def library_files(tmp_path):
     return articles, train, test
 
 
-def test_lm_is_trained_within_the_budget_and_evaluated_on_a_user_sample(library_files, tmp_path):
-    articles, train, test = library_files
+@pytest.mark.parametrize("timestamps", [True, False])
+def test_lm_is_trained_on_the_files_order_and_ranks_every_reader(tmp_path, timestamps):
+    articles, train, test = _library_files(tmp_path, timestamps=timestamps)
     out = tmp_path / "lm.json"
 
     call_command(
         "evaluate_offline",
         *("--articles", articles, "--train", train, "--test", test, "--model", "lm"),
-        *("--time-budget", "2", "--max-users", "4", "--threads", "1", "--json", out),
+        *("--time-budget", "3", "--threads", "1", "--json", out),
     )
 
     result = json.loads(out.read_text())
     assert result["model"] == "lm"
-    assert result["users_evaluated"] == 4
-    assert result["params"]["time_budget_s"] == 2.0
-    assert 1.5 < result["train_seconds"] < 4.0
+    assert result["ordered"] is timestamps
+    assert result["users_evaluated"] == len(histories())
+    assert result["params"]["time_budget_s"] == 3.0
+    assert result["train_seconds"] < 10.0
+    assert set(result["validation"]) >= {"ndcg@10_val", "recall@20_val", "best_epoch"}
     assert 0.0 <= result["ndcg@10"] <= result["recall@20"] <= 1.0
 
 
-def test_a_non_positive_time_budget_is_refused(library_files):
-    articles, train, test = library_files
+def test_a_non_positive_time_budget_is_refused(tmp_path):
+    articles, train, test = _library_files(tmp_path, timestamps=True)
 
     with pytest.raises(CommandError, match="--time-budget must be > 0"):
         call_command(
