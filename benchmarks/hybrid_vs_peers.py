@@ -216,7 +216,7 @@ class _Tuned:
     """Fits the searched hybrid (module docstring) in ``_run``; keeps its search record."""
 
     def __init__(self, embeddings, args) -> None:
-        self.embeddings, self.args, self.search = embeddings, args, {}
+        self.embeddings, self.args, self.search, self.params = embeddings, args, {}, {}
 
     def __call__(self, train):
         settings = _settings()
@@ -230,7 +230,8 @@ class _Tuned:
             hybrid_budget=Budget(trials=settings.RECSITE_HYBRID_SEARCH_TRIALS),
             seed=self.args.seed,
         )
-        print(f"  chosen: {_chosen(model.params)}", flush=True)
+        self.params = _chosen(model.params)
+        print(f"  chosen: {self.params}", flush=True)
         return model, model.train_seconds
 
 
@@ -242,7 +243,7 @@ def _hybrid_run(name, tuned, train, test, candidates=None) -> dict:
     started = time.perf_counter()
     result = _run(name, lambda: tuned(train), train, test, candidates)
     result["train_seconds"] = round(time.perf_counter() - started, 2)  # the search included
-    result["search"] = tuned.search
+    result["search"], result["params"] = tuned.search, tuned.params
     return result
 
 
@@ -302,8 +303,8 @@ def _peers(args, matrix, embeddings) -> dict:
         },
         "bars_met": bars,
         "hybrid_params": {
-            "warm": _chosen(warm["hybrid"]["params"]),
-            "cold": _chosen(cold["hybrid"]["params"]),
+            "warm": warm["hybrid"]["params"],
+            "cold": cold["hybrid"]["params"],
         },
     }
 
@@ -343,7 +344,7 @@ def _movielens(args) -> dict | None:
     return {
         "warm": runs,
         "ratio_ndcg@10_vs_best_implicit": ratio,
-        "hybrid_params": _chosen(runs["hybrid"]["params"]),
+        "hybrid_params": runs["hybrid"]["params"],
         "bar_met": ratio >= MOVIELENS_BAR,
     }
 
