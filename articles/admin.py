@@ -13,6 +13,8 @@ from django.contrib import admin
 from django.db.models import Count, Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import Article, Interaction, SearchQuery, Topic
@@ -40,33 +42,39 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ("author", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "slug", "summary", "body", "topics")}),
-        ("Publication", {"fields": ("status", "published_at", "external_id")}),
-        ("History", {"fields": ("author", "created_at", "updated_at")}),
+        (_("Publication"), {"fields": ("status", "published_at", "external_id")}),
+        (_("History"), {"fields": ("author", "created_at", "updated_at")}),
     )
     actions = ("publish_selected", "archive_selected")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).prefetch_related("topics")
 
-    @admin.display(description="topics")
+    @admin.display(description=_("topics"))
     def topic_names(self, article: Article) -> str:
         return ", ".join(topic.name for topic in article.topics.all())
 
-    @admin.action(description="Publish selected articles", permissions=["change"])
+    @admin.action(description=_("Publish selected articles"), permissions=["change"])
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._set_status(request, queryset, Article.Status.PUBLISHED)
 
-    @admin.action(description="Archive selected articles", permissions=["change"])
+    @admin.action(description=_("Archive selected articles"), permissions=["change"])
     def archive_selected(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._set_status(request, queryset, Article.Status.ARCHIVED)
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Article], status: str) -> None:
         selected = len(queryset)
         changed = services.articles_set_status(articles=queryset, status=status)
-        label = Article.Status(status).label.lower()
-        message = f"{changed} article(s) {label}."
+        label = str(Article.Status(status).label).lower()
+        message = ngettext(
+            "%(count)d article %(status)s.", "%(count)d articles %(status)s.", changed
+        ) % {"count": changed, "status": label}
         if changed < selected:
-            message += f" {selected - changed} already were {label}."
+            message += " " + ngettext(
+                "%(count)d already was %(status)s.",
+                "%(count)d already were %(status)s.",
+                selected - changed,
+            ) % {"count": selected - changed, "status": label}
         self.message_user(request, message)
 
     def save_model(
@@ -108,7 +116,7 @@ class TopicAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Topic]:
         return super().get_queryset(request).annotate(article_count=Count("articles"))
 
-    @admin.display(description="articles", ordering="article_count")
+    @admin.display(description=_("articles"), ordering="article_count")
     def article_count(self, topic: WithAnnotations[Topic, ArticleCount]) -> int:
         return topic.article_count
 

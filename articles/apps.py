@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ArticlesConfig(AppConfig):
     name = "articles"
-    verbose_name = "Articles and behaviour"
+    verbose_name = _("Articles and behaviour")
 
     def ready(self) -> None:
         from django.contrib.auth import get_user_model

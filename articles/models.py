@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Topic(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=100, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
         verbose_name = _("topic")
@@ -26,25 +26,38 @@ class Topic(models.Model):
 
 class Article(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
 
-    title = models.CharField(max_length=500)
-    slug = models.SlugField(max_length=220, unique=True)
-    summary = models.TextField(blank=True)
-    body = models.TextField(blank=True)
-    topics = models.ManyToManyField(Topic, related_name="articles", blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    title = models.CharField(max_length=500, verbose_name=_("title"))
+    slug = models.SlugField(max_length=220, unique=True, verbose_name=_("slug"))
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    topics = models.ManyToManyField(
+        Topic, related_name="articles", blank=True, verbose_name=_("topics")
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     # The id the article has in an imported catalogue (DESIGN §5 "article_id"); importers key
     # on it so that re-running an import updates instead of duplicating.
-    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    external_id = models.CharField(
+        max_length=100, unique=True, null=True, blank=True, verbose_name=_("external id")
+    )
 
     class Meta:
         verbose_name = _("article")
@@ -65,31 +78,46 @@ class Article(models.Model):
 
 class Interaction(models.Model):
     class Event(models.TextChoices):
-        VIEW = "view", "View"
-        CLICK = "click", "Click"
-        READ = "read", "Read"
-        LIKE = "like", "Like"
-        BOOKMARK = "bookmark", "Bookmark"
-        SHARE = "share", "Share"
-        DISLIKE = "dislike", "Not interested"
-        RATING = "rating", "Rating"
+        VIEW = "view", _("View")
+        CLICK = "click", _("Click")
+        READ = "read", _("Read")
+        LIKE = "like", _("Like")
+        BOOKMARK = "bookmark", _("Bookmark")
+        SHARE = "share", _("Share")
+        DISLIKE = "dislike", _("Not interested")
+        RATING = "rating", _("Rating")
 
     class Source(models.TextChoices):
-        WEB = "web", "Site"
-        API = "api", "API"
-        IMPORT = "import", "Import"
+        WEB = "web", _("Site")
+        API = "api", _("API")
+        IMPORT = "import", _("Import")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="interactions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interactions",
+        verbose_name=_("user"),
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="interactions")
-    event = models.CharField(max_length=10, choices=Event.choices, default=Event.READ)
-    value = models.FloatField(null=True, blank=True)
-    dwell_seconds = models.PositiveIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("article")
+    )
+    event = models.CharField(
+        max_length=10, choices=Event.choices, default=Event.READ, verbose_name=_("event")
+    )
+    value = models.FloatField(null=True, blank=True, verbose_name=_("value"))
+    dwell_seconds = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("dwell seconds")
+    )
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.WEB, verbose_name=_("source")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
     # Set only by importers: a digest of the source row, so re-importing a file adds nothing.
-    import_key = models.CharField(max_length=40, null=True, blank=True, editable=False)
+    import_key = models.CharField(
+        max_length=40, null=True, blank=True, editable=False, verbose_name=_("import key")
+    )
 
     class Meta:
         verbose_name = _("interaction")
@@ -114,10 +142,15 @@ class TopicFollow(models.Model):
     say so ("On Space, a topic you follow")."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="topic_follows"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="topic_follows",
+        verbose_name=_("user"),
     )
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
-    created_at = models.DateTimeField(default=timezone.now)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="follows", verbose_name=_("topic")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["topic__name"]
@@ -138,10 +171,13 @@ class SearchQuery(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="search_queries",
+        verbose_name=_("user"),
     )
-    text = models.CharField(max_length=500)
-    results_count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    text = models.CharField(max_length=500, verbose_name=_("text"))
+    results_count = models.PositiveIntegerField(default=0, verbose_name=_("results count"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("search query")

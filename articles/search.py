@@ -6,8 +6,8 @@ phrases", -excluded words, or), served by a GIN index over the same expression (
 articles 0007, PostgreSQL only). Elsewhere (SQLite, the embedded default): every word must occur
 in the title, summary or body (case-insensitive), ranked by where the words occur.
 
-Both paths are one function each, so another language's matching (e.g. character bigrams for
-Chinese, which has no spaces between words) can be added beside them.
+Both paths are one function each; a query with Chinese (or Japanese, Korean) text, which has
+no spaces between words, goes to character-bigram matching instead (articles.search_cjk).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable, CombinedExpression
 
 from .models import Article
+from .search_cjk import articles_search_cjk, has_cjk
 
 # The text search configuration of the vector, the query and the index (they must agree).
 SEARCH_CONFIG = "english"
@@ -44,6 +45,9 @@ def search_articles(query: str, *, base: QuerySet[Article] | None = None) -> Que
         if base is not None
         else Article.objects.filter(status=Article.Status.PUBLISHED).prefetch_related("topics")
     )
+    if has_cjk(query):
+        # Chinese has no spaces between words: character bigrams (articles.search_cjk).
+        return articles_search_cjk(text=query, base=queryset)
     words = query.split()[:MAX_WORDS]
     if not words:
         return queryset.none()

@@ -153,6 +153,22 @@ def published_titles() -> list[tuple[int, str]]:
     )
 
 
+def title_summaries(*, article_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{id: (title, summary)} of the given articles (whatever their status)."""
+    rows = Article.objects.filter(pk__in=article_ids).values_list("pk", "title", "summary")
+    return {pk: (title, summary) for pk, title, summary in rows}
+
+
+def published_topic_names() -> dict[int, list[str]]:
+    """{id: the names of its topics} of every published article (an empty list: none)."""
+    published = Article.objects.filter(status=Article.Status.PUBLISHED)
+    found: dict[int, list[str]] = {pk: [] for pk in published.values_list("pk", flat=True)}
+    rows = Article.topics.through.objects.filter(article__status=Article.Status.PUBLISHED)
+    for article_id, name in rows.order_by("topic__name").values_list("article_id", "topic__name"):
+        found[article_id].append(name)
+    return found
+
+
 def published_catalogue_stamp() -> tuple[int, int, str]:
     """(count, largest id, latest update) of the published articles: changes whenever an
     article is published, withdrawn or edited, so a cache built from the catalogue can tell

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from .models import Article, Interaction, SearchQuery, Topic, TopicFollow
 from .signals import article_published, interaction_recorded, reader_preferences_changed
@@ -131,12 +132,12 @@ def _validate_event(event: str, value: float | None) -> None:
     if event not in Interaction.Event.values:
         raise ValidationError(
             {
-                "event": f"Unknown event {event!r}; expected one of "
-                f"{', '.join(Interaction.Event.values)}."
+                "event": gettext("Unknown event %(event)r; expected one of %(events)s.")
+                % {"event": event, "events": ", ".join(Interaction.Event.values)}
             }
         )
     if event == Interaction.Event.RATING and value is None:
-        raise ValidationError({"value": "A rating needs a value."})
+        raise ValidationError({"value": gettext("A rating needs a value.")})
 
 
 @dataclass(frozen=True)

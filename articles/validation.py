@@ -15,13 +15,15 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint, the type of every primary key (BigAutoField)
 _ID = re.compile(r"[0-9]{1,19}", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
-CONTROL_MESSAGE = "Control characters (such as NUL) are not allowed."
-STRIPPED_MESSAGE = "Control characters were removed from what you typed."
+CONTROL_MESSAGE = _("Control characters (such as NUL) are not allowed.")
+STRIPPED_MESSAGE = _("Control characters were removed from what you typed.")
 
 
 def id_parse(value: str | None) -> int | None:
@@ -36,7 +38,9 @@ def ids_parse(value: str, *, limit: int) -> list[int]:
     """Comma-separated ids ("12, 40,") as a list; a ValidationError names what is wrong."""
     parts = [part.strip() for part in value.split(",") if part.strip()]
     if len(parts) > limit:
-        raise ValidationError(f"At most {limit} ids.", code="max_length")
+        raise ValidationError(
+            gettext("At most %(limit)d ids.") % {"limit": limit}, code="max_length"
+        )
     ids = [id_parse(part) for part in parts]
     valid = [id_ for id_ in ids if id_ is not None]
     if len(valid) < len(ids):

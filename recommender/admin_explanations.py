@@ -30,6 +30,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
     from django_stubs_ext import WithAnnotations
 
 
@@ -64,13 +65,13 @@ class FeedbackInline(admin.TabularInline):
 
 
 class VoteFilter(admin.SimpleListFilter):
-    title = "vote"
+    title = gettext_lazy("vote")
     parameter_name = "vote"
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Explanation]
     ) -> list[tuple[str, str]]:
-        return [("up", "Thumbs up"), ("down", "Thumbs down"), ("none", "No vote")]
+        return [("up", _("Thumbs up")), ("down", _("Thumbs down")), ("none", _("No vote"))]
 
     def queryset(
         self, request: HttpRequest, queryset: QuerySet[Explanation]
@@ -85,12 +86,12 @@ class VoteFilter(admin.SimpleListFilter):
 
 
 class ReasonFilter(admin.SimpleListFilter):
-    title = "reason"
+    title = gettext_lazy("reason")
     parameter_name = "reason"
 
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin[Explanation]
-    ) -> list[tuple[str, str]]:
+    ) -> list[tuple[str, _StrPromise]]:
         return ExplanationFeedback.Reason.choices
 
     def queryset(
@@ -203,7 +204,7 @@ class ExplanationFeedbackAdmin(ReadOnlyAdmin):
     list_select_related = ["explanation", "user"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="style", ordering="explanation__style")
+    @admin.display(description=gettext_lazy("style"), ordering="explanation__style")
     def style(self, feedback: ExplanationFeedback) -> str:
         return feedback.explanation.get_style_display()
 

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RecommenderConfig(AppConfig):
     name = "recommender"
-    verbose_name = "Recommendations"
+    verbose_name = _("Recommendations")
 
     def ready(self) -> None:
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete

@@ -9,6 +9,7 @@ processes that never open the dashboard never load it.
 
 import io
 import math
+import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -341,6 +342,8 @@ def _figure(title: str, ylabel: str):
 
 
 def _finish(figure, axes, labels: list[str], has_data: bool, legend: bool) -> str:
+    import matplotlib
+
     if not has_data:
         axes.text(0.5, 0.5, _("no data yet"), ha="center", va="center", transform=axes.transAxes)
     if labels:
@@ -349,9 +352,14 @@ def _finish(figure, axes, labels: list[str], has_data: bool, legend: bool) -> st
         axes.set_xticks(ticks, [labels[tick] for tick in ticks], fontsize=7, rotation=30)
     if legend:
         axes.legend(fontsize=7, loc="best")
-    figure.tight_layout()
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
+    # Text stays text (not glyph paths from matplotlib's fonts, which lack Chinese): the
+    # browser draws it with its own fonts, so matplotlib's missing-glyph warning (raised while
+    # it measures the text) does not apply.
+    with matplotlib.rc_context({"svg.fonttype": "none"}), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        figure.tight_layout()
+        figure.savefig(buffer, format="svg")
     svg = buffer.getvalue()
     # The XML prolog and doctype are not allowed inside HTML; the <svg> element is.
     return svg[svg.index("<svg") :]
@@ -375,6 +383,8 @@ def rate_chart_svg(*, title: str, x: list, series: dict[str, list[Rate | None]])
     ("3/40"), on a 0–100 % axis."""
     from matplotlib.ticker import PercentFormatter
 
+    # Not a format string ("% i" only looks like one to gettext's tools):
+    # xgettext:no-python-format
     figure, axes = _figure(title, _("share, 95 % interval"))
     drawn = False
     offsets = _offsets(len(series))

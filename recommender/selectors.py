@@ -136,6 +136,11 @@ def active_reader_ids(*, days: int) -> list[int]:
     )
 
 
+def active_user(*, user_id: int):
+    """The active account ``user_id``, or None (deleted or deactivated since)."""
+    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+
+
 def active_user_ids_among(*, user_ids: list[int]) -> list[int]:
     return list(
         get_user_model()

@@ -13,8 +13,10 @@ from . import selectors
 from .cache import lists
 from .cache.task_results import task_result_get, task_result_set
 from .explaining.interests import reader_phrases_mine
+from .explaining.requests import request_answer
 from .models import ModelVersion
 from .outbox import outbox_pending_count, outbox_purge, outbox_relay
+from .ranking.request import NoTextIndex
 from .ranking.sequence import NoLanguageModel, sequence_state_refresh
 from .ranking.sequence import lm_recommend as lm_recommend_service
 from .ranking.serving import reader_list_refresh
@@ -171,6 +173,21 @@ def lm_recommend(
             version=lists.ActiveVersion(*version) if version else None,
         )
     except NoLanguageModel as error:
+        return {"model_version": None, "results": [], "detail": str(error)}
+
+
+# Routed to the "inference" queue, like lm_recommend: a web request waits for the answer.
+@shared_task(name="recommender.request_recommend", soft_time_limit=60, time_limit=90)
+def request_recommend(user_id: int, user_input: str, top_n: int) -> dict:
+    """The answer to a request in words as plain JSON ({"model_version": None, "results": [],
+    "detail": ...} when it cannot be answered); see recommender.explaining.requests."""
+    user = selectors.active_user(user_id=user_id)
+    if user is None:
+        logger.info("Request of missing or inactive user %s not answered", user_id)
+        return {"model_version": None, "results": [], "detail": "no such reader"}
+    try:
+        return request_answer(user=user, user_input=user_input, top_n=top_n)
+    except NoTextIndex as error:
         return {"model_version": None, "results": [], "detail": str(error)}
 
 

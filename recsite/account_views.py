@@ -12,12 +12,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from articles.api.throttles import client_ip
 
 from .privacy import password_reset_key
 
-RESET_LIMITED_MESSAGE = "Too many password reset requests. Please wait a while and try again."
+RESET_LIMITED_MESSAGE = _("Too many password reset requests. Please wait a while and try again.")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -28,7 +29,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)  # keeps this session signed in
         messages.success(
             self.request,
-            "Your password is changed. Your other sessions and your API token no longer work.",
+            _("Your password is changed. Your other sessions and your API token no longer work."),
         )
         return response
 

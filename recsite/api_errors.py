@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.views import defaults
 from django_redis.exceptions import ConnectionInterrupted
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -69,5 +70,5 @@ def server_error(request):
     log and, with SENTRY_DSN, to the error tracker, never to the client); the site keeps its
     HTML page."""
     if request.path_info.startswith(API_PREFIX):
-        return JsonResponse({"detail": "Internal server error."}, status=500)
+        return JsonResponse({"detail": gettext("Internal server error.")}, status=500)
     return defaults.server_error(request)

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model, logout
 from django.core.cache import cache
 from django.db import connection
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -71,7 +72,7 @@ class TokenView(ObtainAuthToken):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         wait = login_throttle.login_wait(request=request, username=str(username or ""))
         if wait is not None:
-            raise Throttled(wait=wait, detail="Too many failed logins for this account.")
+            raise Throttled(wait=wait, detail=gettext("Too many failed logins for this account."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = token_issue(user=serializer.validated_data["user"])

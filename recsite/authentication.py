@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -29,7 +30,7 @@ from rest_framework.authtoken.models import Token
 if TYPE_CHECKING:  # the user model as a type; the code asks get_user_model() at run time
     from django.contrib.auth.models import User
 
-EXPIRED_MESSAGE = "Token expired: get a new one from /api/auth/token/."
+EXPIRED_MESSAGE = _("Token expired: get a new one from /api/auth/token/.")
 
 
 @functools.cache  # table and column names do not change while the process runs

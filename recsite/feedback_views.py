@@ -8,6 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles import selectors
@@ -74,7 +75,9 @@ def interest_hide(request: SignedInRequest) -> HttpResponse:
         interests.interest_hide(user=request.user, phrase=phrase)
         label = phrase
     messages.success(
-        request, f"Removed \u201c{label}\u201d: your recommendations no longer lean on it."
+        request,
+        _("Removed “%(interest)s”: your recommendations no longer lean on it.")
+        % {"interest": label},
     )
     return HttpResponseRedirect(reverse("me"))
 
@@ -84,6 +87,6 @@ def interest_hide(request: SignedInRequest) -> HttpResponse:
 @rate_limited("writes")
 def interest_restore(request: SignedInRequest, pk: int) -> HttpResponse:
     if not interests.interest_restore(user=request.user, hidden_id=pk):
-        raise Http404("No such removed interest.")
-    messages.success(request, "Restored.")
+        raise Http404(_("No such removed interest."))
+    messages.success(request, _("Restored."))
     return HttpResponseRedirect(reverse("me"))

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
 
 from articles.validation import NoControlCharactersValidator
 
@@ -12,7 +13,9 @@ class SignUpForm(UserCreationForm):
     including the check that the password does not resemble the username or email."""
 
     email = forms.EmailField(
-        required=False, help_text="Optional. Only used if you ask us to contact you."
+        label=_("Email"),
+        required=False,
+        help_text=_("Optional. Only used if you ask us to contact you."),
     )
 
     class Meta(UserCreationForm.Meta):
@@ -24,7 +27,7 @@ class AccountDeleteForm(forms.Form):
     """Asks for the current password, so that a forgotten open session cannot delete an account."""
 
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
@@ -36,7 +39,7 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your password.", code="password_incorrect")
+            raise forms.ValidationError(_("That is not your password."), code="password_incorrect")
         return password
 
 
@@ -51,5 +54,18 @@ class InterestHideForm(forms.Form):
     def clean(self):
         cleaned = super().clean() or {}
         if bool(cleaned.get("topic")) == bool(cleaned.get("phrase")):
-            raise forms.ValidationError("Name one topic or one phrase.", code="one_of")
+            raise forms.ValidationError(_("Name one topic or one phrase."), code="one_of")
         return cleaned
+
+
+class AskForm(forms.Form):
+    """A request in words ("Ask for something to read"), answered by the request path of
+    POST /api/recommend/."""
+
+    q = forms.CharField(
+        label=_("Ask for something to read"),
+        required=False,
+        max_length=2000,
+        validators=[NoControlCharactersValidator()],
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. space telescopes and exoplanets")}),
+    )

@@ -15,17 +15,24 @@ class IdempotencyKey(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_keys"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotency_keys",
+        verbose_name=_("user"),
     )
-    key = models.CharField(max_length=255)
+    key = models.CharField(max_length=255, verbose_name=_("key"))
     request_hash = models.CharField(
-        max_length=64, help_text="SHA-256 of the method, path and canonical body."
+        max_length=64,
+        help_text="SHA-256 of the method, path and canonical body.",
+        verbose_name=_("request hash"),
     )
     # Null only inside the transaction that claimed the key (no other one can see it then).
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.BinaryField(default=b"")
-    content_type = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, verbose_name=_("status code"))
+    body = models.BinaryField(default=b"", verbose_name=_("body"))
+    content_type = models.CharField(max_length=255, blank=True, verbose_name=_("content type"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("idempotency key")

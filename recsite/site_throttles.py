@@ -5,28 +5,34 @@ serve the page and skip the recording (see recsite.views)."""
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from articles.api.throttles import throttle_wait
 
 from . import login_throttle
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 TOO_FAST_MESSAGES = {
-    "writes": "You are doing that too often. Your last action was not saved.",
-    "search": "You are searching faster than we can answer.",
-    "auth": "Too many login attempts from your network.",
+    "writes": _("You are doing that too often. Your last action was not saved."),
+    "search": _("You are searching faster than we can answer."),
+    "auth": _("Too many login attempts from your network."),
 }
-LOGIN_LOCKED_MESSAGE = "Too many failed logins for this account. Please wait before trying again."
+LOGIN_LOCKED_MESSAGE = _(
+    "Too many failed logins for this account. Please wait before trying again."
+)
 
 
 # A function view: the request, then the URL's arguments.
 View = Callable[..., HttpResponseBase]
 
 
-def too_many_requests(request: HttpRequest, *, message: str, wait: int) -> HttpResponse:
+def too_many_requests(request: HttpRequest, *, message: "StrOrPromise", wait: int) -> HttpResponse:
     response = render(
         request, "recsite/too_many_requests.html", {"message": message, "wait": wait}, status=429
     )

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("for-you/", views.for_you, name="for_you"),
     path("search/", views.search, name="search"),
+    path("ask/", views.ask, name="ask"),
     path("articles/<slug:slug>/", views.article_detail, name="article_detail"),
     path("articles/<slug:slug>/<str:event>/", views.article_event, name="article_event"),
     path(

@@ -42,17 +42,18 @@ from articles.validation import (
     text_has_controls,
     text_strip_controls,
 )
+from recommender.api.generative import RequestUnanswered, request_answer_wait
 from recommender.explaining.cards import CardBatch, explained_cards
 from recommender.explaining.impressions import impression_click
 from recommender.explaining.interests import reader_interests
 from recommender.ranking.content import similar_articles
 from recommender.ranking.personalisation import personalisation_enabled, personalisation_set
 
-from .forms import AccountDeleteForm, SignUpForm
+from .forms import AccountDeleteForm, AskForm, SignUpForm
+from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise as StrOrPromise
-from .site_throttles import TOO_FAST_MESSAGES, login_guard, rate_limited, too_many_requests
 
 PAGE_SIZE = 20
 HOME_TRENDING = 5
@@ -61,6 +62,7 @@ HOME_FOR_YOU = 6
 # A feed continued past this many cards (the list holds RECSITE_LIST_LENGTH = 200) starts over.
 FEED_MAX_SHOWN = 200
 REASON_KEY = re.compile(r"[0-9a-f]{8}")
+ASK_RESULTS = 10
 MORE_IN_TOPIC = 5
 MORE_LIKE_THIS = 5
 
@@ -176,6 +178,41 @@ def for_you(request: SignedInRequest) -> HttpResponse:
         html = render_to_string("recsite/_for_you_cards.html", context, request=request)
         return JsonResponse({"html": html, "next": context["for_you_more_url"]})
     return render(request, "recsite/for_you.html", context)
+
+
+@require_GET
+@login_required
+def ask(request: SignedInRequest) -> HttpResponse:
+    """ "Ask for something to read": the reader's words answered by the request path (the
+    inference worker, as for POST /api/recommend/), as explained cards with thumbs."""
+    form = AskForm(request.GET or None)
+    cards, unavailable = None, ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        try:
+            answer = request_answer_wait(
+                user_id=request.user.pk, user_input=form.cleaned_data["q"], top_n=ASK_RESULTS
+            )
+        except RequestUnanswered as error:
+            unavailable = (
+                _("We could not answer in time. Please try again in a moment.")
+                if error.retry_after is not None
+                else _("Nothing can be matched to words yet: no article text is indexed.")
+            )
+        else:
+            cards = [
+                {"article": item["article"], "explanation": item["explanation"], "vote": None}
+                for item in answer["results"]
+            ]
+    return render(
+        request,
+        "recsite/ask.html",
+        {
+            "form": form,
+            "cards": cards,
+            "unavailable": unavailable,
+            "next_url": request.get_full_path(),
+        },
+    )
 
 
 @require_GET
@@ -301,14 +338,14 @@ def _wants_json(request: HttpRequest) -> bool:
 @rate_limited("writes")
 def article_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
     if event not in ARTICLE_BUTTONS:
-        raise Http404("No such action.")
+        raise Http404(_("No such action."))
     article_url = reverse("article_detail", kwargs={"slug": slug})
     if not request.user.is_authenticated:
         # Back to the article after logging in (the action URL itself only accepts POST).
         return redirect_to_login(article_url)
     article = selectors.article_get_for_reader(user=request.user, slug=slug)
     if not article.is_published:
-        raise Http404("No such article.")
+        raise Http404(_("No such article."))
     # A button is a state ("liked"), not a counter: pressing it again records nothing more.
     recorded = event not in selectors.article_events_of(user=request.user, article=article)
     if recorded:
@@ -371,10 +408,10 @@ def me_personalisation(request: SignedInRequest) -> HttpResponse:
     enabled = request.POST.get("personalised") == "on"
     personalisation_set(user=request.user, enabled=enabled)
     if enabled:
-        messages.success(request, "Personalisation is on: your lists follow what you read.")
+        messages.success(request, _("Personalisation is on: your lists follow what you read."))
     else:
         messages.success(
-            request, "Personalisation is off: you see trending and new articles, like everyone."
+            request, _("Personalisation is off: you see trending and new articles, like everyone.")
         )
     return redirect("me")
 
@@ -401,7 +438,7 @@ def me_delete(request: SignedInRequest) -> HttpResponse:
         user = request.user
         logout(request)
         privacy.personal_data_delete(user=user)
-        messages.success(request, "Your account and everything we stored about you are deleted.")
+        messages.success(request, _("Your account and everything we stored about you are deleted."))
         return redirect("home")
     return render(request, "recsite/me_delete.html", {"form": form})
 
@@ -419,7 +456,10 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
         )
         login(request, user)
-        messages.success(request, f"Welcome, {user.username}! Your account is ready.")
+        messages.success(
+            request,
+            _("Welcome, %(username)s! Your account is ready.") % {"username": user.username},
+        )
         return redirect(_safe_next(request, default=reverse("home")))
     context = {"form": form, "next": _safe_next(request, default="")}
     return render(request, "registration/signup.html", context)
@@ -431,7 +471,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
-        messages.success(self.request, f"Welcome back, {form.get_user().username}.")
+        messages.success(
+            self.request,
+            _("Welcome back, %(username)s.") % {"username": form.get_user().username},
+        )
         return response
 
 
@@ -440,5 +483,5 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out.")
+        messages.info(request, _("You are logged out."))
         return response

@@ -5,6 +5,7 @@ from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django_filters.fields import IsoDateTimeField
 
 from ..models import Article, Interaction
@@ -22,7 +23,9 @@ class UtcIsoDateTimeField(IsoDateTimeField):
         try:
             return value.astimezone(UTC)
         except OverflowError:  # e.g. year 1 with a positive offset is before year 1 in UTC
-            raise ValidationError("Out of the supported date range.", code="invalid") from None
+            raise ValidationError(
+                gettext("Out of the supported date range."), code="invalid"
+            ) from None
 
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -4,6 +4,7 @@ articles.services, and output serializers render what the services and selectors
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.utils import html
 
@@ -29,7 +30,8 @@ class StrictInputSerializer(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data) - writable)
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                message = gettext("Unknown field.")
+                raise serializers.ValidationError({name: [message] for name in unknown})
         if isinstance(data, Mapping) and not html.is_html_input(data):
             wrong = {
                 name: [f"Expected {expected.__name__}, got {type(data[name]).__name__}."]
@@ -167,7 +169,7 @@ class InteractionInputSerializer(StrictInputSerializer):
 
     def validate(self, attrs):
         if attrs["event"] == Interaction.Event.RATING and attrs["value"] is None:
-            raise serializers.ValidationError({"value": "A rating needs a value."})
+            raise serializers.ValidationError({"value": gettext("A rating needs a value.")})
         return attrs
 
 

@@ -11,15 +11,9 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
+from . import vocabulary_zh
 from .vocabulary import TOPICS, TopicVocabulary
-from .vocabulary.templates import (
-    BODY_OPENERS,
-    CLOSINGS,
-    PRESENT_DAY_BODY_OPENERS,
-    PRESENT_DAY_TITLES,
-    SUMMARY_OPENERS,
-    TITLES,
-)
+from .vocabulary import templates as english
 
 SEED = 20240501
 READERS = 180
@@ -38,6 +32,25 @@ LAST_NAMES = (
     "kowalski", "lopez", "moreau", "nakamura", "okafor", "petrov", "rossi", "schmidt",
     "tanaka", "varga", "wright",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DemoLanguage:
+    """One catalogue's words and proportions: the English demo, or the smaller Chinese one."""
+
+    code: str
+    topics: tuple[TopicVocabulary, ...]
+    titles: tuple[str, ...]
+    present_day_titles: tuple[str, ...]
+    summary_openers: tuple[str, ...]
+    body_openers: tuple[str, ...]
+    present_day_body_openers: tuple[str, ...]
+    closings: tuple[str, ...]
+    articles_per_topic: tuple[int, int]  # at least, plus up to
+    readers: int
+    featured_interests: tuple[tuple[str, float], ...]
+    username_prefix: str  # the generated readers' (the featured "reader" is shared)
+    sentence_separator: str  # between a paragraph's sentences: Chinese uses none
 
 
 @dataclass(frozen=True)
@@ -73,15 +86,50 @@ class Catalogue:
     events: tuple[DemoEvent, ...]
 
 
+ENGLISH = DemoLanguage(
+    code="en",
+    topics=TOPICS,
+    titles=english.TITLES,
+    present_day_titles=english.PRESENT_DAY_TITLES,
+    summary_openers=english.SUMMARY_OPENERS,
+    body_openers=english.BODY_OPENERS,
+    present_day_body_openers=english.PRESENT_DAY_BODY_OPENERS,
+    closings=english.CLOSINGS,
+    articles_per_topic=(25, 15),
+    readers=READERS,
+    featured_interests=(("Machine learning", 0.6), ("Space", 0.4)),
+    username_prefix="",
+    sentence_separator=" ",
+)
+CHINESE = DemoLanguage(
+    code="zh-hans",
+    topics=vocabulary_zh.TOPICS,
+    titles=vocabulary_zh.TITLES,
+    present_day_titles=vocabulary_zh.PRESENT_DAY_TITLES,
+    summary_openers=vocabulary_zh.SUMMARY_OPENERS,
+    body_openers=vocabulary_zh.BODY_OPENERS,
+    present_day_body_openers=vocabulary_zh.PRESENT_DAY_BODY_OPENERS,
+    closings=vocabulary_zh.CLOSINGS,
+    articles_per_topic=(9, 5),
+    readers=120,
+    featured_interests=(("机器学习", 0.6), ("太空", 0.4)),
+    username_prefix="zh.",
+    sentence_separator="",
+)
+LANGUAGES = {language.code: language for language in (ENGLISH, CHINESE)}
 # The demo's own reader account: a clear taste, so its recommendations are easy to judge.
-FEATURED_READER = DemoReader("reader", (("Machine learning", 0.6), ("Space", 0.4)), sessions=40)
+FEATURED_SESSIONS = 40
 
 
-def build_catalogue(*, seed: int = SEED, readers: int = READERS) -> Catalogue:
+def build_catalogue(
+    *, seed: int = SEED, readers: int | None = None, language: DemoLanguage = ENGLISH
+) -> Catalogue:
     rng = random.Random(seed)
-    articles = _articles(rng)
-    people = (FEATURED_READER, *_readers(rng, readers))
-    return Catalogue(articles, people, _events(rng, articles, people))
+    articles = _articles(rng, language)
+    featured = DemoReader("reader", language.featured_interests, sessions=FEATURED_SESSIONS)
+    count = language.readers if readers is None else readers
+    people = (featured, *_readers(rng, count, language))
+    return Catalogue(articles, people, _events(rng, articles, people, language.topics))
 
 
 def _fill(template: str, subject: str, context: str) -> str:
@@ -90,26 +138,27 @@ def _fill(template: str, subject: str, context: str) -> str:
     )
 
 
-def _articles(rng: random.Random) -> tuple[DemoArticle, ...]:
+def _articles(rng: random.Random, language: DemoLanguage) -> tuple[DemoArticle, ...]:
     articles: list[DemoArticle] = []
     titles: set[str] = set()
-    for topic in TOPICS:
-        for _ in range(25 + rng.randint(0, 15)):
-            subject, context, title = _title(rng, topic, titles)
+    least, more = language.articles_per_topic
+    for topic in language.topics:
+        for _ in range(least + rng.randint(0, more)):
+            subject, context, title = _title(rng, language, topic, titles)
             titles.add(title)
             # Topics follow the subject: a second one only where the subject is about it too.
             topics = (topic.name, *(other for about, other in topic.also_about if about == subject))
             # Two of the topic's facts in the summary, so that what is embedded (title and
             # summary) says more about the subject than the shared title template does.
             facts = rng.sample(topic.facts, 8)
-            opener = _fill(rng.choice(SUMMARY_OPENERS), subject, context)
-            summary = " ".join((opener, *facts[:2]))
+            opener = _fill(rng.choice(language.summary_openers), subject, context)
+            summary = language.sentence_separator.join((opener, *facts[:2]))
             articles.append(
                 DemoArticle(
                     number=len(articles) + 1,
                     title=title,
                     summary=summary,
-                    body=_body(rng, topic, subject, context, facts[2:]),
+                    body=_body(rng, language, topic, subject, context, facts[2:]),
                     topics=topics,
                     age=timedelta(seconds=rng.randint(3600, ARTICLE_DAYS * 86400)),
                 )
@@ -117,8 +166,11 @@ def _articles(rng: random.Random) -> tuple[DemoArticle, ...]:
     return tuple(articles)
 
 
-def _title(rng: random.Random, topic: TopicVocabulary, taken: set[str]) -> tuple[str, str, str]:
-    templates = TITLES + topic.extra_titles + (() if topic.timeless else PRESENT_DAY_TITLES)
+def _title(
+    rng: random.Random, language: DemoLanguage, topic: TopicVocabulary, taken: set[str]
+) -> tuple[str, str, str]:
+    present_day = () if topic.timeless else language.present_day_titles
+    templates = language.titles + topic.extra_titles + present_day
     while True:
         subject, context = rng.choice(topic.subjects), rng.choice(topic.contexts)
         title = _fill(rng.choice(templates), subject, context)
@@ -126,19 +178,25 @@ def _title(rng: random.Random, topic: TopicVocabulary, taken: set[str]) -> tuple
             return subject, context, title
 
 
-def _body(rng, topic: TopicVocabulary, subject: str, context: str, facts: list[str]) -> str:
-    openers = BODY_OPENERS + (() if topic.timeless else PRESENT_DAY_BODY_OPENERS)
+def _body(
+    rng, language: DemoLanguage, topic: TopicVocabulary, subject: str, context: str, facts
+) -> str:
+    present_day = () if topic.timeless else language.present_day_body_openers
+    openers = language.body_openers + present_day
     paragraphs = [
-        " ".join((_fill(opener, subject, context), *facts[2 * i : 2 * i + 2]))
+        language.sentence_separator.join(
+            (_fill(opener, subject, context), *facts[2 * i : 2 * i + 2])
+        )
         for i, opener in enumerate(rng.sample(openers, 3))
     ]
-    paragraphs.append(_fill(rng.choice(CLOSINGS), subject, context))
+    paragraphs.append(_fill(rng.choice(language.closings), subject, context))
     return "\n\n".join(paragraphs)
 
 
-def _readers(rng: random.Random, count: int) -> list[DemoReader]:
-    names = [f"{first}.{last}" for first in FIRST_NAMES for last in LAST_NAMES]
-    topic_names = [topic.name for topic in TOPICS]
+def _readers(rng: random.Random, count: int, language: DemoLanguage) -> list[DemoReader]:
+    prefix = language.username_prefix
+    names = [f"{prefix}{first}.{last}" for first in FIRST_NAMES for last in LAST_NAMES]
+    topic_names = [topic.name for topic in language.topics]
     readers, single_topics = [], set()
     for username in rng.sample(names, count):
         favourites = rng.sample(topic_names, rng.choice((1, 2, 2, 3, 3)))
@@ -155,10 +213,10 @@ def _readers(rng: random.Random, count: int) -> list[DemoReader]:
     return readers
 
 
-def _events(rng, articles, readers) -> tuple[DemoEvent, ...]:
+def _events(rng, articles, readers, topics) -> tuple[DemoEvent, ...]:
     # Per topic, its articles with Zipf weights over a random popularity order.
     ranked: dict[str, list[tuple[DemoArticle, float]]] = {}
-    for topic in TOPICS:
+    for topic in topics:
         members = [article for article in articles if topic.name in article.topics]
         rng.shuffle(members)
         ranked[topic.name] = [

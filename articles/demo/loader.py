@@ -16,8 +16,7 @@ from ..importers.interactions import InteractionRecord, InteractionWriter, impor
 from ..importers.runner import ImportReport, run_import
 from ..models import Article, Topic
 from ..services import user_create
-from .generator import Catalogue, build_catalogue
-from .vocabulary import TOPICS
+from .generator import ENGLISH, Catalogue, DemoLanguage, build_catalogue
 
 EDITORS_GROUP = "Editors"
 # The demo logins (their password: settings.RECSITE_DEMO_PASSWORD).
@@ -26,21 +25,26 @@ DEMO_EDITOR = "editor"
 User = get_user_model()
 
 
-def demo_external_id(number: int) -> str:
-    return f"demo:{number}"
+def demo_external_id(number: int, language: DemoLanguage = ENGLISH) -> str:
+    """``demo:<n>`` for the English catalogue, ``demo-zh-hans:<n>`` for the Chinese one, so both
+    can be loaded side by side."""
+    if language is ENGLISH:
+        return f"demo:{number}"
+    return f"demo-{language.code}:{number}"
 
 
 @transaction.atomic
-def demo_load() -> list[ImportReport]:
-    """Load (or top up) the demo: articles, topic descriptions, the ``editor`` and ``reader``
-    accounts, then behaviour. Returns the articles' and the interactions' reports."""
-    catalogue = build_catalogue()
-    anchor = _anchor(catalogue)
+def demo_load(language: DemoLanguage = ENGLISH) -> list[ImportReport]:
+    """Load (or top up) the demo in ``language``: articles, topic descriptions, the ``editor``
+    and ``reader`` accounts, then behaviour. Returns the articles' and the interactions'
+    reports."""
+    catalogue = build_catalogue(language=language)
+    anchor = _anchor(catalogue, language)
     articles = run_import(
         (
             ArticleRecord(
                 line=article.number,
-                external_id=demo_external_id(article.number),
+                external_id=demo_external_id(article.number, language),
                 title=article.title,
                 summary=article.summary,
                 body=article.body,
@@ -52,24 +56,24 @@ def demo_load() -> list[ImportReport]:
         writer=ArticleWriter(),
         report=ImportReport("demo articles"),
     )
-    for topic in TOPICS:
+    for topic in language.topics:
         Topic.objects.filter(name__iexact=topic.name, description="").update(
             description=topic.description
         )
     _account(DEMO_EDITOR, editor=True)
     _account(DEMO_READER, editor=False)
     interactions = run_import(
-        _interaction_records(catalogue, anchor),
+        _interaction_records(catalogue, anchor, language),
         writer=InteractionWriter(),
         report=ImportReport("demo interactions"),
     )
     return [articles, interactions]
 
 
-def _anchor(catalogue: Catalogue) -> datetime:
+def _anchor(catalogue: Catalogue, language: DemoLanguage) -> datetime:
     first = catalogue.articles[0]
     published = (
-        Article.objects.filter(external_id=demo_external_id(first.number))
+        Article.objects.filter(external_id=demo_external_id(first.number, language))
         .values_list("published_at", flat=True)
         .first()
     )
@@ -78,9 +82,9 @@ def _anchor(catalogue: Catalogue) -> datetime:
     return timezone.now().replace(microsecond=0)
 
 
-def _interaction_records(catalogue: Catalogue, anchor: datetime):
+def _interaction_records(catalogue: Catalogue, anchor: datetime, language: DemoLanguage):
     for event in catalogue.events:
-        article_id = demo_external_id(event.article)
+        article_id = demo_external_id(event.article, language)
         key = import_key(
             user_id=event.username,
             article_id=article_id,

@@ -13,6 +13,7 @@ from articles.api.throttles import WritesThrottle
 from articles.models import Interaction
 
 from ..explaining.feedback import explanation_feedback_submit, explanation_get_for_user
+from ..explaining.wording import sentence_in_language
 from ..models import Explanation, ExplanationFeedback
 
 if TYPE_CHECKING:
@@ -23,7 +24,11 @@ VOTE_NAMES = {1: "up", -1: "down"}
 
 class ExplanationSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Send thumbs to /api/explanations/{id}/feedback/.")
-    text = serializers.CharField(help_text="The sentence shown with the article.")
+    text = serializers.CharField(help_text="The sentence, in English, as it was first made.")
+    display_text = serializers.CharField(
+        help_text="The same sentence rendered from the evidence in the request's language "
+        "(Accept-Language; English or Simplified Chinese)."
+    )
     # A declared field (the metaclass takes it off the class), not Field.style.
     style = serializers.ChoiceField(choices=Explanation.Style.choices)  # type: ignore[assignment]
     evidence = serializers.JSONField(
@@ -41,7 +46,15 @@ class CachedExplanationField(serializers.Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, value: dict | None) -> dict | None:
-        return value
+        if value is None:
+            return None
+        return {
+            "id": value["id"],
+            "text": value["text"],
+            "display_text": sentence_in_language(value),
+            "style": value["style"],
+            "evidence": value["evidence"],
+        }
 
 
 class FeedbackInputSerializer(serializers.Serializer):

@@ -1,7 +1,8 @@
-"""``POST /api/recommend/``: generative recommendations from the causal LM.
+"""``POST /api/recommend/``: recommendations that answer a request in words, for this reader.
 
-The view only dispatches ``recommender.lm_recommend`` to the ``inference`` queue and waits for
-its result a bounded time (the LM and torch live in the worker, never in the web process). A
+The view only dispatches ``recommender.request_recommend`` to the ``inference`` queue and waits
+for its result a bounded time (the text encoder and torch live in the worker, never in the web
+process; recommender.explaining.requests answers, recommender.ml.request ranks). A
 missing answer -- no worker, a dead broker or result backend -- is a 503 with ``Retry-After``,
 never a hanging request; in the embedded default the task runs in-process. After a missing
 answer the endpoint answers 503 at once, without dispatching, until its Retry-After has passed
@@ -31,9 +32,10 @@ from articles.api.throttles import RecommendThrottle
 from .. import tasks
 from ..cache import lists
 from ..cache.experiments import running_experiment
-from ..models import Experiment, ModelVersion
+from ..models import Experiment
 from ..privacy import LM_UNANSWERED
 from ..ranking.experiments import reader_assignment
+from .explanations import CachedExplanationField
 from .serializers import CachedArticleField, DetailSerializer
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-NO_MODEL = "no language model trained yet"
+NO_MODEL = "no article text embedded yet: nothing can match words"
 NO_WORKER = "No inference worker answered in time; try again later."
 # Holds the time until which requests are answered 503 at once (shared by all web processes).
 UNANSWERED_UNTIL_KEY = LM_UNANSWERED.key()
@@ -53,7 +55,7 @@ class GenerativeRequestSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=2000,
         default="",
-        help_text="Free text or titles (one per line). Empty: your reading history is the prompt.",
+        help_text="What you would like to read, in words. Empty: your own list.",
     )
     top_n = serializers.IntegerField(min_value=1, max_value=20, default=5)
 
@@ -61,12 +63,22 @@ class GenerativeRequestSerializer(serializers.Serializer):
 class GeneratedItemSerializer(serializers.Serializer):
     article = CachedArticleField()
     score = serializers.FloatField(
-        help_text="Log-likelihood of the article's title given the prompt (<= 0, higher is better)."
+        help_text="Ranking score for this request (higher is better; comparable within one "
+        "answer only)."
+    )
+    explanation = CachedExplanationField(
+        help_text="Why it answers the request: the matched words of the request and, when "
+        "true, an article you read that it is close to; vote on it at "
+        "/api/explanations/{id}/feedback/."
     )
 
 
 class GeneratedSerializer(serializers.Serializer):
-    model_version = serializers.IntegerField()
+    model_version = serializers.IntegerField(
+        allow_null=True,
+        help_text="The MF version whose scores took part (an experiment arm's LM version "
+        "for a reader in a request experiment); null: none did.",
+    )
     experiment = serializers.IntegerField(
         allow_null=True,
         help_text="The id of the online experiment you are in on requests, null when none.",
@@ -109,66 +121,101 @@ class GenerativeRecommendView(APIView):
             429: DetailSerializer,
             503: DetailSerializer,
         },
-        description="Articles the language model generates after your free text or, without "
-        "it, after your reading history: real, published articles you have not read, best "
-        "first. 503 (with Retry-After) when no inference worker answers in time (then at once "
-        "until Retry-After has passed), or when no language model has been trained yet. 429 "
-        "(with Retry-After) beyond your rate of requests.",
+        description="Published articles you have not read that answer your request in words, "
+        "ranked for you (the text encoder finds what matches the words; your reading orders "
+        "them), best first, each with an explanation that cites the request. Without words: "
+        "your own list. 503 (with Retry-After) when no inference worker answers in time (then "
+        "at once until Retry-After has passed); 503 without Retry-After when no article text "
+        "is embedded yet. 429 (with Retry-After) beyond your rate of requests.",
     )
     def post(self, request: Request) -> Response:
         body = GenerativeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if lists.active_version(kind=ModelVersion.Kind.LM) is None:
-            return _unavailable(NO_MODEL, retry=False)
-        unanswered_for = _unanswered_for()
-        if unanswered_for is not None:
-            return _unavailable(NO_WORKER, retry=True, retry_after=unanswered_for)
-        timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
         user = cast("User", request.user)  # IsAuthenticated
         assignment = reader_assignment(
             experiment=running_experiment(surface=Experiment.Surface.REQUEST), user_id=user.pk
         )
         arm = assignment.arm if assignment is not None else None
-        kwargs = {"user_id": user.pk, **body.validated_data}
-        if arm is not None:  # the reader's arm's LM instead of the active one
-            kwargs["version"] = [arm.version_id, arm.artifact_path]
         try:
-            # expires: a worker that comes back later drops the request instead of answering
-            # nobody; retry=False: a dead broker fails now rather than after the request.
-            result = tasks.lm_recommend.apply_async(
-                kwargs=kwargs,
-                expires=timeout,
-                retry=False,
+            answer = request_answer_wait(
+                user_id=user.pk,
+                **body.validated_data,
+                # A reader in a request experiment gets their arm's LM (experiments compare
+                # LM versions on this surface); everybody else the request path.
+                version=None if arm is None else [arm.version_id, arm.artifact_path],
             )
-            payload = result.get(timeout=timeout)
-        # RuntimeError: Celery's Redis result consumer gave up reconnecting (Redis is down).
-        except (
-            ResultTimeout,
-            BrokerUnavailable,
-            RedisError,
-            ConnectionError,
-            RuntimeError,
-        ) as error:
-            logger.warning("Generative recommendation unanswered: %r", error)
-            if isinstance(error, ResultTimeout):
-                # get() registered the result with the backend (held, and subscribed to its
-                # channel, until an answer that may never come): stop waiting for it now.
-                result.backend.remove_pending_result(result)
-            _unanswered_record()
-            return _unavailable(NO_WORKER, retry=True)
-        if payload["model_version"] is None:
-            return _unavailable(NO_MODEL, retry=False)
-        ids = [item["article_id"] for item in payload["results"]]
-        articles = lists.article_dicts(article_ids=ids)
+        except RequestUnanswered as error:
+            return _unavailable(
+                error.detail, retry=error.retry_after is not None, retry_after=error.retry_after
+            )
         return Response(
             {
-                "model_version": payload["model_version"],
+                **answer,
                 "experiment": assignment.experiment.id if assignment is not None else None,
                 "arm": arm.label if arm is not None else None,
-                "results": [
-                    {"article": articles[item["article_id"]], "score": item["score"]}
-                    for item in payload["results"]
-                    if item["article_id"] in articles
-                ],
             }
         )
+
+
+class RequestUnanswered(Exception):
+    """No answer: ``detail`` says why; ``retry_after`` seconds when trying again may help."""
+
+    def __init__(self, detail: str, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.retry_after = detail, retry_after
+
+
+def request_answer_wait(
+    *, user_id: int, user_input: str, top_n: int, version: list | None = None
+) -> dict:
+    """The answer to a request in words, from an inference worker within the deadline:
+    {"model_version", "results": [{"article": article dict, "score", "explanation"}]}
+    (published articles only). ``version`` [id, artifact path]: an experiment arm's LM answers
+    instead (recommender.lm_recommend; no explanation). Raises RequestUnanswered. The API and
+    the site's "Ask" page both wait through here, so both keep the short circuit."""
+    unanswered_for = _unanswered_for()
+    if unanswered_for is not None:
+        raise RequestUnanswered(NO_WORKER, retry_after=unanswered_for)
+    timeout = settings.RECSITE_LM_TIMEOUT_SECONDS
+    try:
+        # expires: a worker that comes back later drops the request instead of answering
+        # nobody; retry=False: a dead broker fails now rather than after the request.
+        kwargs: dict = {"user_id": user_id, "user_input": user_input, "top_n": top_n}
+        task = tasks.request_recommend
+        if version is not None:
+            task, kwargs["version"] = tasks.lm_recommend, version
+        result = task.apply_async(kwargs=kwargs, expires=timeout, retry=False)
+        payload = result.get(timeout=timeout)
+    # RuntimeError: Celery's Redis result consumer gave up reconnecting (Redis is down).
+    except (
+        ResultTimeout,
+        BrokerUnavailable,
+        RedisError,
+        ConnectionError,
+        RuntimeError,
+    ) as error:
+        logger.warning("Generative recommendation unanswered: %r", error)
+        if isinstance(error, ResultTimeout):
+            # get() registered the result with the backend (held, and subscribed to its
+            # channel, until an answer that may never come): stop waiting for it now.
+            result.backend.remove_pending_result(result)
+        _unanswered_record()
+        raise RequestUnanswered(
+            NO_WORKER, retry_after=settings.RECSITE_LM_RETRY_AFTER_SECONDS
+        ) from error
+    if payload.get("detail"):
+        raise RequestUnanswered(payload["detail"] if version is not None else NO_MODEL)
+    ids = [item["article_id"] for item in payload["results"]]
+    articles = lists.article_dicts(article_ids=ids)
+    return {
+        "model_version": payload["model_version"],
+        "results": [
+            {
+                "article": articles[item["article_id"]],
+                "score": item["score"],
+                "explanation": item.get("explanation"),
+            }
+            for item in payload["results"]
+            if item["article_id"] in articles
+        ],
+    }

@@ -1,6 +1,7 @@
 """API shapes of recommendations and model versions. Results are plain dicts from the cache, so
 these serializers only validate queries and describe responses (and the OpenAPI schema)."""
 
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,7 +14,7 @@ from ..ranking.serving import COLD_START, CONTENT, NON_PERSONAL, PERSONALIZED
 from .explanations import CachedExplanationField
 
 MAX_EXCLUDE = 500
-BAD_EXCLUDE = "Expected a comma-separated list of article ids, e.g. 12,40."
+BAD_EXCLUDE = gettext_lazy("Expected a comma-separated list of article ids, e.g. 12,40.")
 
 
 class RecommendationQuerySerializer(serializers.Serializer):
@@ -33,7 +34,9 @@ class RecommendationQuerySerializer(serializers.Serializer):
 
     def validate_topic(self, value: str) -> str:
         if value not in lists.topic_slugs():
-            raise serializers.ValidationError(f"No topic with slug {value!r}.")
+            raise serializers.ValidationError(
+                gettext("No topic with slug %(slug)r.") % {"slug": value}
+            )
         return value
 
     def validate_exclude(self, value: str) -> list[int]:

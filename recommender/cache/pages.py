@@ -12,7 +12,8 @@ A page is served from the cache only while everything it shows is still true:
   older generation is never served (lists.pages_generation_bump);
 - boosts starting or ending by the clock: a page expires at the next such moment.
 
-Only the query parameters of the endpoint, each given once, are cached (anything else goes
+Pages are cached per language (their explanations are rendered in the request's). Only the
+query parameters of the endpoint, each given once, are cached (anything else goes
 through validation, which answers 400), and a page is stored only after its query validated.
 """
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.translation import get_language
 
 from . import lists
 from .boosts import boosts_next_change
@@ -73,4 +75,6 @@ def cached_page_store(*, slot: PageSlot, body: bytes) -> None:
 def _canonical_query(params: QueryDict) -> str | None:
     if any(name not in QUERY_PARAMETERS or len(params.getlist(name)) != 1 for name in params):
         return None
-    return "&".join(f"{name}={params[name]}" for name in QUERY_PARAMETERS if name in params)
+    # A page shows explanations in the request's language: one cached page per language.
+    query = "&".join(f"{name}={params[name]}" for name in QUERY_PARAMETERS if name in params)
+    return f"{get_language()}:{query}"

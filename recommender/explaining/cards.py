@@ -17,6 +17,7 @@ from .explanations import (
     recommendations_with_explanations,
     with_distinct_reasons,
 )
+from .wording import sentence_in_language
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -77,6 +78,7 @@ def explained_cards(
             {
                 "article": item.article,
                 "explanation": item.explanation,
+                "why": sentence_in_language(item.explanation) if item.explanation else "",
                 "impression": None if impression is None else impression.pk,
                 "vote": None if given is None else ("up" if given.vote > 0 else "down"),
                 "reason": "" if given is None else given.reason,

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, Topic
 from recommender.ml import sentences
 
 from ..cache import explanations as explanation_cache
@@ -35,7 +34,7 @@ from ..ranking.serving import (
 )
 from ..runtime.embeddings import embedding_index
 from ..runtime.mf import loaded_mf
-from . import evidence, styles
+from . import evidence, styles, wording
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -74,12 +73,15 @@ class ExplainedRecommendations:
     mf: lists.ActiveVersion | None = None
 
 
-def explanation_dict(explanation: Explanation) -> dict:
+def explanation_dict(explanation: Explanation, names: dict) -> dict:
+    """The cached entry of an explanation: the API's fields, and the ``names`` its sentence
+    cites (wording.cited_names), so it can be rendered in any language without a query."""
     return {
         "id": explanation.pk,
         "text": explanation.text,
         "style": explanation.style,
         "evidence": explanation.evidence,
+        "names": names,
     }
 
 
@@ -131,11 +133,17 @@ def _distinct(user: User, result: ExplainedRecommendations, seen: Set[str]) -> l
                 avoid=shown,
                 policy=policy,
             )
-            explanation = None if other is None else explanation_dict(other)
+            explanation = None if other is None else _entry(other)
         if explanation is not None:
             shown.add(reason_key(explanation["text"]))
         chosen.append(explanation)
     return chosen
+
+
+def _entry(explanation: Explanation) -> dict:
+    """``explanation_dict`` of one explanation, its cited names looked up."""
+    titles, topics = wording.names_of([explanation.evidence])
+    return explanation_dict(explanation, wording.cited_names(explanation.evidence, titles, topics))
 
 
 def _ranked_by(result: ExplainedRecommendations, item: ExplainedItem) -> Recommendations:
@@ -243,9 +251,15 @@ def _explained(
     missing = [article_id for article_id, key in keys.items() if key not in cached]
     if missing:
         made = explanations_for(user_id=user_id, result=result, article_ids=missing, policy=policy)
+        titles, topics = wording.names_of(explanation.evidence for explanation in made.values())
         cached = {
             **cached,
-            **{keys[article_id]: explanation_dict(made[article_id]) for article_id in made},
+            **{
+                keys[article_id]: explanation_dict(
+                    explanation, wording.cited_names(explanation.evidence, titles, topics)
+                )
+                for article_id, explanation in made.items()
+            },
         }
         explanation_cache.explanations_set(version_id=version_id, user_id=user_id, entries=cached)
     return {article_id: cached.get(key) for article_id, key in keys.items()}
@@ -354,7 +368,9 @@ def _make(
     for source in sources:
         for target, found in source.items():
             options[target].update(found)
-    titles, topic_names = _names(options)
+    titles, topic_names = wording.names_of(
+        facts for available in options.values() for facts in available.values()
+    )
     rows = []
     for target in targets:
         available = options[target]
@@ -399,16 +415,3 @@ def _make(
     with transaction.atomic():
         created = Explanation.objects.bulk_create(rows)
     return {explanation.article_id: explanation for explanation in created}
-
-
-def _names(options: dict[int, dict]) -> tuple[dict[str, str], dict[str, str]]:
-    """Titles of every cited article and names of every named topic, in two queries."""
-    article_ids, slugs = set(), set()
-    for available in options.values():
-        for facts in available.values():
-            article_ids.update(facts.get("articles", []))
-            if facts.get("topic"):
-                slugs.add(facts["topic"])
-    titles = dict(Article.objects.filter(pk__in=article_ids).values_list("pk", "title"))
-    names = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "name"))
-    return {str(pk): title for pk, title in titles.items()}, names

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from articles import services as article_services
 from articles.models import Interaction
@@ -37,14 +39,14 @@ PENALTY_STEP = 0.5
 MAX_COMMENT = 2000
 # What the reader is told once their answer took effect.
 REASON_MESSAGES = {
-    "": "Thanks! Tell us what was wrong, if you like.",
-    Reason.HELPFUL: "Thanks! Glad the reason helped.",
-    Reason.WRONG_REASON: "Thanks. We'll lean less on that reason for you.",
-    Reason.NOT_RELEVANT: "Got it: removed from your list.",
-    Reason.ALREADY_READ: "Noted as read: we won't recommend it again.",
-    Reason.OTHER: "Thanks for telling us.",
+    "": _("Thanks! Tell us what was wrong, if you like."),
+    Reason.HELPFUL: _("Thanks! Glad the reason helped."),
+    Reason.WRONG_REASON: _("Thanks. We'll lean less on that reason for you."),
+    Reason.NOT_RELEVANT: _("Got it: removed from your list."),
+    Reason.ALREADY_READ: _("Noted as read: we won't recommend it again."),
+    Reason.OTHER: _("Thanks for telling us."),
 }
-UP_MESSAGE = "Thanks! We'll keep giving reasons like this."
+UP_MESSAGE = _("Thanks! We'll keep giving reasons like this.")
 
 
 def explanation_get_for_user(*, user: User, pk: int) -> Explanation:
@@ -59,7 +61,8 @@ def explanation_get_for_user(*, user: User, pk: int) -> Explanation:
 
 
 def feedback_message(vote: int, reason: str) -> str:
-    return UP_MESSAGE if vote > 0 and reason in ("", Reason.HELPFUL) else REASON_MESSAGES[reason]
+    message = UP_MESSAGE if vote > 0 and reason in ("", Reason.HELPFUL) else REASON_MESSAGES[reason]
+    return str(message)
 
 
 def feedback_of(*, user: User, explanation_ids: list[int]) -> dict[int, ExplanationFeedback]:
@@ -70,17 +73,26 @@ def feedback_of(*, user: User, explanation_ids: list[int]) -> dict[int, Explanat
 
 def _validate(vote: str, reason: str, comment: str) -> None:
     if vote not in VOTES:
-        raise ValidationError({"vote": f"Expected one of: {', '.join(VOTES)}."})
+        raise ValidationError({"vote": gettext("Expected one of: %s.") % ", ".join(VOTES)})
     allowed = UP_REASONS if vote == "up" else DOWN_REASONS
     if reason not in allowed:
         raise ValidationError(
             {
-                "reason": f"{reason!r} is not a reason for a thumbs-{vote}; expected one of: "
-                f"{', '.join(sorted(r for r in allowed if r))}."
+                "reason": gettext(
+                    "%(reason)r is not a reason for a thumbs-%(vote)s; expected one of: "
+                    "%(allowed)s."
+                )
+                % {
+                    "reason": reason,
+                    "vote": vote,
+                    "allowed": ", ".join(sorted(r for r in allowed if r)),
+                }
             }
         )
     if len(comment) > MAX_COMMENT:
-        raise ValidationError({"comment": f"At most {MAX_COMMENT} characters."})
+        raise ValidationError(
+            {"comment": gettext("At most %(count)d characters.") % {"count": MAX_COMMENT}}
+        )
     if text_has_controls(comment):
         raise ValidationError({"comment": CONTROL_MESSAGE})
 

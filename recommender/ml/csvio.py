@@ -99,6 +99,27 @@ def read_articles_csv(path: Path) -> list[dict[str, str]]:
     return articles
 
 
+def read_queries_csv(path: Path) -> dict[str, str]:
+    """queries.csv (``user_id,query``): one request in words per reader (DESIGN §5's request
+    protocol); a reader listed twice, or a blank query, is an error."""
+    queries: dict[str, str] = {}
+    for line, row in _rows(path, ("user_id", "query")):
+        user, query = (row["user_id"] or "").strip(), " ".join((row["query"] or "").split())
+        if not user or not query:
+            raise CsvFormatError(f"{path}, line {line}: user_id and query are required")
+        if user in queries:
+            raise CsvFormatError(f"{path}, line {line}: user {user} has a second query")
+        queries[user] = query
+    return queries
+
+
+def write_queries_csv(path: Path, queries: Mapping[str, str]) -> None:
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("user_id", "query"))
+        writer.writerows(sorted(queries.items()))
+
+
 def read_id_list(path: Path) -> list[str]:
     """One id per line (blank lines ignored), e.g. the cold-start candidates file."""
     try:

@@ -73,6 +73,22 @@ def read_citeulike(directory: Path) -> Dataset:
     return Dataset(articles=articles, interactions=interactions)
 
 
+def read_citeulike_tags(directory: Path, n_articles: int) -> list[list[str]]:
+    """The tags readers gave each of the ``n_articles`` articles (item-tag.dat line i, ids into
+    tags.dat), for request splits: a reader's query is one of the tags of their articles.
+    Never article text: tags exist only once an article has readers."""
+    directory = Path(directory)
+    names = _read_lines(directory / "tags.dat")
+    found: list[list[str]] = [[] for _ in range(n_articles)]
+    for item, line in enumerate(_read_lines(directory / "item-tag.dat")[:n_articles]):
+        try:
+            ids = [int(field) for field in line.split()[1:]]
+            found[item] = sorted({names[tag].strip() for tag in ids})
+        except (ValueError, IndexError) as exc:
+            raise DatasetError(f"{directory / 'item-tag.dat'}, line {item + 1}: malformed") from exc
+    return found
+
+
 def read_movielens(directory: Path) -> Dataset:
     """MovieLens 100K: u.item (title, genre flags named by u.genre), u.data (ratings).
 

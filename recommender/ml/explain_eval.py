@@ -27,6 +27,8 @@ from . import bandit, explain, sentences
 from .base import top_n
 from .data import InteractionMatrix
 from .mf import ImplicitALS
+from .request import request_evidence, request_phrases, request_rank, request_words
+from .request_fit import Encode, RequestScorer, matrix_reader
 
 
 def evaluate_explanations(
@@ -182,3 +184,71 @@ def _options(
             topic = max(shared, key=lambda t: (counts[t], t))
             options[sentences.TOPIC_MATCH] = {"topic": topic, "count": counts[topic]}
     return options
+
+
+def evaluate_request_explanations(
+    scorer: RequestScorer,
+    train: InteractionMatrix,
+    users: np.ndarray,
+    *,
+    k: int = 10,
+    requests: Mapping[int, str],
+    encode: Encode,
+    titles: Mapping[str, str],
+) -> dict[str, Any]:
+    """Explain and audit the top ``k`` of the request ranking (``evaluate_offline --queries
+    --explain``) for every row index in ``users`` with a request (``requests``: user row ->
+    its text): explanation_fidelity = share of history-citing explanations whose cited article,
+    removed from the history, lowers the article's request score (re-ranked from scratch);
+    invalid_citations = cited articles outside the reader's training history, plus quoted
+    phrases that are not words of the request; unique_explanation_ratio; citing share."""
+    started = time.perf_counter()
+    texts: list[str] = []
+    citing = faithful = invalid = 0
+    phrase_cache: dict[str, tuple[list[str], np.ndarray]] = {}
+    for user in np.asarray(users, dtype=np.int64).tolist():
+        if user not in requests:
+            continue
+        text = requests[user]
+        if text not in phrase_cache:
+            phrases = request_phrases(text)
+            phrase_cache[text] = (phrases, encode(phrases))
+        phrases, phrase_vectors = phrase_cache[text]
+        reader, history = matrix_reader(train, user, scorer.item_embeddings, scorer.personal)
+        request = scorer.request(user)
+        ranked = request_rank(scorer.model, request, scorer.vectors_of, reader)
+        found = request_evidence(
+            scorer.model, request, scorer.vectors_of, reader, ranked, k, phrases, phrase_vectors
+        )
+        words = {word.lower() for word in request_words(text)}
+        positives = set(history.tolist())
+        for row, evidence in enumerate(found):
+            quoted = {word.lower() for word in request_words(evidence.phrase)}
+            invalid += not quoted <= words
+            cited = [] if evidence.cited is None else [str(train.item_ids[history[evidence.cited]])]
+            texts.append(
+                sentences.render(
+                    sentences.REQUEST_MATCH,
+                    {"request": evidence.phrase, "articles": cited},
+                    titles=titles,
+                    topic_names={},
+                )
+            )
+            if evidence.cited is None:
+                continue
+            citing += 1
+            invalid += int(history[evidence.cited]) not in positives
+            keep = reader.keep_all
+            keep[evidence.cited] = False
+            ablated = request_rank(scorer.model, request, scorer.vectors_of, reader, keep)
+            faithful += bool(ablated.score_of(evidence.column) < ranked.scores[row])
+    return {
+        "explanation_fidelity": float(faithful / citing) if citing else None,
+        "invalid_citations": int(invalid),
+        "unique_explanation_ratio": len(set(texts)) / len(texts) if texts else None,
+        "style_counts": {sentences.REQUEST_MATCH: len(texts)} if texts else {},
+        "explanations": len(texts),
+        "citing_explanations": citing,
+        "explain_users": int(sum(user in requests for user in np.asarray(users).tolist())),
+        "explain_seconds": round(time.perf_counter() - started, 3),
+    }

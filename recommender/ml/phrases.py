@@ -146,6 +146,12 @@ STOPWORDS = frozenset(
     ]
 )
 WORD = re.compile(r"[a-z][a-z0-9-]*[a-z0-9]|[a-z]")
+# Chinese has no spaces: its candidates are runs of 2 to 4 characters found in at least two of
+# the texts, the longest such run kept where a shorter one only ever occurs inside it ("近视防控",
+# not "近视" and "视防"), never starting or ending with a function character.
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+CJK_SIZES = (2, 3, 4)
+CJK_FUNCTION_CHARACTERS = frozenset("的了是在和与及或对从把被也都而之其这那一个们你我他")
 
 
 def candidate_phrases(texts: Iterable[str], *, max_words: int = 3, limit: int = 300) -> list[str]:
@@ -161,8 +167,41 @@ def candidate_phrases(texts: Iterable[str], *, max_words: int = 3, limit: int = 
                     continue
                 phrase = " ".join(gram)
                 counts[phrase] = counts.get(phrase, 0) + 1
+    counts.update(_cjk_candidates(texts))
     ranked = sorted(counts, key=lambda phrase: -counts[phrase])  # stable: first seen wins ties
     return ranked[:limit]
+
+
+def _cjk_candidates(texts: Iterable[str]) -> dict[str, int]:
+    """Chinese candidates (see CJK_RUN) by the number of texts they occur in."""
+    texts_with: dict[str, int] = {}
+    for text in texts:
+        grams = {
+            run[start : start + size]
+            for run in CJK_RUN.findall(text)
+            for size in CJK_SIZES
+            for start in range(len(run) - size + 1)
+        }
+        for gram in grams:
+            if gram[0] not in CJK_FUNCTION_CHARACTERS and gram[-1] not in CJK_FUNCTION_CHARACTERS:
+                texts_with[gram] = texts_with.get(gram, 0) + 1
+    repeated = {gram: count for gram, count in texts_with.items() if count >= 2}
+    return {
+        gram: count
+        for gram, count in repeated.items()
+        if not any(
+            gram in longer and repeated[longer] == count
+            for longer in repeated
+            if len(longer) > len(gram)
+        )
+    }
+
+
+def _overlap(phrase: str, other: str) -> bool:
+    """Whether two phrases share a word (or, in Chinese, one contains the other)."""
+    if CJK_RUN.fullmatch(phrase) and CJK_RUN.fullmatch(other):
+        return phrase in other or other in phrase
+    return bool(set(phrase.split()) & set(other.split()))
 
 
 def select_phrases(
@@ -182,8 +221,7 @@ def select_phrases(
     scores = vectors @ np.asarray(profile, dtype=np.float32)
     chosen: list[int] = []
     for row in np.argsort(-scores, kind="stable").tolist():
-        words = set(phrases[row].split())
-        if any(words & set(phrases[other].split()) for other in chosen):
+        if any(_overlap(phrases[row], phrases[other]) for other in chosen):
             continue
         if any(float(vectors[row] @ vectors[other]) > redundancy for other in chosen):
             continue

@@ -14,14 +14,18 @@ class ArticleEmbedding(models.Model):
     ``text_hash`` digests both, so re-embedding an unchanged article is skipped."""
 
     article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="embedding"
+        Article,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="embedding",
+        verbose_name=_("article"),
     )
-    encoder = models.CharField(max_length=200)
-    text_hash = models.CharField(max_length=64)
-    dim = models.PositiveSmallIntegerField()
+    encoder = models.CharField(max_length=200, verbose_name=_("encoder"))
+    text_hash = models.CharField(max_length=64, verbose_name=_("text hash"))
+    dim = models.PositiveSmallIntegerField(verbose_name=_("dim"))
     # float32, little-endian, L2-normalised; ``dim`` values.
-    vector = models.BinaryField()
-    updated_at = models.DateTimeField(auto_now=True)
+    vector = models.BinaryField(verbose_name=_("vector"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("article embedding")
@@ -36,25 +40,44 @@ class EditorialBoost(models.Model):
     an article or a whole topic by a factor."""
 
     class Kind(models.TextChoices):
-        PIN = "pin", "Pin to the top"
-        BOOST = "boost", "Boost"
+        PIN = "pin", _("Pin to the top")
+        BOOST = "boost", _("Boost")
 
-    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.BOOST)
+    kind = models.CharField(
+        max_length=5, choices=Kind.choices, default=Kind.BOOST, verbose_name=_("kind")
+    )
     article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="boosts",
+        verbose_name=_("article"),
     )
     topic = models.ForeignKey(
-        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="boosts"
+        Topic,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="boosts",
+        verbose_name=_("topic"),
     )
     # Multiplies the ranking score of boosted articles (ignored for pins).
-    factor = models.FloatField(default=1.5)
-    starts_at = models.DateTimeField(default=timezone.now)
-    ends_at = models.DateTimeField()
-    note = models.CharField(max_length=200, blank=True)
+    factor = models.FloatField(default=1.5, verbose_name=_("factor"))
+    starts_at = models.DateTimeField(default=timezone.now, verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("editorial boost")

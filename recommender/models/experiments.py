@@ -54,11 +54,15 @@ class Experiment(models.Model):
     # Metric values (Metric) watched for harm; the decision is taken on the primary one only.
     guardrails = models.JSONField(_("guardrails"), default=list, blank=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    started_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    stopped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("stopped at"))
 
     class Meta:
+        verbose_name = _("experiment")
+        verbose_name_plural = _("experiments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -80,7 +84,9 @@ class ExperimentArm(models.Model):
     """One arm: a model version (list and request surfaces) or an explanation-style policy
     (``style`` empty: the bandit chooses, as outside experiments)."""
 
-    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="arms")
+    experiment = models.ForeignKey(
+        Experiment, on_delete=models.CASCADE, related_name="arms", verbose_name=_("experiment")
+    )
     label = models.CharField(_("label"), max_length=40)
     model_version = models.ForeignKey(
         ModelVersion,
@@ -97,6 +103,8 @@ class ExperimentArm(models.Model):
     )
 
     class Meta:
+        verbose_name = _("experiment arm")
+        verbose_name_plural = _("experiment arms")
         ordering = ["experiment", "id"]
         constraints = [
             models.UniqueConstraint(

@@ -16,26 +16,39 @@ class Explanation(models.Model):
     ``style`` and the evidence it names (article ids, topics, numbers), stored as shown."""
 
     class Style(models.TextChoices):
-        BECAUSE_YOU_READ = "because_you_read", "Because you read"
-        SIMILAR_TEXT = "similar_text", "Similar to what you read"
-        TOPIC_MATCH = "topic_match", "Topic match"
-        CO_READERS = "co_readers", "Readers like you"
-        TRENDING = "trending", "Trending"
-        NEW = "new", "New"
-        EDITORIAL = "editorial", "Editors' pick"
-        FOLLOWED_TOPIC = "followed_topic", "A topic you follow"
+        BECAUSE_YOU_READ = "because_you_read", _("Because you read")
+        SIMILAR_TEXT = "similar_text", _("Similar to what you read")
+        TOPIC_MATCH = "topic_match", _("Topic match")
+        CO_READERS = "co_readers", _("Readers like you")
+        TRENDING = "trending", _("Trending")
+        NEW = "new", _("New")
+        EDITORIAL = "editorial", _("Editors' pick")
+        FOLLOWED_TOPIC = "followed_topic", _("A topic you follow")
+        REQUEST_MATCH = "request_match", _("Matches your request")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="explanations",
+        verbose_name=_("user"),
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="explanations")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="explanations", verbose_name=_("article")
+    )
     model_version = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("model version"),
     )
-    style = models.CharField(max_length=20, choices=Style.choices)
-    text = models.CharField(max_length=500)
-    evidence = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    style = models.CharField(max_length=20, choices=Style.choices, verbose_name=_("style"))
+    text = models.CharField(max_length=500, verbose_name=_("text"))
+    evidence = models.JSONField(default=dict, blank=True, verbose_name=_("evidence"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
 
     class Meta:
         verbose_name = _("explanation")
@@ -51,21 +64,35 @@ class ExplanationFeedback(models.Model):
     """One reader's thumbs on one explanation; a second vote replaces the first."""
 
     class Reason(models.TextChoices):
-        HELPFUL = "helpful", "Helpful"
-        WRONG_REASON = "wrong_reason", "Wrong reason"
-        NOT_RELEVANT = "not_relevant", "Not relevant"
-        ALREADY_READ = "already_read", "Already read"
-        OTHER = "other", "Other"
+        HELPFUL = "helpful", _("Helpful")
+        WRONG_REASON = "wrong_reason", _("Wrong reason")
+        NOT_RELEVANT = "not_relevant", _("Not relevant")
+        ALREADY_READ = "already_read", _("Already read")
+        OTHER = "other", _("Other")
 
-    explanation = models.ForeignKey(Explanation, on_delete=models.CASCADE, related_name="feedback")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="explanation_feedback"
+    explanation = models.ForeignKey(
+        Explanation,
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        verbose_name=_("explanation"),
     )
-    vote = models.SmallIntegerField(choices=[(1, "Thumbs up"), (-1, "Thumbs down")])
-    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True)
-    comment = models.TextField(blank=True, max_length=2000)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="explanation_feedback",
+        verbose_name=_("user"),
+    )
+    vote = models.SmallIntegerField(
+        choices=[(1, _("Thumbs up")), (-1, _("Thumbs down"))], verbose_name=_("vote")
+    )
+    reason = models.CharField(
+        max_length=20, choices=Reason.choices, blank=True, verbose_name=_("reason")
+    )
+    comment = models.TextField(blank=True, max_length=2000, verbose_name=_("comment"))
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("explanation feedback")
@@ -86,11 +113,14 @@ class EvidencePenalty(models.Model):
     "style:co_readers"): future explanations for that reader weigh it down by ``penalty``."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evidence_penalties"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="evidence_penalties",
+        verbose_name=_("user"),
     )
-    key = models.CharField(max_length=120)
-    penalty = models.FloatField(default=0.0)
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(max_length=120, verbose_name=_("key"))
+    penalty = models.FloatField(default=0.0, verbose_name=_("penalty"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("evidence penalty")
@@ -108,16 +138,21 @@ class HiddenInterest(models.Model):
     recommendations stop leaning on it."""
 
     class Kind(models.TextChoices):
-        TOPIC = "topic", "Topic"
-        PHRASE = "phrase", "Key phrase"
+        TOPIC = "topic", _("Topic")
+        PHRASE = "phrase", _("Key phrase")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hidden_interests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hidden_interests",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE)
-    phrase = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, verbose_name=_("topic")
+    )
+    phrase = models.CharField(max_length=200, blank=True, verbose_name=_("phrase"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("hidden interest")
@@ -137,21 +172,36 @@ class RecommendationImpression(models.Model):
     click-through rates on the dashboard are measured, not guessed."""
 
     class Surface(models.TextChoices):
-        HOME = "home", "Home page"
-        API = "api", "API"
+        HOME = "home", _("Home page")
+        API = "api", _("API")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="impressions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="impressions",
+        verbose_name=_("user"),
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="impressions")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="impressions", verbose_name=_("article")
+    )
     explanation = models.ForeignKey(
-        Explanation, null=True, blank=True, on_delete=models.SET_NULL, related_name="impressions"
+        Explanation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="impressions",
+        verbose_name=_("explanation"),
     )
     model_version = models.ForeignKey(
-        ModelVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ModelVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("model version"),
     )
-    surface = models.CharField(max_length=10, choices=Surface.choices)
-    position = models.PositiveSmallIntegerField()
+    surface = models.CharField(max_length=10, choices=Surface.choices, verbose_name=_("surface"))
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
     # The running experiment the card was served in, and the arm that put the article there
     # (A/B: the reader's arm; interleaving: the ranker that contributed this position).
     experiment = models.ForeignKey(
@@ -160,6 +210,7 @@ class RecommendationImpression(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="impressions",
+        verbose_name=_("experiment"),
     )
     arm = models.ForeignKey(
         "recommender.ExperimentArm",
@@ -167,9 +218,12 @@ class RecommendationImpression(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="impressions",
+        verbose_name=_("arm"),
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    clicked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, db_index=True, verbose_name=_("created at")
+    )
+    clicked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clicked at"))
 
     class Meta:
         verbose_name = _("recommendation impression")

@@ -17,17 +17,21 @@ class OutboxMessage(models.Model):
     ``task_id`` is fixed when the row is written, so a message published twice (the relay died
     between publishing and marking it sent) reaches the worker as the same task id."""
 
-    task = models.CharField(max_length=200, blank=True, help_text="Celery task name, if any.")
-    args = models.JSONField(default=list, blank=True)
-    kwargs = models.JSONField(default=dict, blank=True)
-    task_id = models.CharField(max_length=36, unique=True, default=new_task_id)
+    task = models.CharField(
+        max_length=200, blank=True, help_text="Celery task name, if any.", verbose_name=_("task")
+    )
+    args = models.JSONField(default=list, blank=True, verbose_name=_("args"))
+    kwargs = models.JSONField(default=dict, blank=True, verbose_name=_("kwargs"))
+    task_id = models.CharField(
+        max_length=36, unique=True, default=new_task_id, verbose_name=_("task id")
+    )
     # Deleted (unprefixed cache keys) before the task is published: invalidations that could
     # not reach Redis when the write happened.
-    cache_keys = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    cache_keys = models.JSONField(default=list, blank=True, verbose_name=_("cache keys"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
 
     class Meta:
         verbose_name = _("outbox message")

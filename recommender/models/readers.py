@@ -15,9 +15,10 @@ class PersonalisationSetting(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="personalisation",
+        verbose_name=_("user"),
     )
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("personalisation setting")

@@ -14,33 +14,44 @@ class ModelVersion(models.Model):
     """
 
     class Kind(models.TextChoices):
-        MF = "mf", "Matrix factorisation"
-        LM = "lm", "Language model"
-        HYBRID = "hybrid", "Hybrid ranker"
-        ENCODER = "encoder", "Text encoder"
+        MF = "mf", _("Matrix factorisation")
+        LM = "lm", _("Language model")
+        HYBRID = "hybrid", _("Hybrid ranker")
+        ENCODER = "encoder", _("Text encoder")
 
     class Status(models.TextChoices):
-        TRAINING = "training", "Training"
-        READY = "ready", "Ready"
-        ACTIVE = "active", "Active"
-        FAILED = "failed", "Failed"
-        RETIRED = "retired", "Retired"
+        TRAINING = "training", _("Training")
+        READY = "ready", _("Ready")
+        ACTIVE = "active", _("Active")
+        FAILED = "failed", _("Failed")
+        RETIRED = "retired", _("Retired")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MF)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING)
-    params = models.JSONField(default=dict, blank=True)
-    metrics = models.JSONField(default=dict, blank=True)
-    data_counts = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.MF, verbose_name=_("kind")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.TRAINING, verbose_name=_("status")
+    )
+    params = models.JSONField(default=dict, blank=True, verbose_name=_("params"))
+    metrics = models.JSONField(default=dict, blank=True, verbose_name=_("metrics"))
+    data_counts = models.JSONField(default=dict, blank=True, verbose_name=_("data counts"))
     # Relative to settings.RECSITE_ARTIFACT_DIR, so the shared volume may be mounted anywhere.
-    artifact_path = models.CharField(max_length=500, blank=True)
-    train_seconds = models.FloatField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    activation_note = models.TextField(blank=True)
+    artifact_path = models.CharField(max_length=500, blank=True, verbose_name=_("artifact path"))
+    train_seconds = models.FloatField(null=True, blank=True, verbose_name=_("train seconds"))
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    activated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("activated at"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    activation_note = models.TextField(blank=True, verbose_name=_("activation note"))
     # The version that was active when this one was activated: what a rollback returns to.
     previous_active = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("previous active"),
     )
 
     class Meta:

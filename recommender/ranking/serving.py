@@ -239,6 +239,25 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 def _personalized(
     user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
+    scored = personal_scores(user_id, loaded, events, artifact_path, hybrid)
+    if scored is None:
+        return None
+    item_ids, scores = scored
+    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
+    top = top_n(scores, k)
+    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
+    return lists.ReaderList(PERSONALIZED, items)
+
+
+def personal_scores(
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(article ids int64 (n,), float32 (n,) scores) of reader ``user_id`` from ``events``
+    (theirs, or a part of them; the hybrid's LM feature reads their stored sequence state):
+    the served MF or hybrid score of every article the model knows or can place by its text,
+    -inf on what they interacted with; None when the model knows nothing of theirs to place
+    them by. What the "personalized" list ranks, and what a request's ranking calls the
+    reader's own signal (recommender.ranking.request)."""
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
         return None
@@ -270,10 +289,7 @@ def _personalized(
         if cold is not None and len(cold.article_ids):
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
-    k = min(settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN, len(scores))
-    top = top_n(scores, k)
-    items = _ranked(item_ids[top].tolist(), scores[top].tolist())
-    return lists.ReaderList(PERSONALIZED, items)
+    return item_ids, scores
 
 
 def _cold_start(seen: set[int]) -> lists.ReaderList:

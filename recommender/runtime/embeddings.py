@@ -134,6 +134,16 @@ class EmbeddingIndex:
             vectors[out] = self._base[row] if row < n_base else self._extra[row - n_base]
         return found, vectors
 
+    def vectors_at(self, rows: np.ndarray) -> np.ndarray:
+        """float32 (m, d): the vectors of the index rows ``rows`` int64 (m,)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        n_base = len(self._base)
+        vectors = np.zeros((len(rows), self.dim), dtype=np.float32)
+        in_base = rows < n_base
+        vectors[in_base] = self._base[rows[in_base]]
+        vectors[~in_base] = self._extra[rows[~in_base] - n_base]
+        return vectors
+
     def scores_many(self, queries: np.ndarray) -> np.ndarray:
         """float32 (k, n): dot products of queries float32 (k, d) with every row (cosines for
         unit queries)."""

@@ -18,15 +18,20 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 
+from articles.selectors import published_topic_names, title_summaries
 from recommender.ml.adapter import TextAdapter
 from recommender.ml.artifacts import save_json
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.hybrid import train_over_mf
 from recommender.ml.hybrid_features import FEATURES
 from recommender.ml.mf import ImplicitALS
+from recommender.ml.request import REQUEST_MODEL_FILE, RequestModel
+from recommender.ml.request_fit import TopicIndex, learn_request_model, text_tags
+from recommender.ml.text import article_text
 
 from ..models import ModelVersion
 from ..runtime.artifacts import artifact_directory
+from ..runtime.embeddings import encoder
 from .embeddings import article_vectors
 from .lifecycle import Fitted, version_train
 from .registry import ACTIVATION_METRIC, model_version_activate
@@ -84,11 +89,13 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
         seed=settings.RECSITE_VALIDATION_SEED,
         **params,
     )
+    request = _request_model(hybrid, run, vectors, item_ids.tolist())
     metrics: dict[str, object] = {
         **validation_metrics,
         f"mf_{ACTIVATION_METRIC}": mf_version.metrics[ACTIVATION_METRIC],
         "weight_pairs": hybrid.validation["validation_pairs"],
         "weights": {name: round(value, 5) for name, value in hybrid.weights.items()},
+        "request": request.as_dict(),
     }
     if search is not None:
         metrics["search"] = search
@@ -97,6 +104,32 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
     # The candidate pool it was trained with, for the admin (a search may choose it).
     version.params = {**version.params, "pool": hybrid.settings["pool"]}
     return metrics, lambda directory: _write(directory, hybrid, version, mf_version, metrics)
+
+
+def _request_model(hybrid, run: MFRun, vectors: np.ndarray, article_ids: list[int]) -> RequestModel:
+    """The weights of the request ranking (recommender.ml.request) served with this hybrid,
+    learned on MF's validation split: the hybrid's weights over base models fitted on its
+    training part score the readers, synthetic requests (a topic, or without topics a word of
+    the text, covering most of a reader's validation articles) ask for the held-out ones."""
+    topic_names = published_topic_names()
+    item_topics = [topic_names.get(pk, []) for pk in article_ids]
+    encode = encoder().encode
+    topics = TopicIndex(item_topics, encode) if any(item_topics) else None
+    if topics is None:
+        texts = title_summaries(article_ids=article_ids)
+        item_tags = text_tags([article_text(*texts.get(pk, ("", ""))) for pk in article_ids])
+    else:
+        item_tags = item_topics
+    return learn_request_model(
+        run.train,
+        run.test,
+        vectors,
+        item_tags=item_tags,
+        encode=encode,
+        personal=lambda: hybrid.refitted(run.train, mf=run.validation_model),
+        topics=topics,
+        seed=settings.RECSITE_VALIDATION_SEED,
+    )
 
 
 def _activate_if_better(version: ModelVersion, mf_version: ModelVersion) -> ModelVersion:
@@ -127,6 +160,7 @@ def _activate_if_better(version: ModelVersion, mf_version: ModelVersion) -> Mode
 
 def _write(directory, hybrid, version, mf_version, metrics) -> None:
     hybrid.save(directory)
+    save_json(directory / REQUEST_MODEL_FILE, metrics["request"])
     save_json(
         directory / "version.json",
         {"id": version.pk, "kind": HYBRID, "mf_version": mf_version.pk, "metrics": metrics},

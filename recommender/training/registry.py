@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .. import selectors
 from ..cache import lists
@@ -117,7 +118,12 @@ def _require_active_base(version: ModelVersion) -> None:
         pk=base, kind=MF, status=ModelVersion.Status.ACTIVE
     ).exists():
         raise ValidationError(
-            {"status": f"v{version.pk} ranks over MF v{base}, which is not the active MF version."}
+            {
+                "status": gettext(
+                    "v%(version)s ranks over MF v%(base)s, which is not the active MF version."
+                )
+                % {"version": version.pk, "base": base}
+            }
         )
 
 
@@ -129,7 +135,12 @@ def model_version_activate(*, version: ModelVersion, note: str) -> ModelVersion:
         return version
     if version.status != ModelVersion.Status.READY:
         raise ValidationError(
-            {"status": f"Only a ready version can be activated; v{version.pk} is {version.status}."}
+            {
+                "status": gettext(
+                    "Only a ready version can be activated; v%(version)s is %(status)s."
+                )
+                % {"version": version.pk, "status": str(version.get_status_display()).lower()}
+            }
         )
     if version.kind == HYBRID:
         _require_active_base(version)
@@ -187,7 +198,9 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
     it is deactivated and returned."""
     current = _locked_active(kind)
     if current is None:
-        raise ValidationError({"kind": f"No active {kind} version to roll back from."})
+        raise ValidationError(
+            {"kind": gettext("No active %(kind)s version to roll back from.") % {"kind": kind}}
+        )
     target = current.previous_active
     if target is not None:
         target = ModelVersion.objects.select_for_update().get(pk=target.pk)
@@ -202,7 +215,10 @@ def model_version_rollback(*, kind: str) -> ModelVersion:
         return current
     if target is None or not usable:
         raise ValidationError(
-            {"kind": f"v{current.pk} has no earlier version left to roll back to."}
+            {
+                "kind": gettext("v%(version)s has no earlier version left to roll back to.")
+                % {"version": current.pk}
+            }
         )
     since = _stamp(current.activated_at) if current.activated_at else "?"
     # remember=False: target keeps its own predecessor, so repeated rollbacks walk further back.

@@ -48,6 +48,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before CommonMiddleware (Django's rule): the language is the
+    # django_language cookie the switcher sets, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -75,7 +78,11 @@ TEMPLATES = [
     },
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The interface's languages. No language prefix in URLs (no i18n_patterns): an article has one
+# address whatever the reader's language, which the language cookie or Accept-Language picks.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -269,8 +276,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Every task not named here runs on "default". "ml": trainings, and whatever loads the text
-# encoder (embeddings of articles and searches, readers' key phrases). "inference": LM generation
-# that a web request waits for (POST /api/recommend/), so no training can hold it up.
+# encoder (embeddings of articles and searches, readers' key phrases). "inference": the answers
+# that a web request waits for (POST /api/recommend/), so no training can hold them up.
 CELERY_TASK_ROUTES = {
     "recommender.retrain": {"queue": "ml"},
     "recommender.train_lm": {"queue": "ml"},
@@ -278,6 +285,7 @@ CELERY_TASK_ROUTES = {
     "recommender.embed_searches": {"queue": "ml"},
     "recommender.mine_reader_phrases": {"queue": "ml"},
     "recommender.lm_recommend": {"queue": "inference"},
+    "recommender.request_recommend": {"queue": "inference"},
 }
 # Periodic tasks are declared in recsite/schedules.py and stored in the database, where editors
 # change or pause them in the admin.

@@ -204,7 +204,7 @@ def test_publish_action_publishes_and_announces_only_newly_published_articles(
     assert set(Article.objects.values_list("status", flat=True)) == {Article.Status.PUBLISHED}
     assert sorted(announced) == sorted([draft.pk, archived.pk])
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "2 article(s) published. 1 already were published."
+        "2 articles published. 1 already was published."
     ]
 
 
@@ -222,7 +222,7 @@ def test_archive_action_archives_without_announcing(
     assert response.status_code == 200
     assert list(Article.objects.values_list("status", flat=True)) == [Article.Status.ARCHIVED] * 2
     assert announced == []
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["2 article(s) archived."]
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["2 articles archived."]
 
 
 @pytest.mark.parametrize("q", ["Graph", "adjacency", "cul-17"])

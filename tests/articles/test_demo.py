@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -134,6 +135,30 @@ def test_the_catalogue_is_the_same_on_every_run():
     titles = dict(Article.objects.values_list("external_id", "title"))
     assert titles == {f"demo:{article.number}": article.title for article in first.articles}
     assert len(set(titles.values())) == len(titles)
+
+
+@pytest.mark.django_db
+def test_the_chinese_catalogue_loads_beside_the_english_one_and_only_once():
+    # given the English demo
+    load_demo()
+    english = Article.objects.count()
+
+    # when the Chinese one is loaded, twice
+    call_command("load_demo", language="zh-hans", stdout=StringIO())
+    first = state()
+    out = StringIO()
+    call_command("load_demo", language="zh-hans", stdout=out)
+
+    # then it adds a smaller catalogue in Chinese, and the second run changes nothing
+    chinese = Article.objects.filter(external_id__startswith="demo-zh-hans:")
+    assert Article.objects.count() == english + chinese.count() == english + 94
+    assert all(re.fullmatch(r"[\u4e00-\u9fff\uff0c\uff1a\u3001\u3002]+", a.title) for a in chinese)
+    assert all(article.body.count("\n\n") == 3 for article in chinese)
+    zh_topics = Topic.objects.filter(articles__in=chinese).distinct()
+    assert zh_topics.count() == 8 and all(topic.description for topic in zh_topics)
+    assert User.objects.filter(username__startswith="zh.").count() == 120
+    assert state() == first
+    assert "demo articles: 94 rows read, 0 created, 0 updated, 94 already present" in out.getvalue()
 
 
 def test_every_demo_article_is_tagged_with_the_topics_of_its_subject():

@@ -115,7 +115,7 @@ def test_site_login_backs_off_the_account_with_429_after_repeated_failures(
     assert statuses == [200] * low_limit
     assert response.status_code == 429
     assert response["Retry-After"] == "1"
-    assert LOGIN_LOCKED_MESSAGE in response.content.decode()
+    assert str(LOGIN_LOCKED_MESSAGE) in response.content.decode()
     assert "_auth_user_id" not in client.session
     assert login_throttle.login_wait(request=response.wsgi_request, username="ALICE") == 1
 
@@ -257,7 +257,7 @@ def test_the_admin_login_answers_the_back_off_with_429(client, editor, low_limit
 
     # then
     assert response.status_code == 429
-    assert LOGIN_LOCKED_MESSAGE in response.content.decode()
+    assert str(LOGIN_LOCKED_MESSAGE) in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
@@ -281,7 +281,7 @@ def test_site_logins_from_one_address_are_limited_whatever_the_username(
     # then: refused before any password check (nothing counted for user5 from it)
     assert statuses == [200] * 5
     assert refused.status_code == 429
-    assert TOO_FAST_MESSAGES["auth"] in refused.content.decode()
+    assert str(TOO_FAST_MESSAGES["auth"]) in refused.content.decode()
     assert 1 <= int(refused["Retry-After"]) <= 60
     assert other.status_code == 200
     assert cache.get(login_throttle._failures_key("user5")) == 1

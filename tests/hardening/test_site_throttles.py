@@ -31,7 +31,7 @@ def test_anonymous_searches_beyond_the_rate_get_a_429_page_and_store_nothing(
     assert statuses == [200] * 3
     assert refused.status_code == 429
     assert 1 <= int(refused["Retry-After"]) <= 60
-    assert TOO_FAST_MESSAGES["search"] in refused.content.decode()
+    assert str(TOO_FAST_MESSAGES["search"]) in refused.content.decode()
     assert other.status_code == 200
     assert sorted(SearchQuery.objects.values_list("text", flat=True)) == [
         "comet 0",
@@ -107,5 +107,5 @@ def test_site_writes_beyond_the_rate_get_a_429_and_record_nothing(client, reader
     # then
     assert statuses == [302, 302]
     assert refused.status_code == 429
-    assert TOO_FAST_MESSAGES["writes"] in refused.content.decode()
+    assert str(TOO_FAST_MESSAGES["writes"]) in refused.content.decode()
     assert not Interaction.objects.filter(user=reader, article=articles[2]).exists()

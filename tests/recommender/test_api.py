@@ -55,7 +55,13 @@ def test_response_shape(client_for, mf_version, clusters, reader):
     assert body["experiment"] is None
     assert set(body["results"][0]) == {"article", "score", "explanation", "arm"}
     assert body["results"][0]["arm"] is None
-    assert set(body["results"][0]["explanation"]) == {"id", "text", "style", "evidence"}
+    assert set(body["results"][0]["explanation"]) == {
+        "id",
+        "text",
+        "display_text",
+        "style",
+        "evidence",
+    }
     assert set(body["results"][0]["article"]) == ARTICLE_FIELDS
     assert article_topics(response) == ["astronomy", "astronomy"]
 

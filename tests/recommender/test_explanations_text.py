@@ -118,3 +118,21 @@ def test_a_content_list_is_explained_by_the_closest_history_articles(text_cluste
             float(vectors[0] @ vectors[1]), 3
         )
         assert item.explanation["text"].startswith("Close in subject to \u201c")
+
+
+def test_chinese_candidate_phrases_are_repeated_runs_of_characters():
+    titles = ["近视防控领域的一场静悄悄的变革", "一文读懂近视防控", "近视防控的未来", "火箭的未来"]
+
+    phrases = candidate_phrases(titles)
+
+    # the longest run the texts share, not its pieces, and none cut at a function character
+    assert phrases == ["近视防控", "未来"]
+
+
+def test_chinese_phrases_contained_in_a_chosen_one_are_redundant():
+    # "防控" is not close enough to "近视防控" to be redundant by its embedding (cosine 0.7)
+    vectors = np.array([[1, 0], [0.7, 0.714], [0, 1]], dtype=np.float32)
+
+    chosen = select_phrases(["近视防控", "防控", "火箭"], vectors, np.array([1.0, 0.0]), n=3)
+
+    assert [phrase for phrase, _ in chosen] == ["近视防控", "火箭"]

@@ -115,4 +115,4 @@ def test_other_parameters_and_html_are_not_served_from_the_json_cache(
     assert with_unknown.status_code == 200
     assert as_html.status_code == 200
     assert as_html["Content-Type"].startswith("text/html")
-    assert list(lists.reader_pages_get(user_id=reader.pk)[0]) == ["n=5"]
+    assert list(lists.reader_pages_get(user_id=reader.pk)[0]) == ["en:n=5"]  # per language

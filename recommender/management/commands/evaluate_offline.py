@@ -25,6 +25,7 @@ from recommender.ml.search import Budget, tuned_hybrid, tuned_mf
 from recommender.ml.text import EmbeddingCache, article_text, get_encoder
 
 from ..lm_offline import evaluate_lm_command
+from ..request_offline import evaluate_requests
 
 MF_OPTIONS = ("factors", "regularization", "alpha", "iterations", "threads")
 
@@ -73,9 +74,17 @@ class Command(BaseCommand):
             "RECSITE_SEARCH_SECONDS; 0: no limit but the trials)",
         )
         parser.add_argument(
+            "--queries",
+            type=Path,
+            help="queries.csv (user_id,query): evaluate the POST /api/recommend/ path for the "
+            "listed readers (--model content: the query text alone; mf, hybrid: everything "
+            "that model serves)",
+        )
+        parser.add_argument(
             "--explain",
             action="store_true",
-            help="explain every evaluated reader's top 10 and audit the explanations (mf only)",
+            help="explain every evaluated reader's top 10 and audit the explanations (mf, or "
+            "the request path with --queries)",
         )
         parser.add_argument(
             "--max-users",
@@ -91,8 +100,8 @@ class Command(BaseCommand):
         if ks[0] < 1:
             raise CommandError("--k values must be positive")
         weights = settings.RECSITE_EVENT_WEIGHTS
-        if options["explain"] and options["model"] != "mf":
-            raise CommandError("--explain needs --model mf")
+        if options["explain"] and options["model"] != "mf" and not options["queries"]:
+            raise CommandError("--explain needs --model mf, or --queries")
         if options["max_users"] is not None and options["max_users"] < 1:
             raise CommandError("--max-users must be > 0")
         try:
@@ -115,6 +124,23 @@ class Command(BaseCommand):
         if options["model"] == "lm":
             model, metrics = evaluate_lm_command(
                 self, options, train, test, train_rows, self._embeddings(articles), ks, candidates
+            )
+        elif options["queries"]:
+            if options["model"] in ("mf", "hybrid"):
+                model, search = self._tuned(options, articles, train)
+            else:
+                model = self._model(options, articles)
+                if options["model"] != "content":  # content: the query text alone, nothing to fit
+                    model.fit(train)
+            metrics = evaluate_requests(
+                options,
+                model,
+                train,
+                test,
+                articles,
+                self._embeddings(articles),
+                self._encoder().encode,
+                ks,
             )
         elif options["model"] in ("mf", "hybrid"):
             model, search = self._tuned(options, articles, train)
@@ -141,7 +167,7 @@ class Command(BaseCommand):
         }
         if search is not None:
             result["search"] = search
-        if options["explain"]:
+        if options["explain"] and not options["queries"]:
             result.update(self._explain(model, train, test, articles, options))
         self._print_table(result, ks)
         if options["json"]:
@@ -214,12 +240,15 @@ class Command(BaseCommand):
             seed=seed,
         )
 
+    def _encoder(self):
+        return get_encoder(
+            settings.RECSITE_TEXT_ENCODER or None, threads=settings.RECSITE_ENCODER_THREADS
+        )
+
     def _embeddings(self, articles) -> np.ndarray:
         """float32 (n_articles, d): title + summary embeddings, cached on disk by text hash
         (settings.RECSITE_EMBEDDING_CACHE_DIR), so a rerun encodes nothing."""
-        encoder = get_encoder(
-            settings.RECSITE_TEXT_ENCODER or None, threads=settings.RECSITE_ENCODER_THREADS
-        )
+        encoder = self._encoder()
         texts = [
             article_text(article["title"], article.get("summary") or "") for article in articles
         ]
