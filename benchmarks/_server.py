@@ -332,11 +332,12 @@ class CeleryWorker(Server):
     ready_timeout = 90.0
     poll_seconds = 0.3
 
-    def __init__(self, env: dict[str, str], *, queues: str = "default,ml,inference"):
+    def __init__(self, env: dict[str, str], *, queues: str = "default,ml,inference", name="bench"):
         self.env = env
         self.queues = queues
+        self.name = name  # several workers at once need names of their own
         VAR.mkdir(parents=True, exist_ok=True)
-        self.log = VAR / "celery-worker.log"
+        self.log = VAR / f"celery-worker-{name}.log"
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> CeleryWorker:
@@ -353,9 +354,10 @@ class CeleryWorker(Server):
             "-l",
             "info",
             f"--logfile={self.log}",
-            f"--hostname=bench-{os.getpid()}@%h",
+            f"--hostname={self.name}-{os.getpid()}@%h",
         ]
-        with (VAR / "celery-worker.out").open("wb") as output:  # the banner goes to stdout
+        # The banner goes to stdout.
+        with (VAR / f"celery-worker-{self.name}.out").open("wb") as output:
             self._start(command, stdout=output, stderr=subprocess.STDOUT)
         return self
 

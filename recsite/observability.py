@@ -50,6 +50,8 @@ def logging_config(*, log_format: str, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format}},
         "root": {"handlers": ["console"], "level": level},
+        # faiss logs which CPU build it loads, at INFO, on every process start.
+        "loggers": {"faiss.loader": {"level": "WARNING"}},
     }
 
 

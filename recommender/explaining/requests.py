@@ -27,6 +27,7 @@ from ..cache import lists
 from ..models import Explanation, ModelVersion
 from ..ranking.request import Answer, request_answer_rank
 from ..ranking.sequence import next_articles
+from . import wording
 from .evidence import reader_read
 from .explanations import explanation_dict, recommendations_with_explanations
 
@@ -62,13 +63,17 @@ def request_answer(*, user: User, user_input: str, top_n: int) -> dict:
         }
     answer = request_answer_rank(user_id=user.pk, text=text, top_n=top_n)
     stored = _explanations_store(user.pk, text, answer)
+    # The names every sentence cites, looked up at once, so each can be worded in any language.
+    titles, topics = wording.names_of([explanation.evidence for explanation in stored])
     return {
         "model_version": answer.model_version_id,
         "results": [
             {
                 "article_id": item.article_id,
                 "score": item.score,
-                "explanation": explanation_dict(explanation),
+                "explanation": explanation_dict(
+                    explanation, wording.cited_names(explanation.evidence, titles, topics)
+                ),
             }
             for item, explanation in zip(answer.items, stored, strict=True)
         ],

@@ -7,6 +7,7 @@ can never disagree about what an event is worth.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -169,7 +170,12 @@ def build_interaction_matrix(
     else:
         item_lookup = {}
     user_lookup: dict[str, int] = {}
-    row_idx, col_idx, events, values, timestamps = [], [], [], [], []
+    # Compact columns rather than lists of Python objects: 20M rows (the 100x scale run) take
+    # about 0.5 GB here instead of several. Events are kept as codes into ``event_names``.
+    row_idx, col_idx, timestamps = array("q"), array("q"), array("d")
+    event_codes: array[int] = array("B")
+    event_of: dict[str, int] = {}
+    values: list[float | None] = []  # almost all None: one shared object
     for user_id, item_id, event, value, ts in rows:
         item_key = str(item_id)
         col = item_lookup.get(item_key)
@@ -179,9 +185,13 @@ def build_interaction_matrix(
             col = item_lookup.setdefault(item_key, len(item_lookup))
         row_idx.append(user_lookup.setdefault(str(user_id), len(user_lookup)))
         col_idx.append(col)
-        events.append(event or "read")
+        event_codes.append(event_of.setdefault(event or "read", len(event_of)))
         values.append(value)
-        timestamps.append(ts)
+        timestamps.append(np.nan if ts is None else ts)
+    event_names = np.array(list(event_of), dtype=object)
+    events = (
+        event_names[np.frombuffer(event_codes, dtype=np.uint8)].tolist() if len(event_codes) else []
+    )
     if item_ids is None:
         item_array = np.asarray(list(item_lookup), dtype=str)
     n_users, n_items = len(user_lookup), len(item_array)

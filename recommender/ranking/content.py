@@ -78,13 +78,9 @@ def content_scores(
     *, index: EmbeddingIndex, profile: np.ndarray, exclude: Iterable[int], n: int
 ) -> tuple[list[int], list[float]]:
     """(article ids, cosines) of the ``n`` best articles for ``profile``, ``exclude`` left out."""
-    scores = index.scores(profile)
-    for article_id in exclude:
-        row = index.row_of.get(article_id)
-        if row is not None:
-            scores[row] = -np.inf
-    top = top_n(scores, n)
-    return index.article_ids[top].tolist(), scores[top].tolist()
+    rows = [index.row_of[article_id] for article_id in exclude if article_id in index.row_of]
+    top, scores = index.top(profile, n, rows)
+    return index.article_ids[top].tolist(), scores.tolist()
 
 
 # ------------------------------------------------------------------------- more like this

@@ -44,6 +44,7 @@ from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import LoadedMF, cold_items, loaded_mf
 from ..runtime.sequences import sequence_scores
 from . import content, editorial, experiments, follows, interests
+from .approximate import approximate_top
 from .hybrid import hybrid_scores
 from .personalisation import personalisation_enabled
 
@@ -239,7 +240,7 @@ def _content(user_id: int, events) -> lists.ReaderList | None:
 def _personalized(
     user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
 ) -> lists.ReaderList | None:
-    scored = personal_scores(user_id, loaded, events, artifact_path, hybrid)
+    scored = personal_scores(user_id, loaded, events, artifact_path, hybrid, approximate=True)
     if scored is None:
         return None
     item_ids, scores = scored
@@ -250,24 +251,54 @@ def _personalized(
 
 
 def personal_scores(
-    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid | None
+    user_id: int,
+    loaded: LoadedMF,
+    events,
+    artifact_path: str,
+    hybrid: LoadedHybrid | None,
+    *,
+    approximate: bool = False,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(article ids int64 (n,), float32 (n,) scores) of reader ``user_id`` from ``events``
     (theirs, or a part of them; the hybrid's LM feature reads their stored sequence state):
     the served MF or hybrid score of every article the model knows or can place by its text,
     -inf on what they interacted with; None when the model knows nothing of theirs to place
     them by. What the "personalized" list ranks, and what a request's ranking calls the
-    reader's own signal (recommender.ranking.request)."""
+    reader's own signal (recommender.ranking.request). ``approximate``: on a large catalogue,
+    only the best unseen candidates from the nearest-neighbour indexes, scored exactly
+    (recommender.ranking.approximate), unless the hybrid's LM feature applies to the reader
+    (no index of the LM's output embeddings yet: scored in full)."""
     known, idx, weights = model_history(loaded.column_of, events)
     if not known:
         return None
     if len(idx) == 0:  # only dislikes: nothing to place the reader by
         return None
+    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
+    index = embedding_index()
+    k = settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN
+    if approximate and hybrid is not None and hybrid.model.weights.get("lm"):
+        approximate = sequence_scores(user_id, np.zeros(0, dtype=np.int64)) is None
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
+    candidates = None
+    if approximate:
+        candidates = approximate_top(
+            loaded,
+            artifact_path=artifact_path,
+            hybrid=hybrid,
+            columns=idx,
+            weights=weights,
+            seen_columns=[column for column, _, _ in known],
+            seen_article_ids={pk for pk, _, _ in events},
+            cold=cold,
+            index=index,
+            k=k,
+        )
+    if candidates is not None:  # a large catalogue: candidates from the ANN indexes
+        found_ids, found_scores = candidates
+        return np.asarray(found_ids, dtype=np.int64), np.asarray(found_scores, dtype=np.float32)
     seen = np.zeros(len(loaded.item_ids), dtype=bool)
     seen[[column for column, _, _ in known]] = True
     item_ids = loaded.item_ids
-    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
     if cold is not None and len(cold.article_ids):
         # New articles: scored through their text's adapted factors (and, by the hybrid, text).
         seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])
@@ -280,7 +311,7 @@ def personal_scores(
             weights=weights,
             seen=np.flatnonzero(seen),
             cold=cold,
-            index=embedding_index(),
+            index=index,
             lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
         )
     else:

@@ -18,7 +18,9 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 
 from articles.models import SearchQuery
+from recommender.ml.ann import EMBEDDINGS_INDEX, InnerProductIndex
 from recommender.ml.artifacts import load_array, load_json
+from recommender.ml.base import top_n
 from recommender.ml.text import TextEncoder, get_encoder, text_hash
 
 from ..cache import lists
@@ -94,9 +96,12 @@ class EmbeddingIndex:
         base_vectors: np.ndarray,
         extra_ids: Sequence[int] | np.ndarray,
         extra_vectors: Sequence[np.ndarray] | np.ndarray,
+        ann: InnerProductIndex | None = None,
     ) -> None:
         self.encoder = encoder
         self.stamp: tuple = ()
+        # The snapshot's nearest-neighbour index, for large catalogues (``top``).
+        self.ann = ann
         extra_vectors = np.asarray(extra_vectors, dtype=np.float32)
         dim = np.shape(base_vectors)[1] if len(base_ids) else extra_vectors.shape[-1]
         # Kept as given: the snapshot's memory map, shared by all processes through the page cache.
@@ -155,6 +160,28 @@ class EmbeddingIndex:
     def scores(self, query: np.ndarray) -> np.ndarray:
         return self.scores_many(np.asarray(query)[None, :])[0]
 
+    def top(
+        self, query: np.ndarray, n: int, exclude_rows: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows int64, float32 dot products) of the ``n`` best rows for float32 (d,)
+        ``query``, best first, never ``exclude_rows``: from the snapshot's index and the rows
+        written since when the snapshot has an index (a large catalogue), else by scoring
+        every row."""
+        if self.ann is None:
+            scores = self.scores(query)
+            scores[list(exclude_rows)] = -np.inf
+            best = top_n(scores, n)
+            return best, scores[best]
+        skip = np.union1d(np.asarray(exclude_rows, dtype=np.int64), self._stale)
+        rows, scores = self.ann.search(query, n + len(skip))
+        extra = np.asarray(self._extra @ np.asarray(query, dtype=np.float32), dtype=np.float32)
+        rows = np.concatenate([rows, len(self._base) + np.arange(len(extra))])
+        scores = np.concatenate([scores, extra])
+        keep = ~np.isin(rows, skip)
+        rows, scores = rows[keep], scores[keep]
+        best = top_n(scores, n)
+        return rows[best], scores[best]
+
 
 @dataclass(frozen=True)
 class _Snapshot:
@@ -163,6 +190,7 @@ class _Snapshot:
     taken_at: object  # datetime
     article_ids: np.ndarray
     vectors: np.ndarray
+    ann: InnerProductIndex | None  # written with the snapshot of a large catalogue
 
 
 _lock = threading.Lock()
@@ -227,6 +255,11 @@ def _load_snapshot(snapshot_ref) -> _Snapshot | None:
                 taken_at=ModelVersion.objects.get(pk=snapshot_ref.id).created_at,
                 article_ids=load_array(directory / "article_ids.npy", mmap=True),
                 vectors=load_array(directory / "embeddings.npy", mmap=True),
+                ann=(
+                    InnerProductIndex.load(directory, EMBEDDINGS_INDEX)
+                    if InnerProductIndex.exists(directory, EMBEDDINGS_INDEX)
+                    else None
+                ),
             )
         except (OSError, ValueError, KeyError, ModelVersion.DoesNotExist):
             logger.exception("Cannot load embedding snapshot %s", directory)
@@ -246,8 +279,14 @@ def _build_index(snapshot_ref) -> EmbeddingIndex | None:
     if snapshot is None:
         no_snapshot = np.zeros((0, 0), np.float32)  # EmbeddingIndex sizes it from the overlay
         return EmbeddingIndex(overlay[0][2], [], no_snapshot, extra_ids, extra)
+    large = len(snapshot.article_ids) >= settings.RECSITE_ANN_MIN_ARTICLES
     return EmbeddingIndex(
-        snapshot.encoder, snapshot.article_ids, snapshot.vectors, extra_ids, extra
+        snapshot.encoder,
+        snapshot.article_ids,
+        snapshot.vectors,
+        extra_ids,
+        extra,
+        ann=snapshot.ann if large else None,
     )
 
 

@@ -50,6 +50,7 @@ from ..runtime.embeddings import (
     vector_from_bytes,
     vector_to_bytes,
 )
+from .ann import snapshot_index_write
 from .lifecycle import model_versions_prune
 from .locks import LockHeld, cache_lock
 from .registry import model_version_activate
@@ -214,6 +215,7 @@ def _snapshot_build() -> ModelVersion | None:
     def write(directory: Path) -> None:
         save_array(directory / "embeddings.npy", matrix)
         save_array(directory / "article_ids.npy", article_ids)
+        snapshot_index_write(directory=directory, vectors=matrix)
         save_json(directory / "snapshot.json", {"encoder": encoder_id, "taken_at": str(started)})
 
     root = Path(settings.RECSITE_ARTIFACT_DIR) / ENCODER

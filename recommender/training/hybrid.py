@@ -32,6 +32,7 @@ from recommender.ml.text import article_text
 from ..models import ModelVersion
 from ..runtime.artifacts import artifact_directory
 from ..runtime.embeddings import encoder
+from .ann import hybrid_index_write
 from .embeddings import article_vectors
 from .lifecycle import Fitted, version_train
 from .registry import ACTIVATION_METRIC, model_version_activate
@@ -160,6 +161,7 @@ def _activate_if_better(version: ModelVersion, mf_version: ModelVersion) -> Mode
 
 def _write(directory, hybrid, version, mf_version, metrics) -> None:
     hybrid.save(directory)
+    hybrid_index_write(directory=directory, hybrid=hybrid)
     save_json(directory / REQUEST_MODEL_FILE, metrics["request"])
     save_json(
         directory / "version.json",

@@ -82,7 +82,7 @@ def _stage_done(progress: Progress, stage: str) -> None:
 
 
 def _fit(version: ModelVersion, params: dict, progress: Progress) -> Fitted:
-    rows = selectors.training_rows()
+    rows = list(selectors.training_rows())  # read twice: the matrix and the reading orders
     article_ids = selectors.published_article_ids()
     matrix = build_interaction_matrix(
         rows,

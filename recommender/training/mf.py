@@ -11,6 +11,7 @@ row ``failed`` with the error and leaves the active version serving (the lifecyc
 the hybrid stage and the LM: recommender.training.lifecycle).
 """
 
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from .. import selectors
 from ..cache.task_results import task_result_get
 from ..models import ModelVersion
 from ..privacy import LOCK
+from .ann import mf_index_write
 from .embeddings import article_vectors
 from .hybrid import HYBRID, MFRun, model_version_train_hybrid
 from .lifecycle import Fitted, NotEnoughData, versioned_training
@@ -108,7 +110,9 @@ def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> 
 def _fit(
     version: ModelVersion, model_kwargs: dict, progress: Callable[[str], None], runs: list
 ) -> Fitted:
-    rows = selectors.training_rows()
+    # Counted as they stream by: the rows are never held as a list (20M at the 100x scale).
+    counter = itertools.count()
+    rows = (row for row, _ in zip(selectors.training_rows(), counter, strict=False))
     matrix = build_interaction_matrix(
         rows,
         weights=settings.RECSITE_EVENT_WEIGHTS,
@@ -120,7 +124,7 @@ def _fit(
     version.data_counts = {
         "users": matrix.shape[0],
         "items": matrix.shape[1],
-        "interactions": len(rows),
+        "interactions": next(counter),
     }
     progress(STAGES[0])
     train, test = warm_split(
@@ -171,6 +175,7 @@ def _write(
     metrics: dict,
 ) -> None:
     model.save(directory)
+    mf_index_write(directory=directory, model=model)
     if adapter is not None:
         adapter.save(directory)
     save_json(

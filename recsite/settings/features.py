@@ -28,6 +28,8 @@ RECSITE_MF_PARAMS = {
     "regularization": 0.01,
     "alpha": 40.0,
     "iterations": env.int("RECSITE_MF_ITERATIONS", default=15),
+    # "cuda" trains on a GPU (the worker's torch must be a CUDA build); serving is unchanged.
+    "device": env("RECSITE_MF_DEVICE", default="cpu"),
 }
 # Model selection (recommender.training.search): each retrain tries up to this many MF settings,
 # then hybrid settings (pool, features), on validation data carved from its training split,
@@ -90,6 +92,10 @@ RECSITE_CONTENT_SEARCHES = 5
 # 0 keeps the model's order, 1 spreads topics regardless of score; at 0.1 another topic's
 # article moves up only past articles scoring about as high.
 RECSITE_DIVERSITY = env.float("RECSITE_DIVERSITY", default=0.1)
+# Catalogues of at least this many articles are served sub-linearly: candidates from
+# approximate nearest-neighbour indexes (faiss HNSW) that the worker builds with each MF and
+# hybrid version, then exact scoring of the candidates; smaller ones are scored in full.
+RECSITE_ANN_MIN_ARTICLES = env.int("RECSITE_ANN_MIN_ARTICLES", default=50_000)
 # Articles of a topic the reader follows: their list score, min-max normalised like an editorial
 # boost, is multiplied by this. A product choice, not a tuned one (the datasets hold no follows):
 # 1.5 lifts an article from the middle of the list past those scoring up to half again as high.

@@ -26,6 +26,9 @@ SITE_KWARGS = {
     "topic_detail": lambda objects: {"slug": objects["topic"].slug},
     "article_detail": lambda objects: {"slug": objects["article"].slug},
     "article_event": lambda objects: {"slug": objects["article"].slug, "event": "like"},
+    "article_event_undo": lambda objects: {"slug": objects["article"].slug, "event": "like"},
+    "topic_follow": lambda objects: {"slug": objects["topic"].slug},
+    "topic_unfollow": lambda objects: {"slug": objects["topic"].slug},
     # The CSRF check runs before any lookup, so any id will do.
     "interest_restore": lambda objects: {"pk": 1},
     "explanation_feedback": lambda objects: {"pk": 1},

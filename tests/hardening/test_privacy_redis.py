@@ -10,13 +10,16 @@ from rest_framework.test import APIClient
 
 from articles.models import Interaction
 from articles.privacy import CACHE_FAMILIES, personal_cache_keys
-from recommender.models import Explanation
+from recommender.models import Explanation, ModelVersion
+from recommender.ranking.sequence import lm_forget_loaded
+from recommender.training.lm import model_version_train_lm
 from tests.factories import TEST_PASSWORD, UserFactory
 from tests.recommender.conftest import (  # noqa: F401 (fixtures)
     _encodings_reused,
     text_clusters,
     text_mf_version,
 )
+from tests.recommender.ml.lm_tiny import TINY_PARAMS
 from tests.redis_cache import redis_caches
 
 PREFIX = "privacy-scan"
@@ -48,7 +51,7 @@ def _use_every_feature(reader, site, api, capture) -> None:
     assert guesser.post("/password-reset/", {"email": reader.email}).status_code == 302
     astronomy = text_mf_version_astronomy()
     with capture(execute=True):
-        for article in astronomy[:4]:
+        for article in astronomy[:3]:
             response = api.post(
                 "/api/interactions/", {"article": article.pk, "event": "read"}, format="json"
             )
@@ -71,6 +74,16 @@ def _use_every_feature(reader, site, api, capture) -> None:
     with capture(execute=True):
         assert site.get("/me/").status_code == 200
         assert api.get("/api/recommendations/?n=10").status_code == 200
+    # A sequence LM, so that the refresh after a last read stores the reader's sequence state.
+    with capture(execute=True):  # (its activation forgets the cached active versions on commit)
+        assert model_version_train_lm().status == ModelVersion.Status.ACTIVE
+    with capture(execute=True):
+        response = api.post(
+            "/api/interactions/", {"article": astronomy[3].pk, "event": "read"}, format="json"
+        )
+        assert response.status_code == 201, response.content
+    with capture(execute=True):  # the page and explanations the read made stale, cached again
+        assert api.get("/api/recommendations/?n=10").status_code == 200
 
 
 def text_mf_version_astronomy():
@@ -79,7 +92,22 @@ def text_mf_version_astronomy():
     return list(Article.objects.filter(topics__slug="astronomy").order_by("pk"))
 
 
-@pytest.mark.usefixtures("text_mf_version")
+@pytest.fixture
+def tiny_lm(settings, tmp_path):
+    """A sequence LM small enough to train inside the test."""
+    settings.RECSITE_LM_PARAMS = {
+        key: value
+        for key, value in TINY_PARAMS.items()
+        if key not in ("threads", "time_budget_s", "patience")
+    }
+    settings.RECSITE_LM_TIME_BUDGET_SECONDS = 60.0
+    settings.RECSITE_LM_PATIENCE = TINY_PARAMS["patience"]
+    lm_forget_loaded()
+    yield
+    lm_forget_loaded()
+
+
+@pytest.mark.usefixtures("text_mf_version", "tiny_lm")
 def test_no_key_of_a_deleted_reader_remains_in_redis(
     private_cache, django_capture_on_commit_callbacks
 ):

@@ -359,6 +359,7 @@ WRITING_POSTS = {
     "/api/model-versions/retrain/",
     "/api/model-versions/{id}/activate/",
     "/api/model-versions/rollback/",
+    "/api/topics/{slug}/follow/",
 }
 
 
