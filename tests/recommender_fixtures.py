@@ -17,7 +17,8 @@ READS_PER_READER = 8
 @pytest.fixture
 def mf_settings(settings, tmp_path):
     """Artifacts in a temporary directory and a model small enough to train in milliseconds; two
-    factors because ``clusters`` has two tastes (more factors fit individual readers' noise).
+    factors because ``clusters`` has two tastes (more factors fit individual readers' noise),
+    and no search of other settings.
     The hybrid trained with each MF version never activates here (it could beat MF on these
     data); hybrid tests lower RECSITE_HYBRID_MIN_GAIN themselves."""
     settings.RECSITE_ARTIFACT_DIR = tmp_path / "artifacts"
@@ -29,6 +30,8 @@ def mf_settings(settings, tmp_path):
         "iterations": 10,
         "seed": 0,
     }
+    # These parameters as they are: the searches have tests of their own (test_training.py).
+    settings.RECSITE_MF_SEARCH_TRIALS = settings.RECSITE_HYBRID_SEARCH_TRIALS = 1
     return settings
 
 

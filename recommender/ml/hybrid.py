@@ -14,9 +14,10 @@ Training (``fit``):
    pool is a positive, paired with ``negatives`` other pool items (a held-out cold item: half
    of them cold, which is how a new article must win). Items nobody read are never negatives:
    unknown, not disliked. A pairwise logistic (BPR-style) model, L2-regularised and solved by
-   Newton's method, learns one weight per feature from the differences (positive - negative).
-   A small pool (30 per source) keeps the training close to the top of the list, which is
-   what NDCG@10 sees: on citeulike-a (warm, 600 factors) pool 100 gave 0.2665, pool 30 0.2714.
+   Newton's method, learns one weight per feature from the differences (positive - negative);
+   ``dropped_features`` get none. A small pool keeps the training close to the top of the
+   list, which is what NDCG@10 sees; the pool size and the dropped features are chosen per
+   deployment on validation data (recommender.ml.search), starting from 30 and none.
 3. The base models are refitted on all the training interactions (reusing an MF model and
    adapter already fitted on them, when given); the weights are kept.
 
@@ -122,6 +123,7 @@ class HybridRecommender(Recommender):
         cold_fraction: float = 0.05,
         negatives: int = 20,
         pool: int = 30,
+        dropped_features: Sequence[str] = (),
         seed: int = 0,
         **mf_params: Any,
     ) -> None:
@@ -133,6 +135,7 @@ class HybridRecommender(Recommender):
             "cold_fraction": cold_fraction,
             "negatives": negatives,
             "pool": pool,
+            "dropped_features": sorted(dropped_features),
             "seed": seed,
         }
         self.mf_params = {"seed": seed, **mf_params}
@@ -192,6 +195,8 @@ class HybridRecommender(Recommender):
         differences = self._pairs(
             base, inner, warm_held, cold_held, cold_items, self._lm_validation(orders, cold_items)
         )
+        for name in self.settings["dropped_features"]:  # a zero column gets a zero weight
+            differences[:, FEATURES.index(name)] = 0.0
         if len(differences):
             self.weights = dict(zip(FEATURES, fit_pairwise(differences).tolist(), strict=True))
         else:  # nothing held out to learn from (a tiny catalogue): MF alone

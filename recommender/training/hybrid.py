@@ -1,7 +1,8 @@
 """The hybrid stage of a retrain: the model of ``evaluate_offline --model hybrid``
 (recommender.ml.hybrid.HybridRecommender, without the LM, which web processes cannot run) over
 the MF version just trained, validated on the same warm split as that MF version, activated
-only if it ranks better than MF alone.
+only if it ranks better than MF alone. Its pool and features are searched on that split's
+training part first (recommender.training.search), recorded in ``metrics["search"]``.
 
 recommender.ml.hybrid.train_over_mf does the work: the hybrid learns its weights within MF's
 training split and, with MF's validation model as its MF base, is measured on MF's validation
@@ -35,6 +36,7 @@ from .ann import hybrid_index_write
 from .embeddings import article_vectors
 from .lifecycle import Fitted, version_train
 from .registry import ACTIVATION_METRIC, model_version_activate
+from .search import hybrid_params_search
 
 HYBRID = ModelVersion.Kind.HYBRID
 
@@ -47,7 +49,8 @@ class MFRun:
     train: InteractionMatrix  # MF's validation split
     test: InteractionMatrix
     validation_model: ImplicitALS  # fitted on ``train``
-    params: dict  # ImplicitALS keyword arguments
+    params: dict  # ImplicitALS keyword arguments, as the MF search chose them
+    search_deadline: float  # time.perf_counter() reading: the searches start no trial after it
 
 
 def model_version_train_hybrid(*, mf_version: ModelVersion, run: MFRun) -> ModelVersion:
@@ -68,6 +71,12 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
     item_ids = np.asarray(run.matrix.item_ids).astype(np.int64)
     _has_text, vectors = article_vectors(article_ids=item_ids.tolist())
     mf_directory = artifact_directory(mf_version.artifact_path)
+    params, search = hybrid_params_search(
+        run.train,
+        vectors,
+        params={name: value for name, value in run.params.items() if name != "seed"},
+        deadline=run.search_deadline,
+    )
     hybrid, validation_metrics = train_over_mf(
         vectors,
         train=run.train,
@@ -79,7 +88,7 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
             TextAdapter.load(mf_directory, mmap=False) if TextAdapter.exists(mf_directory) else None
         ),
         seed=settings.RECSITE_VALIDATION_SEED,
-        **{name: value for name, value in run.params.items() if name != "seed"},
+        **params,
     )
     request = _request_model(hybrid, run, vectors, item_ids.tolist())
     metrics: dict[str, object] = {
@@ -89,6 +98,9 @@ def _fit(version: ModelVersion, mf_version: ModelVersion, run: MFRun) -> Fitted:
         "weights": {name: round(value, 5) for name, value in hybrid.weights.items()},
         "request": request.as_dict(),
     }
+    if search is not None:
+        metrics["search"] = search
+    version.params = {**version.params, **hybrid.settings}
     version.data_counts = mf_version.data_counts
     # The candidate pool it was trained with, for the admin (a search may choose it).
     version.params = {**version.params, "pool": hybrid.settings["pool"]}

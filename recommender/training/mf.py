@@ -2,7 +2,9 @@
 
 Validation is honest and simple: the model is fitted once on a warm split of the live
 interactions (per reader 20% held out, fixed seed) and measured on the held-out part; the model
-that then serves is fitted again on *all* the data with the same parameters. Only after its
+that then serves is fitted again on *all* the data with the same parameters. Those parameters
+are searched first (recommender.training.search) on the training part of that split alone, and
+the search is recorded in the metrics (``metrics["search"]``). Only after its
 artifacts are complete on disk does the row become ``ready`` and, if not worse than the active
 version beyond the tolerance, ``active`` (recommender.training.registry). Any failure marks the
 row ``failed`` with the error and leaves the active version serving (the lifecycle shared with
@@ -35,6 +37,7 @@ from .ann import mf_index_write
 from .embeddings import article_vectors
 from .hybrid import HYBRID, MFRun, model_version_train_hybrid
 from .lifecycle import Fitted, NotEnoughData, versioned_training
+from .search import mf_params_search, search_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ RETRAIN_LOCK_KEY = LOCK.key(name="retrain")
 VALIDATION_TEST_FRACTION = 0.2
 STAGES = (
     "load data",
+    "search settings",
     "fit on train split",
     "validate",
     "fit on all data",
@@ -88,7 +92,7 @@ def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> 
     def hybrid_stage(version: ModelVersion) -> None:
         if version.status != ModelVersion.Status.FAILED:
             model_version_train_hybrid(mf_version=version, run=runs[0])
-        progress(STAGES[5])
+        progress(STAGES[6])
 
     return versioned_training(
         MF,
@@ -99,7 +103,7 @@ def model_version_train_mf(*, progress: Callable[[str], None] | None = None) -> 
         also_interrupted=(HYBRID,),
         then=hybrid_stage,
         also_pruned=(HYBRID,),
-        written=lambda: progress(STAGES[4]),
+        written=lambda: progress(STAGES[5]),
     )
 
 
@@ -126,16 +130,24 @@ def _fit(
     train, test = warm_split(
         matrix, test_fraction=VALIDATION_TEST_FRACTION, seed=settings.RECSITE_VALIDATION_SEED
     )
-    validation_model = ImplicitALS(**model_kwargs).fit(train)
+    # The settings are searched on ``train`` alone, so the validation split below still
+    # measures a model that was not chosen on it.
+    deadline = search_deadline()
+    model_kwargs, search = mf_params_search(train, params=model_kwargs, deadline=deadline)
+    version.params = ImplicitALS(**model_kwargs).params
     progress(STAGES[1])
-    metrics = evaluate(validation_model, train, test, ks=(10, 20))
+    validation_model = ImplicitALS(**model_kwargs).fit(train)
     progress(STAGES[2])
+    metrics: dict = evaluate(validation_model, train, test, ks=(10, 20))
+    if search is not None:
+        metrics["search"] = search
+    progress(STAGES[3])
     model = ImplicitALS(**model_kwargs).fit(matrix)
     # The text adapter maps into this model's item factors, so it is fitted with them.
     adapter, adapter_metrics = _fit_adapter(model, matrix)
     metrics = {**metrics, **adapter_metrics}
-    progress(STAGES[3])
-    runs.append(MFRun(matrix, train, test, validation_model, model_kwargs))
+    progress(STAGES[4])
+    runs.append(MFRun(matrix, train, test, validation_model, model_kwargs, deadline))
     return metrics, lambda directory: _write(directory, model, adapter, version, metrics)
 
 

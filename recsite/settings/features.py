@@ -19,7 +19,8 @@ RECSITE_TEXT_ENCODER = env("RECSITE_TEXT_ENCODER", default="")
 RECSITE_EVENT_WEIGHTS = dict(EVENT_WEIGHTS_DEFAULT)
 # Repeated events on one article add up to at most this weight (training and fold-in alike).
 RECSITE_WEIGHT_CAP = 10.0
-# Hyper-parameters of the served MF model (recommender.ml.mf.ImplicitALS keyword arguments).
+# Where each retrain's search of MF settings starts, and the MF settings when it is off
+# (recommender.ml.mf.ImplicitALS keyword arguments).
 # 128 factors: on citeulike-a, 64 give NDCG@10 0.15, 128 give 0.20 and 256 give 0.246 (see
 # benchmarks/mf_vs_implicit.py); 256 costs twice the training time and memory.
 RECSITE_MF_PARAMS = {
@@ -30,6 +31,15 @@ RECSITE_MF_PARAMS = {
     # "cuda" trains on a GPU (the worker's torch must be a CUDA build); serving is unchanged.
     "device": env("RECSITE_MF_DEVICE", default="cpu"),
 }
+# Model selection (recommender.training.search): each retrain tries up to this many MF settings,
+# then hybrid settings (pool, features), on validation data carved from its training split,
+# starting from RECSITE_MF_PARAMS. Trials are fits, so a search is the same whatever the load;
+# no trial starts RECSITE_SEARCH_SECONDS after the MF search began (both searches together).
+# 1 turns a search off. The deadline is what bounds a retrain on a loaded machine; the trials
+# are what make one reproducible (docs/benchmarks.md, "Model selection").
+RECSITE_MF_SEARCH_TRIALS = env.int("RECSITE_MF_SEARCH_TRIALS", default=10)
+RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=4)
+RECSITE_SEARCH_SECONDS = env.float("RECSITE_SEARCH_SECONDS", default=300.0)
 # The seed of the warm validation split, so successive versions are measured the same way.
 RECSITE_VALIDATION_SEED = 0
 # A new version activates itself only if its validation NDCG@10 is at most this much (absolute)
@@ -75,7 +85,7 @@ RECSITE_REFRESH_BATCH_SIZE = 500
 RECSITE_TRENDING_DAYS = env.int("RECSITE_TRENDING_DAYS", default=7)
 # Readers with fewer positive articles than this known to the MF model get the content profile
 # (mean embedding of what they read and searched) instead of a fold-in from too little data.
-RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=3)
+RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=4)
 # How many of a reader's recent searches the content profile includes.
 RECSITE_CONTENT_SEARCHES = 5
 # Strength of the topic-diversity re-rank of a reader's list (maximal marginal relevance):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,9 @@ from recommender.ml.csvio import CsvFormatError, read_articles_csv, read_id_list
 from recommender.ml.csvio import read_interactions_csv as read_interactions
 from recommender.ml.data import build_interaction_matrix, reindex_users
 from recommender.ml.explain_eval import evaluate_explanations
-from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.metrics import evaluate
-from recommender.ml.mf import ImplicitALS
 from recommender.ml.popular import PopularityRecommender
+from recommender.ml.search import Budget, tuned_hybrid, tuned_mf
 from recommender.ml.text import EmbeddingCache, article_text, get_encoder
 
 from ..lm_offline import evaluate_lm_command
@@ -59,6 +59,20 @@ class Command(BaseCommand):
         parser.add_argument("--alpha", type=float)
         parser.add_argument("--iterations", type=int)
         parser.add_argument("--threads", type=int)
+        parser.add_argument("--pool", type=int, help="--model hybrid: candidates per source")
+        parser.add_argument(
+            "--search-trials",
+            type=int,
+            help="--model mf/hybrid: settings tried on validation data carved from TRAIN "
+            "(default: RECSITE_MF_SEARCH_TRIALS, RECSITE_HYBRID_SEARCH_TRIALS; 1: no search); "
+            "the options above pin a setting",
+        )
+        parser.add_argument(
+            "--search-seconds",
+            type=float,
+            help="no search trial starts after this many seconds (default: "
+            "RECSITE_SEARCH_SECONDS; 0: no limit but the trials)",
+        )
         parser.add_argument(
             "--queries",
             type=Path,
@@ -106,14 +120,18 @@ class Command(BaseCommand):
         test = reindex_users(test_all, train.user_ids)
         unknown_test_users = int(sum(train.user_index(uid) is None for uid in test_all.user_ids))
 
+        search = None
         if options["model"] == "lm":
             model, metrics = evaluate_lm_command(
                 self, options, train, test, train_rows, self._embeddings(articles), ks, candidates
             )
         elif options["queries"]:
-            model = self._model(options, articles)
-            if options["model"] != "content":  # content: the query text alone, nothing to fit
-                model.fit(train)
+            if options["model"] in ("mf", "hybrid"):
+                model, search = self._tuned(options, articles, train)
+            else:
+                model = self._model(options, articles)
+                if options["model"] != "content":  # content: the query text alone, nothing to fit
+                    model.fit(train)
             metrics = evaluate_requests(
                 options,
                 model,
@@ -124,6 +142,9 @@ class Command(BaseCommand):
                 self._encoder().encode,
                 ks,
             )
+        elif options["model"] in ("mf", "hybrid"):
+            model, search = self._tuned(options, articles, train)
+            metrics = evaluate(model, train, test, ks=ks, candidates=candidates)
         else:
             model = self._model(options, articles)
             model.fit(train)
@@ -144,6 +165,8 @@ class Command(BaseCommand):
                 "candidates": None if candidates is None else len(candidates),
             },
         }
+        if search is not None:
+            result["search"] = search
         if options["explain"] and not options["queries"]:
             result.update(self._explain(model, train, test, articles, options))
         self._print_table(result, ks)
@@ -174,15 +197,48 @@ class Command(BaseCommand):
             return PopularityRecommender()
         if options["model"] == "content":
             return ContentRecommender(self._embeddings(articles))
-        chosen = {name: options[name] for name in MF_OPTIONS if options[name] is not None}
+        pinned = self._pinned(options)
+        return ColdStartALS(self._embeddings(articles), seed=options["seed"], **pinned)
+
+    def _pinned(self, options) -> dict[str, Any]:
+        """The MF (and hybrid) settings given as options, checked."""
+        names = (*MF_OPTIONS, "pool") if options["model"] == "hybrid" else MF_OPTIONS
+        chosen = {name: options[name] for name in names if options[name] is not None}
         for name, value in chosen.items():
-            if value < 0 or (value == 0 and name in ("factors", "iterations", "threads")):
+            if value < 0 or (value == 0 and name in ("factors", "iterations", "threads", "pool")):
                 raise CommandError(f"--{name} must be {'>= 0' if value < 0 else '> 0'}")
-        if options["model"] == "adapter":
-            return ColdStartALS(self._embeddings(articles), seed=options["seed"], **chosen)
-        if options["model"] == "hybrid":
-            return HybridRecommender(self._embeddings(articles), seed=options["seed"], **chosen)
-        return ImplicitALS(seed=options["seed"], **chosen)
+        return chosen
+
+    def _tuned(self, options, articles, train) -> tuple[Any, dict[str, Any]]:
+        """--model mf / hybrid: settings searched on validation data carved from ``train``
+        alone (recommender.ml.search), options pinning theirs, then fitted on all of it."""
+        pinned = self._pinned(options)
+        if options["search_trials"] is not None and options["search_trials"] < 1:
+            raise CommandError("--search-trials must be > 0")
+        seconds = options["search_seconds"]
+        if seconds is None:
+            seconds = settings.RECSITE_SEARCH_SECONDS
+        elif seconds < 0:
+            raise CommandError("--search-seconds must be >= 0")
+        deadline = time.perf_counter() + seconds if seconds else float("inf")
+        params = dict(settings.RECSITE_MF_PARAMS)
+        seed = options["seed"]
+
+        def budget(default_trials: int) -> Budget:
+            return Budget(trials=options["search_trials"] or default_trials, deadline=deadline)
+
+        if options["model"] == "mf":
+            mf_budget = budget(settings.RECSITE_MF_SEARCH_TRIALS)
+            return tuned_mf(train, params=params, pinned=pinned, budget=mf_budget, seed=seed)
+        return tuned_hybrid(
+            train,
+            self._embeddings(articles),
+            params=params,
+            pinned=pinned,
+            mf_budget=budget(settings.RECSITE_MF_SEARCH_TRIALS),
+            hybrid_budget=budget(settings.RECSITE_HYBRID_SEARCH_TRIALS),
+            seed=seed,
+        )
 
     def _encoder(self):
         return get_encoder(
@@ -245,6 +301,12 @@ class Command(BaseCommand):
         for metric in ("recall", "ndcg", "coverage", "long_tail_share"):
             row = "".join(f"{result[f'{metric}@{k}']:10.4f}" for k in ks)
             self.stdout.write(metric.ljust(16) + row)
+        for name, search in result.get("search", {}).items():
+            self.stdout.write(
+                f"{name} search: {len(search['tried'])} tried in {search['seconds']} s "
+                f"(stopped by {search['stopped_by']}), chosen {search['chosen']} "
+                f"at {search['metric']} {search['score']}"
+            )
         if "explanation_fidelity" in result:
             self.stdout.write(
                 f"explanations {result['explanations']} for {result['explain_users']} readers: "

@@ -159,3 +159,36 @@ def test_make_split_cold_holds_out_candidate_articles(citeulike_dir, tmp_path):
 def test_make_split_reports_a_missing_dataset(tmp_path):
     with pytest.raises(CommandError, match="titles.txt: cannot read"):
         call_command("make_split", "citeulike-a", str(tmp_path), f"--out={tmp_path / 'o'}")
+
+
+def test_evaluate_offline_mf_searches_on_the_train_file_alone(split_files, tmp_path):
+    # given: a second test file that holds other articles for every reader
+    articles, train, test = split_files
+    other_test = tmp_path / "other_test.csv"
+    other_test.write_text(
+        "user_id,article_id\n" + "".join(f"u{user},a{(user + 3) % 12}\n" for user in range(10))
+    )
+    options = ("--model=mf", "--factors=4", "--threads=1", "--search-trials=4")
+
+    # when
+    first = _run(articles, train, test, tmp_path / "a.json", *options)
+    second = _run(articles, train, other_test, tmp_path / "b.json", *options)
+
+    # then: the same settings tried in the same order with the same validation scores
+    search, other = first["search"]["mf"], second["search"]["mf"]
+    assert search["pinned"] == {"factors": 4, "threads": 1}
+    assert len(search["tried"]) == 4
+    assert [t["score"] for t in search["tried"]] == [t["score"] for t in other["tried"]]
+    assert [t["settings"] for t in search["tried"]] == [t["settings"] for t in other["tried"]]
+    assert {name: first["params"][name] for name in search["chosen"]} == search["chosen"]
+    assert first["params"]["factors"] == 4
+    assert "mf search: 4 tried" in (tmp_path / "a.txt").read_text()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--search-trials=0", "--search-trials must be > 0"), ("--search-seconds=-1", ">= 0")],
+)
+def test_evaluate_offline_refuses_a_bad_search_budget(split_files, tmp_path, option, message):
+    with pytest.raises(CommandError, match=message):
+        _run(*split_files, tmp_path / "o.json", "--model=mf", option)
