@@ -38,7 +38,7 @@ RECSITE_MF_PARAMS = {
 # 1 turns a search off. The deadline is what bounds a retrain on a loaded machine; the trials
 # are what make one reproducible (docs/benchmarks.md, "Model selection").
 RECSITE_MF_SEARCH_TRIALS = env.int("RECSITE_MF_SEARCH_TRIALS", default=10)
-RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=4)
+RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=3)
 RECSITE_SEARCH_SECONDS = env.float("RECSITE_SEARCH_SECONDS", default=300.0)
 # The seed of the warm validation split, so successive versions are measured the same way.
 RECSITE_VALIDATION_SEED = 0
@@ -77,7 +77,7 @@ RECSITE_LIST_LENGTH = 200
 RECSITE_LIST_TTL_SECONDS = env.int("RECSITE_LIST_TTL_SECONDS", default=2 * 60 * 60)
 # Model versions a web process keeps loaded at once: the active ones and a running experiment's
 # arms (memory-mapped; the oldest loaded is dropped beyond this).
-RECSITE_LOADED_VERSIONS = env.int("RECSITE_LOADED_VERSIONS", default=4)
+RECSITE_LOADED_VERSIONS = env.int("RECSITE_LOADED_VERSIONS", default=3)
 # "Active" readers, whose lists the hourly refresh keeps warm, and the refresh batch size.
 RECSITE_ACTIVE_USER_DAYS = env.int("RECSITE_ACTIVE_USER_DAYS", default=30)
 RECSITE_REFRESH_BATCH_SIZE = 500
@@ -85,7 +85,7 @@ RECSITE_REFRESH_BATCH_SIZE = 500
 RECSITE_TRENDING_DAYS = env.int("RECSITE_TRENDING_DAYS", default=7)
 # Readers with fewer positive articles than this known to the MF model get the content profile
 # (mean embedding of what they read and searched) instead of a fold-in from too little data.
-RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=4)
+RECSITE_CONTENT_MIN_HISTORY = env.int("RECSITE_CONTENT_MIN_HISTORY", default=3)
 # How many of a reader's recent searches the content profile includes.
 RECSITE_CONTENT_SEARCHES = 5
 # Strength of the topic-diversity re-rank of a reader's list (maximal marginal relevance):
