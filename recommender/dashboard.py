@@ -8,7 +8,6 @@ processes that never open the dashboard never load it.
 """
 
 import io
-import math
 import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -32,7 +31,6 @@ from .models import (
 
 DAYS = 30
 WEEKS = 12
-Z_95 = 1.959964  # the normal quantile of a two-sided 95 % interval
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,7 @@ class Rate:
 
     @property
     def interval(self) -> tuple[float, float]:
-        n, p, z2 = self.trials, self.value, Z_95 * Z_95
-        centre = (p + z2 / (2 * n)) / (1 + z2 / n)
-        half = Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-        return max(0.0, centre - half), min(1.0, centre + half)
+        return sequential.rate_interval(self.hits, self.trials)
 
 
 def _days(days: int) -> list[date]:
