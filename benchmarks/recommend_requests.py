@@ -159,12 +159,19 @@ def measure(server: _server.Gunicorn, tokens: list[str], inputs: list[str], work
     """The requests, sequentially: client, web worker and (with ``worker``) Celery latencies."""
     offset = server.access_offset()
     celery_offset = worker.log.stat().st_size if worker is not None else 0
+    cpu_before = cpu_used(server, worker)
     client_ms, problems = [], []
     for number, text in enumerate(inputs):
         status, _, data, elapsed = post(server.port, tokens[number % len(tokens)], text)
         client_ms.append(elapsed)
         if (problem := answer_problem(status, data, text)) is not None:
             problems.append(problem)
+    cpu = {
+        name: round((after - before) / len(inputs) * 1000, 2)
+        for (name, after), before in zip(
+            cpu_used(server, worker).items(), cpu_before.values(), strict=True
+        )
+    }
     web_ms = [ms for _, path, _, ms in server.access_entries(offset) if path == RECOMMEND]
     figures = {
         "requests": len(inputs),
@@ -177,6 +184,8 @@ def measure(server: _server.Gunicorn, tokens: list[str], inputs: list[str], work
             [ms for ms, t in zip(client_ms, inputs, strict=True) if not t]
         ),
         "web_worker": summary(web_ms),
+        # CPU time per request: the figure least disturbed by other load on the machine.
+        "cpu_ms_per_request": cpu,
     }
     if worker is not None:
         with worker.log.open(errors="replace") as handle:
@@ -184,6 +193,16 @@ def measure(server: _server.Gunicorn, tokens: list[str], inputs: list[str], work
             task_ms = [float(s) * 1000 for s in CELERY_DONE.findall(handle.read())]
         figures["celery_task"] = summary(task_ms)
     return figures
+
+
+def cpu_used(server: _server.Gunicorn, worker) -> dict[str, float]:
+    """CPU seconds used so far by the web workers and (with ``worker``) the Celery worker and
+    its pool process."""
+    used = {"web_workers": sum(map(_server.cpu_seconds, server.worker_pids()))}
+    if worker is not None:
+        pids = [worker.process.pid, *_server.children_of(worker.process.pid)]
+        used["celery_worker"] = sum(map(_server.cpu_seconds, pids))
+    return used
 
 
 def summary(values: list[float]) -> dict:
@@ -212,8 +231,8 @@ def main() -> int:
     if (citeulike := _data.citeulike(args.data)) is None:
         return 2
 
-    machine = _server.machine()
     env, data = _server.deployment_open(args, citeulike=citeulike)
+    machine = _server.machine()  # after the preparation: the load the requests met
     # Readers of the warm-ups, of the measured requests, of the in-process ones: each a few
     # requests, within the throttle (settings: "recommend").
     ids = _server.reader_ids(2 * args.readers + 10)
