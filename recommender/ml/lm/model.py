@@ -64,6 +64,7 @@ class SequenceLM(Recommender):
         id_embeddings: bool = True,
         batch_size: int = 128,
         lr: float = 2e-3,
+        shuffle_ties: bool = False,
         max_epochs: int = 200,
         patience: int = 5,
         time_budget_s: float = 300.0,
@@ -81,6 +82,7 @@ class SequenceLM(Recommender):
             "id_embeddings": id_embeddings,
             "batch_size": batch_size,
             "lr": lr,
+            "shuffle_ties": shuffle_ties,
             "max_epochs": max_epochs,
             "patience": patience,
             "time_budget_s": time_budget_s,
@@ -135,10 +137,13 @@ class SequenceLM(Recommender):
             histories = unordered_histories(matrix, seed=self.params["seed"])
         if len(histories.items) != matrix.shape[0]:
             raise ValueError(f"{len(histories.items)} histories for {matrix.shape[0]} rows")
+        p = self.params
         train, targets = leave_last_out(histories.items)
+        moments = None
+        if p["shuffle_ties"] and histories.moments is not None:
+            moments = histories.cut([len(items) for items in train]).moments
         self.ordered = histories.ordered
         self.network = self._network()
-        p = self.params
         config = TrainConfig(
             max_length=p["max_length"],
             time_budget_s=p["time_budget_s"],
@@ -148,6 +153,7 @@ class SequenceLM(Recommender):
             lr=p["lr"],
             seed=p["seed"],
             shuffle_order=not histories.ordered,
+            moments=moments,
             threads=self.threads,
         )
         self.train_stats = train_network(self.network, train, targets, config, callback=callback)
