@@ -8,7 +8,8 @@ training items. Measured in this one run:
 - the ``implicit`` library's ALS over a small grid (factors 32 / 64 / 128 x alpha 1 / 10 / 40;
   the best of the grid *on the test item* is the baseline, which only flatters the baseline);
 - the sequence LM (recommender.ml.lm.model.SequenceLM, its defaults, early-stopped on each
-  user's second-to-last item: the validation carved from training);
+  user's second-to-last item: the validation carved from training, on which
+  benchmarks/lm_settings_search.py chose those defaults);
 - the hybrid with the LM as a feature (recommender.ml.hybrid.HybridRecommender, its weights
   learnt on each user's second-to-last item too).
 

@@ -116,7 +116,7 @@ def training_chunks(
         if shuffle_order:
             sequence = [sequence[i] for i in rng.permutation(len(sequence))]
         elif moments is not None:
-            order = np.lexsort((rng.random(len(sequence)), moments[user]))
+            order = np.lexsort((rng.random(len(sequence)), np.asarray(moments[user])))
             sequence = [sequence[i] for i in order]
         end = len(sequence)
         while end > 1:
