@@ -8,8 +8,9 @@ Strategies (the ``strategy`` of a response):
 - "personalized": MF fold-in scores; articles the model has never seen (published since its
   training) take part through the text adapter's factors (cold start from text);
   when an active hybrid version was trained over the active MF version, the hybrid ranks
-  instead, with the per-reader scoring of offline evaluation
-  (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
+  instead, with the per-reader scoring of offline evaluation (recommender.ranking.hybrid)
+  and, if it was fitted with the sequence LM, the reader's state under that LM version
+  (recommender.training.hybrid_lm). The response's ``model_version_id`` stays the MF
   version's: explanations cite MF evidence computed against it; its ``ranker`` names the
   hybrid; the reader's cached list is keyed by the hybrid's id, so activating or rolling back
   a hybrid switches lists at once;

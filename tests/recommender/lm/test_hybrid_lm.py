@@ -67,7 +67,10 @@ def test_a_retrain_with_an_active_lm_fits_the_hybrid_with_it(mf_settings, lm_ver
     assert hybrid.metrics["ndcg@10"] > hybrid.metrics["mf_ndcg@10"]
     assert f"on the same split ({NEXT_SPLIT})" in hybrid.activation_note
     recorded = load_json(artifact_directory(hybrid.artifact_path) / "version.json")
-    assert recorded["lm_version"] == {"id": lm_version.pk, "artifact_path": lm_version.artifact_path}
+    assert recorded["lm_version"] == {
+        "id": lm_version.pk,
+        "artifact_path": lm_version.artifact_path,
+    }
 
 
 def test_served_scores_with_the_lm_equal_the_offline_scorers(mf_settings, lm_version, library):
