@@ -333,11 +333,13 @@ def _lm_weighed(hybrid: LoadedHybrid | None) -> bool:
     )
 
 
-def _lm_scores(user_id: int, hybrid: LoadedHybrid, article_ids: np.ndarray) -> np.ndarray | None:
+def _lm_scores(
+    user_id: int, hybrid: LoadedHybrid | None, article_ids: np.ndarray
+) -> np.ndarray | None:
     """The hybrid's LM feature's scores of ``article_ids`` for the reader: from the state the
     worker stored under the LM version the hybrid was fitted with (its weight was learnt for
     that version's scores, even after another LM version was activated); None without one."""
-    if not _lm_weighed(hybrid):
+    if hybrid is None or not _lm_weighed(hybrid):
         return None
     return sequence_scores(user_id, article_ids, version=hybrid.lm_version)
 
