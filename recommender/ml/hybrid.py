@@ -51,7 +51,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -61,7 +61,6 @@ from recommender.ml.artifacts import load_meta, save_meta
 from recommender.ml.base import Recommender, fitted, top_n
 from recommender.ml.data import InteractionMatrix
 from recommender.ml.hybrid_features import FEATURES, BaseModels, NewItems
-from recommender.ml.lm.model import SequenceLM
 from recommender.ml.metrics import evaluate
 from recommender.ml.mf import ImplicitALS
 from recommender.ml.splits import cold_split, next_item_split, warm_split
@@ -74,12 +73,24 @@ SOURCES = ("mf", "content", "neighbours", "text_neighbours", "popularity")
 COLD_SOURCES = ("cold_mf", "cold_content", "cold_text_neighbours")  # cold items only
 
 
+class NextItemModel(Protocol):
+    """What the hybrid reads of a fitted sequence LM over its catalogue (``SequenceLM``, or an
+    LM version mapped onto a newer catalogue): states of histories of catalogue columns, one
+    output row per catalogue item, output rows for items it has not seen."""
+
+    def states(self, histories: Sequence[Sequence[int]]) -> np.ndarray: ...
+
+    def output_embeddings(self) -> np.ndarray: ...
+
+    def new_item_outputs(self, text_embeddings: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class SequenceInput:
     """A fitted sequence LM over the hybrid's catalogue and ``histories``: each row's positive
     items of the matrix given to ``fit`` in reading order (``lm.sequences.ordered_histories``)."""
 
-    model: SequenceLM
+    model: NextItemModel
     histories: list[list[int]]
 
     def scores(self, histories: Sequence[Sequence[int]], outputs: np.ndarray) -> np.ndarray:
