@@ -107,6 +107,7 @@ def deployment_prepare(env: dict[str, str], *, citeulike: Path) -> dict:
         manage(env, "import_dataset", "citeulike-a", str(citeulike), "--no-progress")
     embedded = ArticleEmbedding.objects.count() >= CITEULIKE_ARTICLES
     if not embedded:
+        embeddings_from_cache()
         manage(env, "embed_articles")
     active = ModelVersion.objects.filter(
         kind=ModelVersion.Kind.MF, status=ModelVersion.Status.ACTIVE
@@ -127,6 +128,44 @@ def deployment_prepare(env: dict[str, str], *, citeulike: Path) -> dict:
         "model_params": active.params,
         "hybrid_version": hybrid.pk if hybrid is not None else None,
     }
+
+
+def embeddings_from_cache() -> None:
+    """Store the embeddings of the published articles not embedded yet from the EmbeddingCache
+    in settings.RECSITE_EMBEDDING_CACHE_DIR when it exists (benchmarks that read citeulike-a
+    from its files fill one with the same texts), so that ``embed_articles`` finds them
+    unchanged and only writes the snapshot: about 9 minutes of CPU saved. Texts the cache lacks
+    are encoded here (and added to it)."""
+    from django.conf import settings
+
+    from articles.models import Article
+    from recommender.ml.text import EmbeddingCache, article_text, text_hash
+    from recommender.models import ArticleEmbedding
+    from recommender.runtime.embeddings import encoder
+    from recommender.training.embeddings import ENCODE_CHUNK
+    from recommender.training.embeddings import _store as embeddings_store
+
+    if not Path(settings.RECSITE_EMBEDDING_CACHE_DIR).is_dir():
+        return
+    model = encoder()
+    cache = EmbeddingCache(settings.RECSITE_EMBEDDING_CACHE_DIR, model.id)
+    if not len(cache):
+        return
+    rows = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .exclude(pk__in=ArticleEmbedding.objects.values("article_id"))
+        .order_by("pk")
+        .values_list("pk", "title", "summary")
+    )
+    texts = [article_text(title, summary) for _, title, summary in rows]
+    todo = [
+        (pk, text, text_hash(model.id, text)) for (pk, _, _), text in zip(rows, texts, strict=True)
+    ]
+    vectors, encoded = cache.embed(texts, model.encode)
+    for start in range(0, len(todo), ENCODE_CHUNK):
+        end = start + ENCODE_CHUNK
+        embeddings_store(model, todo[start:end], vectors[start:end])
+    print(f"embeddings: {len(todo) - encoded} of {len(todo)} from the cache", flush=True)
 
 
 def reader_ids(count: int, *, skip: int = 0) -> list[int]:

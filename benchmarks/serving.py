@@ -189,6 +189,8 @@ def miss_pass(server, tokens: list[str], *, concurrency: int, redis) -> dict:
         "readers": len(tokens),
         "lists_deleted_before": deleted,
         "errors": len(fetched["failures"]),
+        # What they were: a status, or the client's exception (e.g. its 10 s timeout).
+        "error_examples": [str(failure) for failure in fetched["failures"][:5]],
         "throughput_rps": len(tokens) / fetched["seconds"],
         "client_p50_ms": _server.percentile(fetched["latencies"], 50),
         "client_p99_ms": _server.percentile(fetched["latencies"], 99),
