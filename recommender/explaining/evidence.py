@@ -18,6 +18,7 @@ from django.utils import timezone
 from articles.models import Article, Interaction
 from articles.selectors import followed_topic_slugs
 from recommender.ml import explain, sentences
+from recommender.ml.explain import SIMILAR_TEXT_MIN
 
 from .. import selectors
 from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
@@ -25,9 +26,6 @@ from ..runtime.embeddings import EmbeddingIndex
 from ..runtime.history import model_history, positive_events, positive_weights
 from ..runtime.mf import LoadedMF
 
-# "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
-# this (unrelated scientific abstracts sit around 0.1-0.3, same-subject ones above 0.5).
-SIMILAR_TEXT_MIN = 0.5
 # Readers with fewer positive articles than this form the "new" bandit segment.
 NEW_READER_HISTORY = 5
 # "New": published in the last NEW_DAYS days, else among the newest NEWEST_PERCENT % of a
@@ -117,17 +115,14 @@ def mf_options(
     options: dict[int, dict] = {}
     for row, (target, column) in enumerate(zip(targets, target_columns.tolist(), strict=True)):
         baseline = explain.ablated_score(model, idx, weights, column, ())
+        lowers = explain.mf_lowers(model, idx, weights, column, baseline=baseline)
         found = options.setdefault(target, {})
         citation = explain.faithful_citation(
-            model,
-            idx,
-            weights,
-            column,
             contributions[row],
+            lowers,
             trust=trust,
             topics_of=lambda position: reader.topics_of.get(history[position], ()),
             target_topics=target_topics[target] - reader.hidden_topics,
-            baseline=baseline,
         )
         if citation is not None:
             cited = [history[position] for position in citation.positions]
@@ -142,15 +137,7 @@ def mf_options(
             }
         counts = np.array([co_counts[target].get(pk, 0) for pk in history])
         position = explain.supported_citation(
-            model,
-            idx,
-            weights,
-            column,
-            contributions[row],
-            counts,
-            minimum=1,
-            trust=trust,
-            baseline=baseline,
+            contributions[row], counts, lowers, minimum=1, trust=trust
         )
         if position is not None:
             found[sentences.CO_READERS] = {
@@ -160,15 +147,7 @@ def mf_options(
         if similarity is None:
             continue
         position = explain.supported_citation(
-            model,
-            idx,
-            weights,
-            column,
-            contributions[row],
-            similarity[row],
-            minimum=SIMILAR_TEXT_MIN,
-            trust=trust,
-            baseline=baseline,
+            contributions[row], similarity[row], lowers, minimum=SIMILAR_TEXT_MIN, trust=trust
         )
         if position is not None:
             found[sentences.SIMILAR_TEXT] = {
