@@ -7,7 +7,7 @@ recommender.ml.explain_hybrid); topics are the recommended article's own; counts
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -149,7 +149,7 @@ def _citing_options(
     targets: list[int],
     contributions: np.ndarray,
     lowers: list[explain.Lowers],
-    scores,
+    scores: Sequence[float] | np.ndarray,
     index: EmbeddingIndex | None,
 ) -> dict[int, dict]:
     """because_you_read, co_readers and similar_text evidence of ``targets`` from the

@@ -35,7 +35,11 @@ class HybridAblation:
     scores with parts of the history removed, re-scored by ``score`` (memoised per removal)."""
 
     def __init__(
-        self, score: Score, columns: np.ndarray, weights: np.ndarray, targets: Sequence[int]
+        self,
+        score: Score,
+        columns: np.ndarray,
+        weights: np.ndarray,
+        targets: Sequence[int] | np.ndarray,
     ) -> None:
         self.columns = np.asarray(columns, dtype=np.int64)
         self.weights = np.asarray(weights, dtype=np.float32)

@@ -10,9 +10,9 @@ Strategies (the ``strategy`` of a response):
   when an active hybrid version was trained over the active MF version, the hybrid ranks
   instead, with the per-reader scoring of offline evaluation
   (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
-  version's: explanations cite MF evidence computed against it; its ``ranker`` names the
-  hybrid; the reader's cached list is keyed by the hybrid's id, so activating or rolling back
-  a hybrid switches lists at once;
+  version's; its ``ranker`` names the hybrid, whose own score the explanations' evidence is
+  measured against (``hybrid_reader``); the reader's cached list is keyed by the hybrid's
+  id, so activating or rolling back a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
   articles the model knows, or no active model) ranked by the cosine between article embeddings
   and the mean embedding of what they read and searched;

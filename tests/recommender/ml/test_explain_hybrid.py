@@ -77,6 +77,7 @@ def test_offline_audit_of_hybrid_explanations_is_faithful_and_valid(hybrid, matr
     assert result["invalid_citations"] == 0
     assert result["explanation_fidelity"] == 1.0
     assert set(result["style_counts"]) <= {"because_you_read", "co_readers", "similar_text"}
+    assert 0 <= result["mf_evidence_fidelity"] <= 1
 
 
 def test_a_citation_the_hybrids_ablation_disagrees_with_counts_as_unfaithful(
