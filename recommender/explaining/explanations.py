@@ -349,7 +349,9 @@ def ranking_hybrid(result: Recommendations) -> LoadedHybrid | None:
     if result.ranker is None or result.ranker[0] != ModelVersion.Kind.HYBRID:
         return None
     running = running_experiment(surface=Experiment.Surface.LIST)
-    arms = [arm for arm in (running.arms if running else ()) if arm.kind == "hybrid"]
+    arms = [
+        arm for arm in (running.arms if running else ()) if arm.kind == ModelVersion.Kind.HYBRID
+    ]
     for ranker in [active_ranker(), *(arm_ranker(arm) for arm in arms)]:
         hybrid = ranker.hybrid
         if (
@@ -380,6 +382,7 @@ def _make(
     """New explanations of ``targets``, none whose ``reason_key`` is in ``avoid``."""
     options: dict[int, dict] = {target: {} for target in targets}
     sources = [evidence.editorial_options(targets)]
+    hybrid: LoadedHybrid | None = None  # the hybrid whose score the evidence is measured on
     if result.strategy != NON_PERSONAL:
         sources.append(evidence.topic_options(reader, targets))
         if settings.RECSITE_FOLLOW_BOOST > 1:  # only then does following raise the score
@@ -443,8 +446,8 @@ def _make(
                 seed=[reader.user_id, target, result.model_version_id or 0],
             )
         facts = {**available[style], "segment": reader.segment}
-        if hybrid_tag := _hybrid_tag(result):
-            facts["ranker"] = hybrid_tag  # not reused for a list the hybrid did not rank
+        if hybrid is not None:
+            facts["ranker"] = _hybrid_tag(result)  # reused only for lists this hybrid ranks
         text = texts[style]
         rows.append(
             Explanation(
