@@ -8,7 +8,8 @@ training items. Measured in this one run:
 - the ``implicit`` library's ALS over a small grid (factors 32 / 64 / 128 x alpha 1 / 10 / 40;
   the best of the grid *on the test item* is the baseline, which only flatters the baseline);
 - the sequence LM (recommender.ml.lm.model.SequenceLM, its defaults, early-stopped on each
-  user's second-to-last item: the validation carved from training);
+  user's second-to-last item: the validation carved from training, on which
+  benchmarks/lm_settings_search.py chose those defaults);
 - the hybrid with the LM as a feature (recommender.ml.hybrid.HybridRecommender, its weights
   learnt on each user's second-to-last item too).
 
@@ -116,6 +117,17 @@ def _lm(args, vectors: np.ndarray, train, orders: Histories) -> SequenceLM:
     return lm
 
 
+def next_article_split(directory: Path):
+    """(the data set, its matrix, train, test, each reader's training items in reading order):
+    each reader's last rating is test (``splits.next_item_split``)."""
+    dataset = read_movielens(directory)
+    matrix = dataset.matrix()
+    orders = ordered_histories(dataset.interactions, matrix)
+    train, test = next_item_split(matrix, orders.items)
+    train_orders = orders.cut([len(items) - 1 for items in orders.items])
+    return dataset, matrix, train, test, train_orders
+
+
 def embeddings(articles, cache_dir: Path) -> np.ndarray:
     encoder = get_encoder(None)
     texts = [article_text(a["title"], a["summary"]) for a in articles]
@@ -137,11 +149,7 @@ def main() -> int:
     if not (directory / "u.data").is_file():
         print(f"MovieLens 100K not found at {directory} (set --data): nothing measured.")
         return 0
-    dataset = read_movielens(directory)
-    matrix = dataset.matrix()
-    orders = ordered_histories(dataset.interactions, matrix)
-    train, test = next_item_split(matrix, orders.items)
-    train_orders = Histories([items[:-1] for items in orders.items], ordered=True)
+    dataset, matrix, train, test, train_orders = next_article_split(directory)
     users = np.flatnonzero(np.diff(test.positives.indptr) > 0)
     vectors = embeddings(dataset.articles, args.cache_dir)
     resamples = np.random.default_rng(args.seed).integers(0, len(users), (BOOTSTRAP, len(users)))

@@ -21,10 +21,23 @@ from recommender.ml.data import InteractionMatrix
 @dataclass(frozen=True)
 class Histories:
     """``items[u]``: matrix row u's positive items, oldest first; ``ordered``: whether that
-    order is the reading order (False: no timestamps, the order is meaningless)."""
+    order is the reading order (False: no timestamps, the order is meaningless); ``moments[u]``
+    (ordered histories only): for each of those items, the rank of its reading time among the
+    row's distinct times: items of one moment were read at the same recorded time, and the
+    order among them is only the file's (MovieLens rates in bursts: half its consecutive
+    ratings share their second)."""
 
     items: list[list[int]]
     ordered: bool
+    moments: list[list[int]] | None = None
+
+    def cut(self, lengths: Sequence[int]) -> Histories:
+        """Each row's first ``lengths[u]`` items (and their moments)."""
+        items = [row[:length] for row, length in zip(self.items, lengths, strict=True)]
+        moments = None
+        if self.moments is not None:
+            moments = [row[:length] for row, length in zip(self.moments, lengths, strict=True)]
+        return Histories(items=items, ordered=self.ordered, moments=moments)
 
 
 def ordered_histories(rows: Iterable[tuple[Any, ...]], matrix: InteractionMatrix) -> Histories:
@@ -44,12 +57,14 @@ def ordered_histories(rows: Iterable[tuple[Any, ...]], matrix: InteractionMatrix
         if key not in first_seen or when < first_seen[key]:
             first_seen[key] = when
     positives = matrix.positives
-    items = []
+    items, moments = [], []
     for user in range(matrix.shape[0]):
         columns = positives.indices[positives.indptr[user] : positives.indptr[user + 1]]
         keyed = sorted((first_seen.get((user, int(c)), (float("inf"), 0)), int(c)) for c in columns)
         items.append([column for _, column in keyed])
-    return Histories(items=items, ordered=dated)
+        times = [when for (when, _position), _column in keyed]
+        moments.append([int(rank) for rank in np.unique(times, return_inverse=True)[1]])
+    return Histories(items=items, ordered=dated, moments=moments if dated else None)
 
 
 def unordered_histories(matrix: InteractionMatrix, *, seed: int) -> Histories:
@@ -85,18 +100,24 @@ def training_chunks(
     max_length: int,
     rng: np.random.Generator,
     shuffle_order: bool,
+    moments: Sequence[Sequence[int]] | None = None,
 ) -> list[list[int]]:
     """One epoch of training sequences: every history (of at least 2 items) cut into chunks of
     at most ``max_length + 1`` items from its end backwards, consecutive chunks sharing one item
     (a chunk's inputs are all but its last item, its targets all but its first), so each
-    transition is learnt once per epoch. ``shuffle_order`` permutes each history first."""
+    transition is learnt once per epoch. ``shuffle_order`` permutes each history first;
+    ``moments`` (``Histories.moments``) permutes the items of each moment among themselves,
+    anew every epoch, so the model cannot learn an order the data does not have."""
     chunks = []
-    for items in histories:
+    for user, items in enumerate(histories):
         if len(items) < 2:
             continue
         sequence = list(items)
         if shuffle_order:
             sequence = [sequence[i] for i in rng.permutation(len(sequence))]
+        elif moments is not None:
+            order = np.lexsort((rng.random(len(sequence)), np.asarray(moments[user])))
+            sequence = [sequence[i] for i in order]
         end = len(sequence)
         while end > 1:
             start = max(0, end - max_length - 1)

@@ -39,6 +39,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     shuffle_order: bool = False
+    moments: Sequence[Sequence[int]] | None = None  # permute within them (sequences.Histories)
     threads: int | None = None
 
 
@@ -172,6 +173,7 @@ def train_network(
                 max_length=config.max_length,
                 rng=rng,
                 shuffle_order=config.shuffle_order,
+                moments=config.moments,
             )
             for batch in _batches(chunks, config.batch_size, rng):
                 value = _loss(network, batch)

@@ -32,6 +32,7 @@ def test_reading_order_is_by_time_then_file_order_and_dislikes_are_left_out():
 
     assert found.ordered is True
     assert [data.item_ids[column] for column in found.items[0]] == ["c", "a", "d"]
+    assert found.moments == [[0, 1, 1]]  # "a" and "d": one moment, their order unknown
 
 
 def test_rows_without_times_give_no_order():
@@ -39,6 +40,7 @@ def test_rows_without_times_give_no_order():
     data = build_interaction_matrix(rows)
 
     assert ordered_histories(rows, data).ordered is False
+    assert ordered_histories(rows, data).moments is None
     assert unordered_histories(data, seed=0).ordered is False
 
 
@@ -61,6 +63,26 @@ def test_training_chunks_cover_every_transition_once():
     pairs = [(chunk[i], chunk[i + 1]) for chunk in chunks for i in range(len(chunk) - 1)]
     assert sorted(pairs) == [(i, i + 1) for i in range(9)]
     assert max(len(chunk) for chunk in chunks) == 4
+
+
+def test_training_chunks_permute_items_within_their_moment_only():
+    rng = np.random.default_rng(0)
+
+    epochs = [
+        training_chunks(
+            [[1, 2, 3, 4, 5, 6]],
+            max_length=10,
+            rng=rng,
+            shuffle_order=False,
+            moments=[[0, 0, 1, 1, 1, 2]],
+        )[0]
+        for _ in range(20)
+    ]
+
+    assert {tuple(sorted(chunk[:2])) for chunk in epochs} == {(1, 2)}
+    assert {tuple(sorted(chunk[2:5])) for chunk in epochs} == {(3, 4, 5)}
+    assert {chunk[5] for chunk in epochs} == {6}
+    assert len({tuple(chunk) for chunk in epochs}) > 1  # a new order in some epoch
 
 
 def test_the_model_learns_which_article_comes_next():
