@@ -1,12 +1,13 @@
 """The evidence behind one reader's recommendations, per explanation style, read from the data.
 
 Every fact an explanation may state is established here, at the moment it is shown: cited
-articles are in the reader's current positive history and (for MF) lower the score when removed
-(recommender.ml.explain); topics are the recommended article's own; counts are counted.
+articles are in the reader's current positive history and lower the score of the model that
+ranked the list when removed (MF: recommender.ml.explain; the hybrid:
+recommender.ml.explain_hybrid); topics are the recommended article's own; counts are counted.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +19,8 @@ from django.utils import timezone
 from articles.models import Article, Interaction
 from articles.selectors import followed_topic_slugs
 from recommender.ml import explain, sentences
+from recommender.ml.explain import SIMILAR_TEXT_MIN
+from recommender.ml.explain_hybrid import HybridAblation, Score
 
 from .. import selectors
 from ..models import EditorialBoost, EvidencePenalty, HiddenInterest
@@ -25,9 +28,6 @@ from ..runtime.embeddings import EmbeddingIndex
 from ..runtime.history import model_history, positive_events, positive_weights
 from ..runtime.mf import LoadedMF
 
-# "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
-# this (unrelated scientific abstracts sit around 0.1-0.3, same-subject ones above 0.5).
-SIMILAR_TEXT_MIN = 0.5
 # Readers with fewer positive articles than this form the "new" bandit segment.
 NEW_READER_HISTORY = 5
 # "New": published in the last NEW_DAYS days, else among the newest NEWEST_PERCENT % of a
@@ -102,32 +102,72 @@ def mf_options(
     the score."""
     known, idx, weights = model_history(loaded.column_of, reader.events)
     targets = [pk for pk in targets if pk in loaded.column_of]
-    if not known or not targets:
-        return {}
-    if len(idx) == 0:
+    if not known or not targets or len(idx) == 0:
         return {}
     model = loaded.model
-    history = loaded.item_ids[idx].tolist()
-    trust = np.array([reader.trust_of(f"article:{pk}") for pk in history])
     target_columns = np.array([loaded.column_of[pk] for pk in targets], dtype=np.int64)
     contributions = explain.mf_contributions(model, idx, weights, target_columns)
+    baselines = [explain.ablated_score(model, idx, weights, c, ()) for c in target_columns]
+    lowers = [
+        explain.mf_lowers(model, idx, weights, column, baseline=baseline)
+        for column, baseline in zip(target_columns.tolist(), baselines, strict=True)
+    ]
+    history = loaded.item_ids[idx].tolist()
+    return _citing_options(reader, history, targets, contributions, lowers, baselines, index)
+
+
+def hybrid_options(
+    reader: Reader,
+    item_ids: np.ndarray,
+    idx: np.ndarray,
+    weights: np.ndarray,
+    score: Score,
+    targets: list[int],
+    index: EmbeddingIndex | None = None,
+) -> dict[int, dict]:
+    """The evidence of ``mf_options`` for a list the hybrid ranked, measured against the
+    hybrid's own score (recommender.ml.explain_hybrid): a cited article is one whose removal
+    from the history, the reader re-scored from scratch by ``score`` (the served scoring of
+    ``item_ids``, serving.hybrid_reader, with history columns ``idx`` and ``weights``), lowers
+    the article's score. New articles the hybrid placed by their text are explained the same
+    way."""
+    column_of = {pk: column for column, pk in enumerate(item_ids.tolist())}
+    targets = [pk for pk in targets if pk in column_of]
+    if not targets or len(idx) == 0:
+        return {}
+    ablation = HybridAblation(score, idx, weights, [column_of[pk] for pk in targets])
+    lowers = [ablation.lowers(column) for column in ablation.targets.tolist()]
+    history = item_ids[idx].tolist()
+    return _citing_options(
+        reader, history, targets, ablation.contributions(), lowers, ablation.scores, index
+    )
+
+
+def _citing_options(
+    reader: Reader,
+    history: list[int],
+    targets: list[int],
+    contributions: np.ndarray,
+    lowers: list[explain.Lowers],
+    scores: Sequence[float] | np.ndarray,
+    index: EmbeddingIndex | None,
+) -> dict[int, dict]:
+    """because_you_read, co_readers and similar_text evidence of ``targets`` from the
+    ``contributions`` float (targets, history) of the ``history`` article ids to their scores
+    (``scores``), each citation checked by the ranker's ablation test ``lowers[row]``."""
+    trust = np.array([reader.trust_of(f"article:{pk}") for pk in history])
     target_topics = topics_of(article_ids=targets)
     co_counts = _co_reader_counts(reader.user_id, targets, history, contributions)
     similarity = _similarities(index, targets, history)
     options: dict[int, dict] = {}
-    for row, (target, column) in enumerate(zip(targets, target_columns.tolist(), strict=True)):
-        baseline = explain.ablated_score(model, idx, weights, column, ())
+    for row, target in enumerate(targets):
         found = options.setdefault(target, {})
         citation = explain.faithful_citation(
-            model,
-            idx,
-            weights,
-            column,
             contributions[row],
+            lowers[row],
             trust=trust,
             topics_of=lambda position: reader.topics_of.get(history[position], ()),
             target_topics=target_topics[target] - reader.hidden_topics,
-            baseline=baseline,
         )
         if citation is not None:
             cited = [history[position] for position in citation.positions]
@@ -138,19 +178,11 @@ def mf_options(
                 "contributions": [
                     round(float(contributions[row, p]), 6) for p in citation.positions
                 ],
-                "score": round(baseline, 6),
+                "score": round(float(scores[row]), 6),
             }
         counts = np.array([co_counts[target].get(pk, 0) for pk in history])
         position = explain.supported_citation(
-            model,
-            idx,
-            weights,
-            column,
-            contributions[row],
-            counts,
-            minimum=1,
-            trust=trust,
-            baseline=baseline,
+            contributions[row], counts, lowers[row], minimum=1, trust=trust
         )
         if position is not None:
             found[sentences.CO_READERS] = {
@@ -160,15 +192,7 @@ def mf_options(
         if similarity is None:
             continue
         position = explain.supported_citation(
-            model,
-            idx,
-            weights,
-            column,
-            contributions[row],
-            similarity[row],
-            minimum=SIMILAR_TEXT_MIN,
-            trust=trust,
-            baseline=baseline,
+            contributions[row], similarity[row], lowers[row], minimum=SIMILAR_TEXT_MIN, trust=trust
         )
         if position is not None:
             found[sentences.SIMILAR_TEXT] = {

@@ -23,16 +23,18 @@ from recommender.ml import sentences
 from ..cache import explanations as explanation_cache
 from ..cache import lists
 from ..cache.experiments import ArmRef, running_experiment
-from ..models import EditorialBoost, Experiment, Explanation
-from ..ranking.experiments import reader_assignment
+from ..models import EditorialBoost, Experiment, Explanation, ModelVersion
+from ..ranking.experiments import active_ranker, arm_ranker, reader_assignment
 from ..ranking.serving import (
     CONTENT,
     NON_PERSONAL,
     PERSONALIZED,
     Recommendations,
+    hybrid_reader,
     recommendations_for_user,
 )
 from ..runtime.embeddings import embedding_index
+from ..runtime.hybrid import LoadedHybrid
 from ..runtime.mf import loaded_mf
 from . import evidence, styles, wording
 
@@ -154,6 +156,7 @@ def _ranked_by(result: ExplainedRecommendations, item: ExplainedItem) -> Recomme
         strategy=result.strategy,
         model_version_id=mf_id if result.model_version_id is not None else None,
         items=[],
+        ranker=None if result.ranker is None else (result.ranker["kind"], result.ranker["version"]),
         mf=_arm_mf(item.arm, result.mf),
     )
 
@@ -170,7 +173,7 @@ def explanation_avoiding(
     in ``avoid``: a stored one reused, else one made now from the remaining evidence (in the
     style ``policy`` where it allows)."""
     for explanation in _stored(reader.user_id, result, [article_id]):
-        if reason_key(explanation.text) not in avoid and _still_true(explanation, reader):
+        if reason_key(explanation.text) not in avoid and _still_true(explanation, reader, result):
             return explanation
     return _make(reader, result, [article_id], policy, avoid=avoid).get(article_id)
 
@@ -274,7 +277,7 @@ def explanations_for(
     reader = evidence.reader_read(user_id=user_id)
     found: dict[int, Explanation] = {}
     for explanation in _stored(user_id, result, article_ids, policy):
-        if explanation.article_id not in found and _still_true(explanation, reader):
+        if explanation.article_id not in found and _still_true(explanation, reader, result):
             found[explanation.article_id] = explanation
     missing = [article_id for article_id in article_ids if article_id not in found]
     if missing:
@@ -315,8 +318,10 @@ def evidence_keys(explanation: Explanation) -> list[str]:
     return _evidence_keys(explanation.style, explanation.evidence)
 
 
-def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
+def _still_true(explanation: Explanation, reader: evidence.Reader, result: Recommendations) -> bool:
     facts = explanation.evidence
+    if facts.get("ranker") != _hybrid_tag(result):  # evidence of another ranker's score
+        return False
     if any(article_id not in reader.strongest for article_id in facts.get("articles", [])):
         return False
     if facts.get("topic") in reader.hidden_topics:
@@ -337,6 +342,35 @@ def _still_true(explanation: Explanation, reader: evidence.Reader) -> bool:
     return True
 
 
+def ranking_hybrid(result: Recommendations) -> LoadedHybrid | None:
+    """The hybrid version that ranked ``result`` (the active one or an experiment arm's, over
+    the list's MF version); None when MF ranked it alone or the hybrid cannot be loaded (its
+    MF evidence explains it then)."""
+    if result.ranker is None or result.ranker[0] != ModelVersion.Kind.HYBRID:
+        return None
+    running = running_experiment(surface=Experiment.Surface.LIST)
+    arms = [
+        arm for arm in (running.arms if running else ()) if arm.kind == ModelVersion.Kind.HYBRID
+    ]
+    for ranker in [active_ranker(), *(arm_ranker(arm) for arm in arms)]:
+        hybrid = ranker.hybrid
+        if (
+            hybrid is not None
+            and hybrid.version_id == result.ranker[1]
+            and hybrid.mf_version_id == result.model_version_id
+        ):
+            return hybrid
+    return None
+
+
+def _hybrid_tag(result: Recommendations) -> str | None:
+    """What a hybrid-ranked list's explanations record of the hybrid (the MF version is the
+    explanation's model_version)."""
+    if result.ranker is None or result.ranker[0] != ModelVersion.Kind.HYBRID:
+        return None
+    return f"hybrid:{result.ranker[1]}"
+
+
 def _make(
     reader: evidence.Reader,
     result: Recommendations,
@@ -348,6 +382,7 @@ def _make(
     """New explanations of ``targets``, none whose ``reason_key`` is in ``avoid``."""
     options: dict[int, dict] = {target: {} for target in targets}
     sources = [evidence.editorial_options(targets)]
+    hybrid: LoadedHybrid | None = None  # the hybrid whose score the evidence is measured on
     if result.strategy != NON_PERSONAL:
         sources.append(evidence.topic_options(reader, targets))
         if settings.RECSITE_FOLLOW_BOOST > 1:  # only then does following raise the score
@@ -356,11 +391,21 @@ def _make(
         index = embedding_index()
         # The MF version that ranked the list: the active one, or an experiment arm's.
         loaded = loaded_mf(version=result.mf) if result.mf is not None else None
+        hybrid = ranking_hybrid(result)
         if loaded is not None and loaded.version_id == result.model_version_id:
-            sources.append(evidence.mf_options(reader, loaded, targets, index))
-            # Articles newer than the model are ranked through their text (the adapter).
-            unknown = [pk for pk in targets if pk not in loaded.column_of]
-            sources.append(evidence.content_options(reader, unknown, index))
+            if hybrid is not None:
+                # The hybrid ranked it: evidence measured against the hybrid's own score, new
+                # articles (which it places by their text too) included.
+                assert result.mf is not None, "a loaded MF version"
+                scored = hybrid_reader(
+                    reader.user_id, loaded, reader.events, result.mf.artifact_path, hybrid
+                )
+                sources.append(evidence.hybrid_options(reader, *scored, targets, index))
+            else:
+                sources.append(evidence.mf_options(reader, loaded, targets, index))
+                # Articles newer than the model are ranked through their text (the adapter).
+                unknown = [pk for pk in targets if pk not in loaded.column_of]
+                sources.append(evidence.content_options(reader, unknown, index))
     elif result.strategy == CONTENT:
         sources.append(evidence.content_options(reader, targets, embedding_index()))
     else:
@@ -401,6 +446,8 @@ def _make(
                 seed=[reader.user_id, target, result.model_version_id or 0],
             )
         facts = {**available[style], "segment": reader.segment}
+        if hybrid is not None:
+            facts["ranker"] = _hybrid_tag(result)  # reused only for lists this hybrid ranks
         text = texts[style]
         rows.append(
             Explanation(

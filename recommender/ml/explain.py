@@ -10,18 +10,28 @@ system, C the diagonal of confidences c_j = 1 + alpha w_j over their items),
 contributions add up exactly to the score that served it, so the largest ones are the evidence.
 W depends on the whole history, so removing an item changes every contribution: whether a
 citation is faithful is checked by ablation (``ablation_lowers_score``), re-solving the fold-in
-without the cited items. Pure numpy over a fitted or loaded ImplicitALS.
+without the cited items. The citation choice (``faithful_citation``, ``supported_citation``) takes
+the ablation test as a function, so the hybrid's lists are explained by the same rules against
+their own score (recommender.ml.explain_hybrid). Pure numpy over a fitted or loaded ImplicitALS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .base import fitted, top_n
 from .mf import ImplicitALS
+
+# Whether removing the given history positions lowers one target's score (the ranker's own
+# ablation test: a citation is faithful when it does).
+Lowers = Callable[[Sequence[int]], bool]
+
+# "Close in subject": the cosine of two all-MiniLM-L6-v2 title + summary embeddings at least
+# this (unrelated scientific abstracts sit around 0.1-0.3, same-subject ones above 0.5).
+SIMILAR_TEXT_MIN = 0.5
 
 # Candidates for the "and N more on <topic>" part: the strongest contributors after the lead.
 EXTRA_POOL = 10
@@ -149,30 +159,49 @@ def ablation_lowers_score(
     return ablated_score(model, item_indices, weights, target, removed) < baseline
 
 
-def faithful_citation(
+def mf_lowers(
     model: ImplicitALS,
     item_indices: np.ndarray,
     weights: np.ndarray,
     target: int,
+    *,
+    baseline: float | None = None,
+) -> Lowers:
+    """The ablation test of MF citations of ``target``: history positions -> does removing
+    them from the fold-in (re-solved) lower ``target``'s score?"""
+    item_indices = np.asarray(item_indices, dtype=np.int64)
+    if baseline is None:
+        baseline = ablated_score(model, item_indices, weights, target, ())
+
+    def lowers(positions: Sequence[int]) -> bool:
+        removed = item_indices[list(positions)]
+        return ablation_lowers_score(
+            model, item_indices, weights, target, removed, baseline=baseline
+        )
+
+    return lowers
+
+
+def faithful_citation(
     contributions: np.ndarray,
+    lowers: Lowers,
     *,
     trust: np.ndarray | None = None,
     topics_of: Callable[[int], Collection[str]] | None = None,
     target_topics: Collection[str] = (),
     max_extra: int = 3,
     attempts: int = 3,
-    baseline: float | None = None,
 ) -> Citation | None:
-    """``select_citation``, kept only if removing the cited items lowers ``target``'s score.
+    """``select_citation``, kept only if removing the cited items lowers the target's score
+    (``lowers``: the ranker's own ablation test, ``mf_lowers`` or
+    recommender.ml.explain_hybrid's).
 
-    Contributions are exact for the full history, but W changes when items leave it, so a
-    positive contributor can (rarely) fail the ablation: then the extras are dropped, and if the
-    lead alone fails it is passed over for the next one (at most ``attempts`` leads).
+    Contributions only estimate what removing an item does (MF: exact for the full history,
+    but W changes when items leave it), so a positive contributor can fail the ablation: then
+    the extras are dropped, and if the lead alone fails it is passed over for the next one (at
+    most ``attempts`` leads).
     """
     trust = np.ones(len(contributions)) if trust is None else np.array(trust, dtype=np.float64)
-    item_indices = np.asarray(item_indices, dtype=np.int64)
-    if baseline is None:
-        baseline = ablated_score(model, item_indices, weights, target, ())
     for _ in range(attempts):
         citation = select_citation(
             contributions,
@@ -185,34 +214,27 @@ def faithful_citation(
             return None
         tries = [citation, Citation(citation.lead, (), None)] if citation.extra else [citation]
         for candidate in tries:
-            removed = item_indices[list(candidate.positions)]
-            if ablation_lowers_score(
-                model, item_indices, weights, target, removed, baseline=baseline
-            ):
+            if lowers(candidate.positions):
                 return candidate
         trust[citation.lead] = 0.0
     return None
 
 
 def supported_citation(
-    model: ImplicitALS,
-    item_indices: np.ndarray,
-    weights: np.ndarray,
-    target: int,
     contributions: np.ndarray,
     support: np.ndarray,
+    lowers: Lowers,
     *,
     minimum: float,
     trust: np.ndarray | None = None,
-    baseline: float | None = None,
 ) -> int | None:
     """Position of the history item to cite for a second kind of reason, or None.
 
     support float (k,): how strongly each history item supports that reason (co-readers with
-    ``target``: "readers of X also read this"; text similarity: "close in subject to X"; NaN
+    the target: "readers of X also read this"; text similarity: "close in subject to X"; NaN
     where unknown). Among the strongest positive contributors (so that the citation is also a
     reason of the score), the best supported one with support >= ``minimum`` whose removal
-    lowers the score (checked).
+    lowers the score (``lowers``, as in ``faithful_citation``).
     """
     contributions = np.asarray(contributions, dtype=np.float64)
     support = np.nan_to_num(np.asarray(support, dtype=np.float64), nan=-np.inf)
@@ -220,11 +242,7 @@ def supported_citation(
     ranking = contributions * trust
     eligible = np.flatnonzero((contributions > 0) & (ranking > 0) & (support >= minimum))
     pool = eligible[top_n(ranking[eligible], EXTRA_POOL)]
-    item_indices = np.asarray(item_indices, dtype=np.int64)
-    if len(pool) and baseline is None:
-        baseline = ablated_score(model, item_indices, weights, target, ())
     for position in sorted(pool.tolist(), key=lambda p: (-support[p], -ranking[p])):
-        removed = item_indices[[position]]
-        if ablation_lowers_score(model, item_indices, weights, target, removed, baseline=baseline):
+        if lowers((position,)):
             return int(position)
     return None

@@ -1,4 +1,5 @@
-"""Offline check of MF explanations (``evaluate_offline --explain``): are they faithful and true?
+"""Offline check of MF and hybrid explanations (``evaluate_offline --explain``): are they
+faithful and true?
 
 For each evaluated reader, the top ``k`` of their fold-in scores (what serving ranks with) are
 explained exactly as the site explains them — evidence from the item-item contributions, a
@@ -11,7 +12,9 @@ and then audited independently of how the evidence was chosen:
 - unique_explanation_ratio: distinct sentences / explanations; style_counts;
 - lead_contributor_fidelity: the same ablation for the raw top contributor of every item, before
   any check (how often the derivation alone is faithful).
-Pure numpy/scipy, no Django.
+
+``evaluate_hybrid_explanations`` does the same for the hybrid's lists, ablating against the
+hybrid's own score. Pure numpy/scipy, no Django.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ from typing import Any
 import numpy as np
 
 from . import bandit, explain, sentences
-from .base import top_n
+from .base import fitted, top_n
+from .content import normalize_rows
 from .data import InteractionMatrix
+from .explain_hybrid import HybridAblation
+from .hybrid import HybridRecommender, history
 from .mf import ImplicitALS
 from .request import request_evidence, request_phrases, request_rank, request_words
 from .request_fit import Encode, RequestScorer, matrix_reader
@@ -119,6 +125,13 @@ def evaluate_explanations(
     }
 
 
+def _history_topics(
+    item_topics: Sequence[Sequence[str]], idx: np.ndarray
+) -> Callable[[int], Sequence[str]]:
+    """History position -> the topics of that article."""
+    return lambda position: item_topics[idx[position]]
+
+
 def _all_topics(evidence: dict[str, Any]) -> list[str]:
     return [evidence[key] for key in ("topic",) if evidence.get(key)]
 
@@ -144,15 +157,9 @@ def _options(
         def topics_of(position: int) -> Sequence[str]:
             return item_topics[idx[position]]
 
+    lowers = explain.mf_lowers(model, idx, weights, target, baseline=baseline)
     citation = explain.faithful_citation(
-        model,
-        idx,
-        weights,
-        target,
-        contributions,
-        topics_of=topics_of,
-        target_topics=target_topics,
-        baseline=baseline,
+        contributions, lowers, topics_of=topics_of, target_topics=target_topics
     )
     if citation is not None:
         options[sentences.BECAUSE_YOU_READ] = {
@@ -160,6 +167,21 @@ def _options(
             "topic": citation.topic,
             "event": "read",
         }
+    options.update(_co_reader_option(by_item, user, idx, target, contributions, lowers))
+    options.update(_topic_option(idx, target, item_topics))
+    return options
+
+
+def _co_reader_option(
+    by_item: Any,
+    user: int,
+    idx: np.ndarray,
+    target: int,
+    contributions: np.ndarray,
+    lowers: explain.Lowers,
+) -> dict[str, dict[str, Any]]:
+    """co_readers evidence: the contributor most co-read with ``target`` (by other readers of
+    the csc matrix ``by_item``) whose removal lowers the score."""
     target_readers = by_item.indices[by_item.indptr[target] : by_item.indptr[target + 1]]
     target_readers = np.setdiff1d(target_readers, [user])
     # Only the strongest contributors can be cited, so only theirs are counted.
@@ -169,21 +191,140 @@ def _options(
         column = idx[position]
         readers = by_item.indices[by_item.indptr[column] : by_item.indptr[column + 1]]
         co_readers[position] = len(np.intersect1d(readers, target_readers, assume_unique=True))
-    position = explain.supported_citation(
-        model, idx, weights, target, contributions, co_readers, minimum=1, baseline=baseline
-    )
-    if position is not None:
-        options[sentences.CO_READERS] = {
-            "positions": [position],
-            "count": int(co_readers[position]),
-        }
-    if target_topics and item_topics is not None:
-        counts = Counter(topic for column in idx.tolist() for topic in item_topics[column])
-        shared = [topic for topic in target_topics if counts[topic]]
-        if shared:
-            topic = max(shared, key=lambda t: (counts[t], t))
-            options[sentences.TOPIC_MATCH] = {"topic": topic, "count": counts[topic]}
-    return options
+    position = explain.supported_citation(contributions, co_readers, lowers, minimum=1)
+    if position is None:
+        return {}
+    return {sentences.CO_READERS: {"positions": [position], "count": int(co_readers[position])}}
+
+
+def _topic_option(
+    idx: np.ndarray, target: int, item_topics: Sequence[Sequence[str]] | None
+) -> dict[str, dict[str, Any]]:
+    """topic_match evidence: the target's topic most present in the history."""
+    if item_topics is None or not item_topics[target]:
+        return {}
+    counts = Counter(topic for column in idx.tolist() for topic in item_topics[column])
+    shared = [topic for topic in item_topics[target] if counts[topic]]
+    if not shared:
+        return {}
+    topic = max(shared, key=lambda t: (counts[t], t))
+    return {sentences.TOPIC_MATCH: {"topic": topic, "count": counts[topic]}}
+
+
+def evaluate_hybrid_explanations(
+    model: HybridRecommender,
+    train: InteractionMatrix,
+    users: np.ndarray,
+    *,
+    k: int = 10,
+    titles: Mapping[str, str],
+    item_topics: Sequence[Sequence[str]] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """``evaluate_explanations`` for the hybrid (``evaluate_offline --model hybrid
+    --explain``): each reader's top ``k`` of ``reader_scores`` explained as the site explains a
+    hybrid list (recommender.ml.explain_hybrid: leave-one-out contributions, citations checked
+    against the hybrid's own score; because_you_read, co_readers, similar_text, topic_match),
+    then audited by re-scoring from scratch: a citation is faithful when ``reader_scores``
+    without the cited articles in the history gives the article a lower score.
+    mf_evidence_fidelity: the same test of the citation MF's own evidence would give (the
+    strongest MF contributor, checked against MF's fold-in only)."""
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    by_item = train.positives.tocsc()
+    embeddings = normalize_rows(fitted(model.base).item_embeddings)
+    item_ids = train.item_ids
+    styles: Counter[str] = Counter()
+    texts: list[str] = []
+    citing = faithful = invalid = unexplained = mf_cited = mf_faithful = 0
+    mf = fitted(model.base).mf
+    for user in np.asarray(users, dtype=np.int64).tolist():
+        idx, weights = history(train, user)
+        if len(idx) == 0:
+            continue
+        seen = train.seen(user)
+
+        def score(columns: np.ndarray, kept: np.ndarray, seen: np.ndarray = seen) -> np.ndarray:
+            return model.reader_scores(columns, kept, seen)
+
+        scores = np.array(score(idx, weights), dtype=np.float64)
+        ranked = scores.copy()
+        ranked[seen] = -np.inf
+        top = top_n(ranked, k)  # finite only: never a seen item, even in a tiny catalogue
+        ablation = HybridAblation(score, idx, weights, top)
+        contributions = ablation.contributions()
+        mf_contributions = explain.mf_contributions(mf, idx, weights, top)
+        similarity = embeddings[top] @ embeddings[idx].T
+        in_history = set(idx.tolist())
+        for row, target in enumerate(top.tolist()):
+            lowers = ablation.lowers(target)
+            # What MF's evidence alone would cite (how the site explained hybrid lists before).
+            mf_citation = explain.faithful_citation(
+                mf_contributions[row], explain.mf_lowers(mf, idx, weights, target)
+            )
+            if mf_citation is not None:
+                mf_cited += 1
+                mf_faithful += lowers(mf_citation.positions)
+            options: dict[str, dict[str, Any]] = {}
+            citation = explain.faithful_citation(
+                contributions[row],
+                lowers,
+                topics_of=None if item_topics is None else _history_topics(item_topics, idx),
+                target_topics=() if item_topics is None else item_topics[target],
+            )
+            if citation is not None:
+                options[sentences.BECAUSE_YOU_READ] = {
+                    "positions": list(citation.positions),
+                    "topic": citation.topic,
+                    "event": "read",
+                }
+            options.update(
+                _co_reader_option(by_item, user, idx, target, contributions[row], lowers)
+            )
+            position = explain.supported_citation(
+                contributions[row], similarity[row], lowers, minimum=explain.SIMILAR_TEXT_MIN
+            )
+            if position is not None:
+                options[sentences.SIMILAR_TEXT] = {"positions": [position], "event": "read"}
+            options.update(_topic_option(idx, target, item_topics))
+            if not options:  # nothing in the history raises this score: no true reason to give
+                unexplained += 1
+                continue
+            style = bandit.choose(list(options), {}, rng=rng)
+            evidence = options[style]
+            cited = [int(position) for position in evidence.pop("positions", [])]
+            evidence["articles"] = [str(item_ids[idx[p]]) for p in cited]
+            texts.append(
+                sentences.render(
+                    style,
+                    evidence,
+                    titles=titles,
+                    topic_names={topic: topic for topic in _all_topics(evidence)},
+                )
+            )
+            styles[style] += 1
+            if style in sentences.CITING_STYLES:
+                citing += 1
+                columns = idx[cited]
+                invalid += sum(
+                    column not in in_history or not 0 <= column < len(item_ids)
+                    for column in columns.tolist()
+                )
+                keep = ~np.isin(idx, columns)
+                ablated = model.reader_scores(idx[keep], weights[keep], seen)
+                faithful += bool(ablated[target] < scores[target])
+    return {
+        "explanation_fidelity": faithful / citing if citing else None,
+        "invalid_citations": int(invalid),
+        "unique_explanation_ratio": len(set(texts)) / len(texts) if texts else None,
+        "style_counts": dict(sorted(styles.items())),
+        "explanations": len(texts),
+        "citing_explanations": citing,
+        "unexplained": unexplained,
+        "mf_evidence_fidelity": mf_faithful / mf_cited if mf_cited else None,
+        "explain_users": int(len(users)),
+        "explain_seconds": round(time.perf_counter() - started, 3),
+    }
 
 
 def evaluate_request_explanations(

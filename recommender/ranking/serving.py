@@ -11,9 +11,9 @@ Strategies (the ``strategy`` of a response):
   instead, with the per-reader scoring of offline evaluation (recommender.ranking.hybrid)
   and, if it was fitted with the sequence LM, the reader's state under that LM version
   (recommender.training.hybrid_lm). The response's ``model_version_id`` stays the MF
-  version's: explanations cite MF evidence computed against it; its ``ranker`` names the
-  hybrid; the reader's cached list is keyed by the hybrid's id, so activating or rolling back
-  a hybrid switches lists at once;
+  version's; its ``ranker`` names the hybrid, whose own score the explanations' evidence is
+  measured against (``hybrid_reader``); the reader's cached list is keyed by the hybrid's
+  id, so activating or rolling back a hybrid switches lists at once;
 - "content": readers with little history (fewer than settings.RECSITE_CONTENT_MIN_HISTORY read
   articles the model knows, or no active model) ranked by the cosine between article embeddings
   and the mean embedding of what they read and searched;
@@ -26,7 +26,7 @@ Strategies (the ``strategy`` of a response):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -298,24 +298,10 @@ def personal_scores(
     if candidates is not None:  # a large catalogue: candidates from the ANN indexes
         found_ids, found_scores = candidates
         return np.asarray(found_ids, dtype=np.int64), np.asarray(found_scores, dtype=np.float32)
-    seen = np.zeros(len(loaded.item_ids), dtype=bool)
-    seen[[column for column, _, _ in known]] = True
-    item_ids = loaded.item_ids
-    if cold is not None and len(cold.article_ids):
-        # New articles: scored through their text's adapted factors (and, by the hybrid, text).
-        seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])
-        item_ids = np.concatenate([item_ids, cold.article_ids])
+    item_ids, seen = _scored_catalogue(loaded, known, events, cold)
     if hybrid is not None:
-        # Its MF base is this MF version: the same fold-in, the same adapter factors.
-        scores = hybrid_scores(
-            hybrid,
-            columns=idx,
-            weights=weights,
-            seen=np.flatnonzero(seen),
-            cold=cold,
-            index=index,
-            lm_scores=_lm_scores(user_id, hybrid, np.asarray(item_ids, dtype=np.int64)),
-        )
+        score = _hybrid_scorer(user_id, hybrid, item_ids, seen, cold, index)
+        scores = score(idx, weights)
     else:
         vector = loaded.model.fold_in(idx, weights)
         scores = np.array(loaded.model.scores_for_vector(vector), dtype=np.float32)
@@ -323,6 +309,53 @@ def personal_scores(
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
     return item_ids, scores
+
+
+def _scored_catalogue(loaded: LoadedMF, known, events, cold) -> tuple[np.ndarray, np.ndarray]:
+    """(article ids int64, bool seen mask) of what a reader is scored over: the model's columns,
+    then the new articles placed by their text (``cold``)."""
+    seen = np.zeros(len(loaded.item_ids), dtype=bool)
+    seen[[column for column, _, _ in known]] = True
+    item_ids = loaded.item_ids
+    if cold is not None and len(cold.article_ids):
+        # New articles: scored through their text's adapted factors (and, by the hybrid, text).
+        seen = np.concatenate([seen, np.isin(cold.article_ids, [pk for pk, _, _ in events])])
+        item_ids = np.concatenate([item_ids, cold.article_ids])
+    return np.asarray(item_ids, dtype=np.int64), seen
+
+
+def _hybrid_scorer(user_id: int, hybrid: LoadedHybrid, item_ids, seen, cold, index):
+    """(columns, weights) -> the hybrid's scores of ``item_ids`` for reader ``user_id`` with that
+    positive history, everything else (seen, new articles, LM state) as served."""
+    lm_scores = _lm_scores(user_id, hybrid, item_ids)
+    seen_columns = np.flatnonzero(seen)
+
+    def score(columns: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        # Its MF base is this MF version: the same fold-in, the same adapter factors.
+        return hybrid_scores(
+            hybrid,
+            columns=columns,
+            weights=weights,
+            seen=seen_columns,
+            cold=cold,
+            index=index,
+            lm_scores=lm_scores,
+        )
+
+    return score
+
+
+def hybrid_reader(
+    user_id: int, loaded: LoadedMF, events, artifact_path: str, hybrid: LoadedHybrid
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Callable[[np.ndarray, np.ndarray], np.ndarray]]:
+    """What the hybrid ranks reader ``user_id`` with, for explanations to ablate: (article ids
+    int64 of the scored catalogue, the positive history's columns int64 and weights float32,
+    ``score(columns, weights)``: the served scores of that catalogue for another history)."""
+    known, idx, weights = model_history(loaded.column_of, events)
+    cold = cold_items(loaded=loaded, artifact_path=artifact_path)
+    item_ids, seen = _scored_catalogue(loaded, known, events, cold)
+    score = _hybrid_scorer(user_id, hybrid, item_ids, seen, cold, embedding_index())
+    return item_ids, idx, weights, score
 
 
 def _lm_weighed(hybrid: LoadedHybrid | None) -> bool:

@@ -18,7 +18,8 @@ from recommender.ml.content import ContentRecommender
 from recommender.ml.csvio import CsvFormatError, read_articles_csv, read_id_list
 from recommender.ml.csvio import read_interactions_csv as read_interactions
 from recommender.ml.data import build_interaction_matrix, reindex_users
-from recommender.ml.explain_eval import evaluate_explanations
+from recommender.ml.explain_eval import evaluate_explanations, evaluate_hybrid_explanations
+from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.metrics import evaluate
 from recommender.ml.popular import PopularityRecommender
 from recommender.ml.search import Budget, tuned_hybrid, tuned_mf
@@ -83,8 +84,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain",
             action="store_true",
-            help="explain every evaluated reader's top 10 and audit the explanations (mf, or "
-            "the request path with --queries)",
+            help="explain every evaluated reader's top 10 and audit the explanations (mf, "
+            "hybrid, or the request path with --queries)",
         )
         parser.add_argument(
             "--max-users",
@@ -100,8 +101,12 @@ class Command(BaseCommand):
         if ks[0] < 1:
             raise CommandError("--k values must be positive")
         weights = settings.RECSITE_EVENT_WEIGHTS
-        if options["explain"] and options["model"] != "mf" and not options["queries"]:
-            raise CommandError("--explain needs --model mf, or --queries")
+        if (
+            options["explain"]
+            and options["model"] not in ("mf", "hybrid")
+            and not options["queries"]
+        ):
+            raise CommandError("--explain needs --model mf or hybrid, or --queries")
         if options["max_users"] is not None and options["max_users"] < 1:
             raise CommandError("--max-users must be > 0")
         try:
@@ -281,7 +286,12 @@ class Command(BaseCommand):
         except ImportError:
             threadpool_limits = None
         with threadpool_limits(1, "blas") if threadpool_limits else contextlib.nullcontext():
-            return evaluate_explanations(
+            evaluate_model = (
+                evaluate_hybrid_explanations
+                if isinstance(model, HybridRecommender)
+                else evaluate_explanations
+            )
+            return evaluate_model(
                 model,
                 train,
                 users,

@@ -46,7 +46,7 @@ def test_an_even_reader_is_explained_by_their_even_items(model, matrix):
     target = 7 if 7 not in idx else 6
 
     row = explain.mf_contributions(model, idx, weights, np.array([target]))[0]
-    citation = explain.faithful_citation(model, idx, weights, target, row)
+    citation = explain.faithful_citation(row, explain.mf_lowers(model, idx, weights, target))
 
     assert citation is not None
     assert idx[citation.lead] == idx[np.argmax(row)]
@@ -93,10 +93,9 @@ def test_supported_citation_prefers_more_support_among_contributors(model, matri
     counts[positive[-1]] = 3
     counts[positive[0]] = 1
 
-    position = explain.supported_citation(model, idx, weights, target, row, counts, minimum=1)
-    none = explain.supported_citation(
-        model, idx, weights, target, row, np.zeros(len(idx)), minimum=1
-    )
+    lowers = explain.mf_lowers(model, idx, weights, target)
+    position = explain.supported_citation(row, counts, lowers, minimum=1)
+    none = explain.supported_citation(row, np.zeros(len(idx)), lowers, minimum=1)
 
     assert position == positive[-1]
     assert none is None
