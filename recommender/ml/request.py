@@ -9,8 +9,10 @@ The one ranking function behind the endpoint and ``evaluate_offline --queries``:
 2. Features of each candidate, standardised over the candidates (their raw scales differ from
    request to request): ``query`` (cosine to the request), ``topic`` (the largest cosine of the
    request with the names of the article's topics, when articles carry editors' topics; the
-   top ``pool`` by it join the candidates), ``personal`` (the served score), ``history`` (the
-   largest cosine to an article of the reader's positive history).
+   top ``pool`` by it join the candidates), ``personal`` (-log of the article's rank by the
+   served score among the allowed articles: its order, not its scale, see
+   ``personal_rank_feature``), ``history`` (the largest cosine to an article of the reader's
+   positive history).
 3. Score = the features . learned weights (``RequestModel.weights``, fitted on validation data
    carved from the training data by recommender.ml.request_fit), best first.
 
@@ -125,6 +127,21 @@ class RankedRequest:
         return float(self.scores[found[0]]) if len(found) else -np.inf
 
 
+def personal_rank_feature(
+    personal: np.ndarray, allowed: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """float32 (m,): -log of each candidate's rank (1 = best) by the served personal score among
+    the ``allowed`` articles. The rank, not the score: a served score is made to order a list,
+    not to be added to a cosine -- the hybrid's drops everything outside its own candidate pool
+    a gap below it (recommender.ml.hybrid.POOL_GAP), so over a request's candidates, half of
+    them outside that pool, the standardised score was a pool / not-pool flag, its order
+    within the pool flattened, and the request's words outweighed the reader's list. Ties share
+    the best rank."""
+    ordered = np.sort(personal[allowed])
+    better = len(ordered) - np.searchsorted(ordered, personal[candidates], side="right")
+    return (-np.log1p(better)).astype(np.float32)
+
+
 def request_rank(
     model: RequestModel,
     request: Request,
@@ -162,7 +179,11 @@ def request_rank(
     columns = {
         "query": query_scores[candidates],
         "topic": topics[candidates] if topics is not None else 0 * similarity,
-        "personal": personal[candidates] if personal is not None else 0 * similarity,
+        "personal": (
+            personal_rank_feature(personal, allowed, candidates)
+            if personal is not None
+            else 0 * similarity
+        ),
         "history": similarity,
     }
     features = standardize(np.stack([columns[name] for name in FEATURES]))
