@@ -41,8 +41,10 @@ FEATURES = ("query", "topic", "personal", "history")
 POOL = 100
 # The weights' file in a hybrid version's artifacts (written by the retrain, read by workers).
 REQUEST_MODEL_FILE = "request.json"
-# Before any validation fit (no trained hybrid yet): the request and the reader count alike.
-DEFAULT_WEIGHTS = {"query": 1.0, "topic": 1.0, "personal": 1.0, "history": 0.5}
+# Before any validation fit (no trained hybrid yet): the request's words (query and topic)
+# first, then the reader. The personal feature is a log-rank, steep at the top: at the weight
+# of the query, the reader's first article would outrank a request on another subject.
+DEFAULT_WEIGHTS = {"query": 1.0, "topic": 1.0, "personal": 0.5, "history": 0.5}
 # "Close to X, which you read": the same bar as the feed's similar_text explanations.
 SIMILAR_TEXT_MIN = 0.5
 MAX_NGRAM = 3
