@@ -19,15 +19,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# The logins are printed last, just before the server starts. The server is Django's development
-# server, told not to end its banner with a warning saying so (the README says how to serve in
-# production).
+# The LM trains first (it needs no MF), so that the retrain's hybrid is fitted with it and the
+# served lists use it where validation says it helps. The logins are printed last, just before
+# the server starts. The server is Django's development server, told not to end its banner with
+# a warning saying so (the README says how to serve in production).
 demo: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	$(PY) manage.py embed_articles
-	$(PY) manage.py retrain --sync
 	RECSITE_LM_TIME_BUDGET_SECONDS=$(DEMO_LM_SECONDS) $(PY) manage.py train_lm --sync
+	$(PY) manage.py retrain --sync
 	$(PY) manage.py demo_accounts --url http://127.0.0.1:$(PORT)/
 	DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -5,11 +5,12 @@ either benchmark prepares it), one stage after another, each timed:
 
 1. ``embed_articles``: every article's embedding is already cached, so this checks 16,980 text
    hashes and embeds nothing;
-2. ``retrain --sync``: MF (load, fit on the validation split, validate, fit on all the data),
-   the text adapter, then the hybrid (weights, validation against MF, refit); its own stage
-   times are printed by the command;
-3. ``train_lm --sync`` within ``RECSITE_LM_TIME_BUDGET_SECONDS`` (default 300 s), validation
-   included;
+2. ``train_lm --sync`` within ``RECSITE_LM_TIME_BUDGET_SECONDS`` (default 300 s), validation
+   included: first, because the hybrid is fitted with the active LM (as ``make demo`` does);
+3. ``retrain --sync``: MF and its model search (load, fit on the validation split, validate,
+   fit on all the data), the text adapter, then the hybrid with the LM feature (weights,
+   keep-or-drop of the LM, validation against MF, refit); its own stage times are printed by
+   the command;
 4. every reader's list refreshed (``refresh_user_lists`` over all readers, in this process: what
    the workers' ``refresh_all_lists`` fans out).
 
@@ -48,8 +49,8 @@ def main() -> int:
     stages = {}
     for name, command in (
         ("embeddings (cached)", ["embed_articles"]),
-        ("MF, adapter and hybrid (retrain --sync)", ["retrain", "--sync"]),
         ("LM (train_lm --sync)", ["train_lm", "--sync"]),
+        ("MF, adapter and hybrid with the LM (retrain --sync)", ["retrain", "--sync"]),
     ):
         started = time.perf_counter()
         _server.manage(env, *command)

@@ -31,7 +31,7 @@ Status = ModelVersion.Status
 VALIDATION_METRICS: dict[str, tuple[tuple[str, str | Promise], ...]] = {
     Kind.MF: (("ndcg@10", "NDCG@10"), ("recall@20", "Recall@20")),
     Kind.HYBRID: (("ndcg@10", "NDCG@10"), ("mf_ndcg@10", gettext_lazy("MF alone"))),
-    Kind.LM: (("recall@20", "Recall@20"), ("perplexity", gettext_lazy("perplexity"))),
+    Kind.LM: (("ndcg@10", "NDCG@10"), ("recall@20", "Recall@20")),
     Kind.ENCODER: (),
 }
 # data_counts keys in words; a kind records some of them.
@@ -119,6 +119,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return _("%(factors)s factors") % {"factors": figure(params["factors"])}
         if version.kind == Kind.HYBRID:
             parts = [_("over MF v%(id)s") % {"id": params.get("mf_version", "?")}]
+            if params.get("lm_version"):
+                parts.append(_("with LM v%(id)s") % {"id": params["lm_version"]})
             if "pool" in params:
                 parts.append(_("pool %(size)s") % {"size": figure(params["pool"])})
             return " · ".join(parts)
@@ -126,8 +128,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             if params.get("base"):
                 return _("fine-tuned %(base)s") % {"base": _last_part(params["base"])}
             return _("%(layers)s layers × %(width)s") % {
-                "layers": figure(params.get("n_layer")),
-                "width": figure(params.get("n_embd")),
+                "layers": figure(params.get("layers")),
+                "width": figure(params.get("dim")),
             }
         return _last_part(str(params.get("encoder", NONE)))
 

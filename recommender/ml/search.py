@@ -46,7 +46,7 @@ MF_SPACE: dict[str, tuple[Any, ...]] = {
     "alpha": (10.0, 20.0, 40.0),
     "iterations": (15, 25),
 }
-HYBRID_SPACE: dict[str, tuple[Any, ...]] = {"pool": (30, 15, 60)}
+HYBRID_SPACE: dict[str, tuple[Any, ...]] = {"pool": (30, 15, 60), "unread_negatives": (True, False)}
 # Features of items without training readers: a warm validation split cannot judge them.
 COLD_FEATURES = frozenset(name for name in FEATURES if name.startswith("cold"))
 

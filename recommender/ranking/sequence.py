@@ -1,8 +1,9 @@
 """The sequence LM in workers: a reader's sequence state, and their next articles.
 
 Loading the model imports torch (lazily, in recommender.ml.lm), so only workers and commands
-call this module: ``refresh_user_lists`` stores each reader's state before it recomputes the
-list (the web process then scores with numpy, recommender.runtime.sequences), and
+call this module: ``refresh_user_lists`` stores each reader's states (under the LM versions
+the served hybrids were fitted with, and the active one) before it recomputes the list (the web
+process then scores with numpy, recommender.runtime.sequences), and
 ``next_articles`` answers "what next?" for the generative endpoint. Every answer is a real,
 published article the reader has not interacted with: the scores are computed for the current
 published catalogue only, never generated as free tokens.
@@ -20,7 +21,8 @@ from recommender.ml.lm.model import SequenceLM
 
 from .. import selectors
 from ..cache import lists
-from ..models import ModelVersion
+from ..cache.experiments import running_experiment
+from ..models import Experiment, ModelVersion
 from ..runtime.artifacts import artifact_directory, keep_loaded
 from ..runtime.history import positive_events
 from ..runtime.sequences import (
@@ -29,6 +31,7 @@ from ..runtime.sequences import (
     sequence_outputs_forget,
     sequence_state_set,
 )
+from . import experiments
 
 logger = logging.getLogger(__name__)
 
@@ -77,14 +80,40 @@ def sequence_state_compute(
     return version_id, model.states([history])[0]
 
 
-def sequence_state_refresh(*, user_id: int) -> np.ndarray | None:
-    """Compute and store the reader's state under the active LM (None without one)."""
-    computed = sequence_state_compute(user_id=user_id)
-    if computed is None:
-        return None
-    version_id, state = computed
-    sequence_state_set(version_id=version_id, user_id=user_id, state=state)
-    return state
+def sequence_state_refresh(*, user_id: int) -> list[int]:
+    """Compute and store the reader's state under every LM version a list may need: the
+    LM version each serving hybrid was fitted with (it scores with that version's states until
+    the next retrain, recommender.training.hybrid_lm) and the active one (the next retrain's
+    hybrid will score with it). Returns the LM version ids stored under ([] without an LM)."""
+    stored = []
+    for version in _lm_versions_in_use():
+        computed = sequence_state_compute(user_id=user_id, version=version)
+        if computed is None:
+            continue
+        version_id, state = computed
+        sequence_state_set(version_id=version_id, user_id=user_id, state=state)
+        stored.append(version_id)
+    return stored
+
+
+def _lm_versions_in_use() -> list[lists.ActiveVersion | None]:
+    """None for the active LM, then the LM versions of the hybrids that rank lists (the active
+    one, a running experiment's arms) when another."""
+    rankers = [experiments.active_ranker()]
+    running = running_experiment(surface=Experiment.Surface.LIST)
+    if running is not None:
+        rankers += [
+            experiments.arm_ranker(arm)
+            for arm in running.arms
+            if arm.version_id is not None and arm.mf_id is not None
+        ]
+    active = lists.active_version(kind=LM)
+    versions: list[lists.ActiveVersion | None] = [None] if active is not None else []
+    for ranker in rankers:
+        lm = ranker.hybrid.lm_version if ranker.hybrid is not None else None
+        if lm is not None and lm != active and lm not in versions:
+            versions.append(lm)
+    return versions
 
 
 def next_articles(

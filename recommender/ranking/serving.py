@@ -8,8 +8,9 @@ Strategies (the ``strategy`` of a response):
 - "personalized": MF fold-in scores; articles the model has never seen (published since its
   training) take part through the text adapter's factors (cold start from text);
   when an active hybrid version was trained over the active MF version, the hybrid ranks
-  instead, with the per-reader scoring of offline evaluation
-  (recommender.ranking.hybrid). The response's ``model_version_id`` stays the MF
+  instead, with the per-reader scoring of offline evaluation (recommender.ranking.hybrid)
+  and, if it was fitted with the sequence LM, the reader's state under that LM version
+  (recommender.training.hybrid_lm). The response's ``model_version_id`` stays the MF
   version's: explanations cite MF evidence computed against it; its ``ranker`` names the
   hybrid; the reader's cached list is keyed by the hybrid's id, so activating or rolling back
   a hybrid switches lists at once;
@@ -260,7 +261,8 @@ def personal_scores(
     approximate: bool = False,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(article ids int64 (n,), float32 (n,) scores) of reader ``user_id`` from ``events``
-    (theirs, or a part of them; the hybrid's LM feature reads their stored sequence state):
+    (theirs, or a part of them; the hybrid's LM feature reads their sequence state stored
+    under the hybrid's LM version):
     the served MF or hybrid score of every article the model knows or can place by its text,
     -inf on what they interacted with; None when the model knows nothing of theirs to place
     them by. What the "personalized" list ranks, and what a request's ranking calls the
@@ -276,8 +278,8 @@ def personal_scores(
     cold = cold_items(loaded=loaded, artifact_path=artifact_path)
     index = embedding_index()
     k = settings.RECSITE_LIST_LENGTH + CANDIDATE_MARGIN
-    if approximate and hybrid is not None and hybrid.model.weights.get("lm"):
-        approximate = sequence_scores(user_id, np.zeros(0, dtype=np.int64)) is None
+    if approximate and _lm_weighed(hybrid):
+        approximate = _lm_scores(user_id, hybrid, np.zeros(0, dtype=np.int64)) is None
     # The seen-rule covers every event, dislikes included: never recommend what they dismissed.
     candidates = None
     if approximate:
@@ -312,7 +314,7 @@ def personal_scores(
             seen=np.flatnonzero(seen),
             cold=cold,
             index=index,
-            lm_scores=sequence_scores(user_id, np.asarray(item_ids, dtype=np.int64)),
+            lm_scores=_lm_scores(user_id, hybrid, np.asarray(item_ids, dtype=np.int64)),
         )
     else:
         vector = loaded.model.fold_in(idx, weights)
@@ -321,6 +323,25 @@ def personal_scores(
             scores = np.concatenate([scores, (cold.factors @ vector).astype(np.float32)])
     scores[seen] = -np.inf
     return item_ids, scores
+
+
+def _lm_weighed(hybrid: LoadedHybrid | None) -> bool:
+    return (
+        hybrid is not None
+        and hybrid.lm_version is not None
+        and bool(hybrid.model.weights.get("lm"))
+    )
+
+
+def _lm_scores(
+    user_id: int, hybrid: LoadedHybrid | None, article_ids: np.ndarray
+) -> np.ndarray | None:
+    """The hybrid's LM feature's scores of ``article_ids`` for the reader: from the state the
+    worker stored under the LM version the hybrid was fitted with (its weight was learnt for
+    that version's scores, even after another LM version was activated); None without one."""
+    if hybrid is None or not _lm_weighed(hybrid):
+        return None
+    return sequence_scores(user_id, article_ids, version=hybrid.lm_version)
 
 
 def _cold_start(seen: set[int]) -> lists.ReaderList:

@@ -29,6 +29,9 @@ class LoadedHybrid:
     version_id: int
     mf_version_id: int
     model: HybridRecommender
+    # The LM version whose reader states its "lm" feature scores with (None: no LM feature),
+    # the one it was fitted with, active or not (recommender.training.hybrid_lm).
+    lm_version: lists.ActiveVersion | None = None
 
 
 _lock = threading.Lock()
@@ -62,11 +65,14 @@ def _load(active: lists.ActiveVersion) -> LoadedHybrid | None:
     directory = artifact_directory(active.artifact_path)
     try:
         model = HybridRecommender.load(directory, mmap=True)
-        mf_version_id = int(load_json(directory / "version.json")["mf_version"])
-    except (OSError, ValueError, KeyError):
+        recorded = load_json(directory / "version.json")
+        mf_version_id = int(recorded["mf_version"])
+        lm = recorded.get("lm_version")
+        lm_version = lists.ActiveVersion(int(lm["id"]), str(lm["artifact_path"])) if lm else None
+    except (OSError, ValueError, KeyError, TypeError):
         logger.exception("Cannot load hybrid version %s from %s", active.id, directory)
         return None
-    return LoadedHybrid(version_id=active.id, mf_version_id=mf_version_id, model=model)
+    return LoadedHybrid(active.id, mf_version_id, model, lm_version)
 
 
 def hybrid_new_items(

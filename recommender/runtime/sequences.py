@@ -3,7 +3,8 @@ a reader's next-article scores from the sequence state a worker stored.
 
 A worker computes the state (the network's last hidden state after the reader's history, torch)
 in the same refresh that recomputes the reader's list after an interaction
-(recommender.ranking.sequence) and stores it under ``rec:seq:<LM version>:<user>``; here it is
+(recommender.ranking.sequence), under the active LM version and under the one each serving
+hybrid was fitted with, and stores it under ``rec:seq:<LM version>:<user>``; here it is
 one dot product per article with the version's output embeddings. Articles published after the
 LM's training get their output row from their text (the version's output projection of their
 embedding), so they are scored too; one without an embedding yet scores -inf.
@@ -113,11 +114,14 @@ def scores_for_state(
     return scores
 
 
-def sequence_scores(user_id: int, article_ids: np.ndarray) -> np.ndarray | None:
-    """float32 (len(article_ids),): the active LM's next-article scores (higher: more likely
-    next) of ``article_ids`` for ``user_id``, from the state the worker stored; None when no
-    LM is active or the reader has no state under it yet."""
-    loaded = sequence_outputs()
+def sequence_scores(
+    user_id: int, article_ids: np.ndarray, version: lists.ActiveVersion | None = None
+) -> np.ndarray | None:
+    """float32 (len(article_ids),): LM ``version``'s next-article scores (higher: more likely
+    next) of ``article_ids`` for ``user_id``, from the state the worker stored (default: the
+    active LM; a hybrid passes the LM version it was fitted with); None without that LM (or
+    its files) or when the reader has no state under it yet."""
+    loaded = sequence_outputs(version)
     if loaded is None:
         return None
     state = sequence_state_get(version_id=loaded.version_id, user_id=user_id)

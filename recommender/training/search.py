@@ -2,10 +2,10 @@
 
 The MF stage searches ImplicitALS settings on its training split (the part its validation
 metrics are *not* measured on), starting from settings.RECSITE_MF_PARAMS; the hybrid stage then
-searches the hybrid's pool and features over the chosen MF settings. Both share one deadline,
-RECSITE_SEARCH_SECONDS from the start of the MF search; each has its own number of trials (fits,
-the machine-independent part of the budget). With at most one trial a search is skipped: the
-starting settings are used as they are and nothing is recorded.
+searches the hybrid's pool, features and negatives over the chosen MF settings. Both share one
+deadline, RECSITE_SEARCH_SECONDS from the start of the MF search; each has its own number of
+trials (fits, the machine-independent part of the budget). With at most one trial a search is
+skipped: the starting settings are used as they are and nothing is recorded.
 """
 
 import time

@@ -38,7 +38,7 @@ RECSITE_MF_PARAMS = {
 # 1 turns a search off. The deadline is what bounds a retrain on a loaded machine; the trials
 # are what make one reproducible (docs/benchmarks.md, "Model selection").
 RECSITE_MF_SEARCH_TRIALS = env.int("RECSITE_MF_SEARCH_TRIALS", default=10)
-RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=3)
+RECSITE_HYBRID_SEARCH_TRIALS = env.int("RECSITE_HYBRID_SEARCH_TRIALS", default=4)
 RECSITE_SEARCH_SECONDS = env.float("RECSITE_SEARCH_SECONDS", default=300.0)
 # The seed of the warm validation split, so successive versions are measured the same way.
 RECSITE_VALIDATION_SEED = 0

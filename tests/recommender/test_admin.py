@@ -61,15 +61,15 @@ def versions(db):
         ),
         "hybrid": ModelVersionFactory(
             kind="hybrid",
-            params={"features": ["mf", "content"], "mf_version": 1, "pool": 30},
+            params={"features": ["mf", "content"], "mf_version": 1, "lm_version": 3, "pool": 30},
             metrics={"ndcg@10": 0.30112, "mf_ndcg@10": 0.28734, "weights": {"mf": 0.51234}},
             data_counts={"users": 30, "items": 40, "interactions": 240},
             activation_note="Not activated: not better than MF alone.",
         ),
         "lm": ModelVersionFactory(
             kind="lm",
-            params={"n_layer": 2, "n_embd": 128, "base": ""},
-            metrics={"recall@20": 0.0512345, "perplexity": 421.77, "recall@10": 0.02},
+            params={"layers": 2, "dim": 128},
+            metrics={"ndcg@10": 0.0421777, "recall@20": 0.0512345, "epochs": 7},
             data_counts={"readers": 25, "articles": 40, "interactions": 2502, "held_out": 25},
         ),
         "encoder": ModelVersionFactory(
@@ -89,11 +89,11 @@ def test_the_list_shows_what_each_kind_records_rounded(editor, versions):
         f"v{versions['mf'].pk} Matrix factorisation Active 64 factors "
         "NDCG@10 0.123 · Recall@20 0.235 30 readers · 40 articles · 240 events 5.35"
     )
-    assert "over MF v1 · pool 30 NDCG@10 0.301 · MF alone 0.287" in row_of(
+    assert "over MF v1 · with LM v3 · pool 30 NDCG@10 0.301 · MF alone 0.287" in row_of(
         content, versions["hybrid"]
     )
     assert (
-        "2 layers × 128 Recall@20 0.0512 · perplexity 422 "
+        "2 layers × 128 NDCG@10 0.0422 · Recall@20 0.0512 "
         "25 readers · 40 articles · 2,502 events · 25 held out"
     ) in row_of(content, versions["lm"])
     assert "all-MiniLM-L6-v2 – 12 articles" in row_of(content, versions["encoder"])
@@ -144,7 +144,7 @@ def test_a_versions_page_shows_metrics_as_tables_without_a_save_button(editor, v
     assert 'name="_save"' not in page and 'name="_continue"' not in page
     assert 'id="roll-back-version"' in page and 'id="activate-version"' not in page
     assert "Training search" not in lm_page.content.decode()
-    assert "<th scope='row'>perplexity</th><td>422</td>" in lm_page.content.decode()
+    assert "<th scope='row'>ndcg@10</th><td>0.0422</td>" in lm_page.content.decode()
 
 
 def test_the_activate_button_activates_a_ready_version(editor, versions):

@@ -5,22 +5,17 @@ from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from articles.selectors import reading_orders
 from recommender import selectors
 from recommender.cache import lists
 from recommender.ml.artifacts import load_json, save_json
 from recommender.ml.data import build_interaction_matrix
-from recommender.ml.hybrid import HybridRecommender, history
+from recommender.ml.hybrid import HybridRecommender
 from recommender.ml.hybrid_features import FEATURES
-from recommender.ml.lm.model import SequenceLM
 from recommender.models import ModelVersion
 from recommender.ranking.serving import _personalized, recommendations_for_user
 from recommender.runtime.artifacts import artifact_directory
-from recommender.runtime.history import positive_events
 from recommender.runtime.hybrid import loaded_hybrid
 from recommender.runtime.mf import loaded_mf
-from recommender.tasks import refresh_user_lists
-from recommender.training.lm import model_version_train_lm
 from recommender.training.mf import model_version_train_mf
 from recommender.training.registry import model_version_activate, model_version_rollback
 
@@ -249,55 +244,6 @@ def test_served_scores_equal_the_offline_scorers_for_the_same_history(mf_setting
     ]
     scores = [score for _, score, _ in served.items]
     assert scores == sorted(scores, reverse=True)
-
-
-def test_served_scores_with_the_lm_equal_the_offline_scorers(mf_settings, clusters):
-    # given: an active hybrid that weighs the sequence LM, an active LM, and the reader's state
-    # stored by the worker's refresh
-    mf_settings.RECSITE_HYBRID_MIN_GAIN = -1.0
-    mf_settings.RECSITE_LM_PARAMS = {"dim": 16, "layers": 1, "heads": 2, "max_epochs": 2}
-    mf = model_version_train_mf()
-    set_weights(hybrid_of(mf), mf=1.0, content=0.5, lm=2.0)
-    lm = model_version_train_lm()
-    reader = clusters.readers[0]
-    refresh_user_lists([reader.pk])
-    version = lists.active_version(kind=ModelVersion.Kind.MF)
-    offline = HybridRecommender.load(artifact_directory(hybrid_of(mf).artifact_path))
-    matrix = build_interaction_matrix(
-        selectors.training_rows(),
-        weights=settings.RECSITE_EVENT_WEIGHTS,
-        cap=settings.RECSITE_WEIGHT_CAP,
-        item_ids=selectors.published_article_ids(),
-    )
-    sequence = SequenceLM.load(artifact_directory(lm.artifact_path))
-    lm_column = {int(pk): column for column, pk in enumerate(sequence.item_ids.tolist())}
-    order = reading_orders(events=positive_events(), user_id=reader.pk)[reader.pk]
-    lm_scores = sequence.score_histories([[lm_column[pk] for pk in order]])[0]
-    lm_scores = lm_scores[[lm_column[int(pk)] for pk in matrix.item_ids]]
-    user = matrix.user_index(reader.pk)
-    columns, weights = history(matrix, user)
-    expected = offline.reader_scores(columns, weights, matrix.seen(user), lm_scores=lm_scores)
-
-    # when: the web process's cache-miss computation
-    served = _personalized(
-        reader.pk,
-        loaded_mf(version=version),
-        selectors.interaction_events_of(user_id=reader.pk),
-        version.artifact_path,
-        loaded_hybrid(mf=version),
-    )
-
-    # then: the offline scores (to float32 rounding of the state's round trip), and the LM
-    # mattered: without its scores the ranking differs
-    served_scores = [score for _, score, _ in served.items]
-    np.testing.assert_allclose(
-        served_scores,
-        [expected[matrix.item_index(article_id)] for article_id, _, _ in served.items],
-        rtol=1e-5,
-        atol=1e-5,
-    )
-    without = offline.reader_scores(columns, weights, matrix.seen(user))
-    assert not np.allclose(without, expected)
 
 
 def test_a_new_article_reaches_matching_readers_through_the_hybrid(

@@ -38,15 +38,17 @@ def test_retrain_records_the_searches_and_serves_the_chosen_settings(search_sett
     assert search["chosen"] in [trial["settings"] for trial in search["tried"]]
     assert search["score"] == max(trial["score"] for trial in search["tried"])
     assert {name: mf.params[name] for name in START} == search["chosen"]
-    # and the hybrid's search: two pools from 30, then ablations
+    # and the hybrid's search: two settings from a pool of 30 with unread negatives, then
+    # ablations
     hybrid = hybrid_of(mf)
     hybrid_search = hybrid.metrics["search"]
     pools = [
         t["settings"] for t in hybrid_search["tried"] if "dropped_features" not in t["settings"]
     ]
     assert len(pools) == 2
-    assert pools[0] == {"pool": 30}
+    assert pools[0] == {"pool": 30, "unread_negatives": True}
     assert hybrid.params["pool"] == hybrid_search["chosen"]["pool"]
+    assert hybrid.params["unread_negatives"] == hybrid_search["chosen"]["unread_negatives"]
 
 
 def test_the_search_never_sees_the_validation_split(search_settings, clusters, monkeypatch):
@@ -76,7 +78,9 @@ def test_a_spent_deadline_leaves_one_trial_per_search(search_settings, clusters)
     assert len(mf.metrics["search"]["tried"]) == 1
     assert mf.metrics["search"]["stopped_by"] == "deadline"
     hybrid_search = hybrid_of(mf).metrics["search"]
-    assert [t["settings"] for t in hybrid_search["tried"]] == [{"pool": 30}]
+    assert [t["settings"] for t in hybrid_search["tried"]] == [
+        {"pool": 30, "unread_negatives": True}
+    ]
     assert hybrid_search["stopped_by"] == "deadline"
 
 

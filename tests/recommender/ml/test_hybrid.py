@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from recommender.ml.data import build_interaction_matrix
+from recommender.ml.data import InteractionMatrix, build_interaction_matrix
 from recommender.ml.hybrid import HybridRecommender, SequenceInput, fit_pairwise
 from recommender.ml.hybrid_features import FEATURES, standardize, text_neighbours
 from recommender.ml.lm.sequences import ordered_histories
@@ -107,3 +107,37 @@ def test_items_without_text_still_get_a_score():
     model = HybridRecommender(np.zeros((10, 4), dtype=np.float32), **TINY_MF).fit(matrix)
 
     assert np.isfinite(model.score_users(np.arange(12), matrix)).all()
+
+
+def _catalogue_with_never_read_articles() -> tuple[InteractionMatrix, np.ndarray]:
+    """60 readers of two topics (even: items 0-11, odd: items 12-23, 5 reads each, Zipf
+    popularity); items 24-35 are in the catalogue, on the two topics, but nobody read them."""
+    rng = np.random.default_rng(0)
+    popularity = 1 / np.arange(1, 13)
+    rows = [
+        (f"u{user}", f"i{12 * (user % 2) + item}", "read", None, None)
+        for user in range(60)
+        for item in rng.choice(12, size=5, replace=False, p=popularity / popularity.sum())
+    ]
+    matrix = build_interaction_matrix(rows, item_ids=[f"i{i}" for i in range(36)])
+    topics = np.array([0] * 12 + [1] * 12 + [0] * 6 + [1] * 6)
+    embeddings = rng.normal(0, 0.1, (36, 4)).astype(np.float32)
+    embeddings[np.arange(36), topics] += 1.0
+    return matrix, embeddings
+
+
+def test_never_read_articles_do_not_crowd_the_top_of_the_list():
+    # given: a catalogue where a third of the articles were never read by anyone
+    matrix, embeddings = _catalogue_with_never_read_articles()
+
+    def never_read_share_of_top_5(**settings) -> float:
+        model = HybridRecommender(embeddings, **TINY_MF, **settings).fit(matrix)
+        scores = model.score_users(np.arange(60), matrix)
+        for user in range(60):
+            scores[user, matrix.seen(user)] = -np.inf
+        return float((np.argsort(-scores, axis=1)[:, :5] >= 24).mean())
+
+    # when / then: taught as negatives (the default), they stay out of the top 5; left out
+    # of the pairs, the ranker learns that having no readers is a merit
+    assert never_read_share_of_top_5() == 0.0
+    assert never_read_share_of_top_5(unread_negatives=False) > 0.5
