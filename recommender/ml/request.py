@@ -141,7 +141,8 @@ def personal_rank_feature(
     the best rank."""
     ordered = np.sort(personal[allowed])
     better = len(ordered) - np.searchsorted(ordered, personal[candidates], side="right")
-    return (-np.log1p(better)).astype(np.float32)
+    feature: np.ndarray = (-np.log1p(better)).astype(np.float32)
+    return feature
 
 
 def request_rank(
