@@ -15,7 +15,9 @@ of recommender.ml.metrics (train items excluded, the whole catalogue ranked):
   (``evaluate_offline --model hybrid``);
 - the request path (``evaluate_offline --model hybrid --queries``): recommender.ml.request's
   ranking with weights learned on validation data carved from the training data
-  (recommender.ml.request_fit.fit_request_model), the function the endpoint serves with;
+  (recommender.ml.request_fit.fit_request_model; its practice requests are the articles'
+  topics, without topics words of their text, as a site's retrain has them), the function the
+  endpoint serves with;
 - its explanations (recommender.ml.explain_eval.evaluate_request_explanations) for a seeded
   sample of readers.
 Bars: request NDCG@10 >= 1.2x max(a, b) with topics, >= 1.1x without; explanation fidelity

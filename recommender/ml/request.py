@@ -9,8 +9,10 @@ The one ranking function behind the endpoint and ``evaluate_offline --queries``:
 2. Features of each candidate, standardised over the candidates (their raw scales differ from
    request to request): ``query`` (cosine to the request), ``topic`` (the largest cosine of the
    request with the names of the article's topics, when articles carry editors' topics; the
-   top ``pool`` by it join the candidates), ``personal`` (the served score), ``history`` (the
-   largest cosine to an article of the reader's positive history).
+   top ``pool`` by it join the candidates), ``personal`` (-log of the article's rank by the
+   served score among the allowed articles: its order, not its scale, see
+   ``personal_rank_feature``), ``history`` (the largest cosine to an article of the reader's
+   positive history).
 3. Score = the features . learned weights (``RequestModel.weights``, fitted on validation data
    carved from the training data by recommender.ml.request_fit), best first.
 
@@ -39,8 +41,10 @@ FEATURES = ("query", "topic", "personal", "history")
 POOL = 100
 # The weights' file in a hybrid version's artifacts (written by the retrain, read by workers).
 REQUEST_MODEL_FILE = "request.json"
-# Before any validation fit (no trained hybrid yet): the request and the reader count alike.
-DEFAULT_WEIGHTS = {"query": 1.0, "topic": 1.0, "personal": 1.0, "history": 0.5}
+# Before any validation fit (no trained hybrid yet): the request's words (query and topic)
+# first, then the reader. The personal feature is a log-rank, steep at the top: at the weight
+# of the query, the reader's first article would outrank a request on another subject.
+DEFAULT_WEIGHTS = {"query": 1.0, "topic": 1.0, "personal": 0.5, "history": 0.5}
 # "Close to X, which you read": the same bar as the feed's similar_text explanations.
 SIMILAR_TEXT_MIN = 0.5
 MAX_NGRAM = 3
@@ -125,6 +129,22 @@ class RankedRequest:
         return float(self.scores[found[0]]) if len(found) else -np.inf
 
 
+def personal_rank_feature(
+    personal: np.ndarray, allowed: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """float32 (m,): -log of each candidate's rank (1 = best) by the served personal score among
+    the ``allowed`` articles. The rank, not the score: a served score is made to order a list,
+    not to be added to a cosine -- the hybrid's drops everything outside its own candidate pool
+    a gap below it (recommender.ml.hybrid.POOL_GAP), so over a request's candidates, half of
+    them outside that pool, the standardised score was a pool / not-pool flag, its order
+    within the pool flattened, and the request's words outweighed the reader's list. Ties share
+    the best rank."""
+    ordered = np.sort(personal[allowed])
+    better = len(ordered) - np.searchsorted(ordered, personal[candidates], side="right")
+    feature: np.ndarray = (-np.log1p(better)).astype(np.float32)
+    return feature
+
+
 def request_rank(
     model: RequestModel,
     request: Request,
@@ -162,7 +182,11 @@ def request_rank(
     columns = {
         "query": query_scores[candidates],
         "topic": topics[candidates] if topics is not None else 0 * similarity,
-        "personal": personal[candidates] if personal is not None else 0 * similarity,
+        "personal": (
+            personal_rank_feature(personal, allowed, candidates)
+            if personal is not None
+            else 0 * similarity
+        ),
         "history": similarity,
     }
     features = standardize(np.stack([columns[name] for name in FEATURES]))

@@ -9,6 +9,17 @@ articles) that covers most of their held-out articles (at least 2). Those held-o
 carrying it are the positives; a pairwise logistic model (recommender.ml.hybrid.fit_pairwise)
 learns the feature weights from positive-minus-other-candidate differences, for each pool size
 of ``pools``; the pool with the best NDCG@10 on the other half of the validation readers wins.
+
+Without topics the synthetic requests are words of the articles' text, which the request's
+embedding matches more easily than a reader's own words (citeulike-a, validation: NDCG@10 of
+the request alone 0.051 for a text word, 0.032 for a reader tag), so the learned weight of
+``query`` is higher than real requests deserve (1.05 against 0.37 learned from reader tags).
+Requests logged with what the reader then read would be the honest replacement; recsite logs
+search text without its outcome (articles.SearchQuery), so text words are what a retrain
+without topics has, and the benchmark (benchmarks/requests.py) learns from them too, measuring
+what such a site gets. Reader tags instead (built like the test's queries) gained 0.005
+NDCG@10 on validation, within its noise, once the personal feature became a rank
+(recommender.ml.request.personal_rank_feature).
 """
 
 from __future__ import annotations
