@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .base import top_n
+from .explain import SIMILAR_TEXT_MIN  # "close to X, which you read": the feed's bar
 from .hybrid_features import standardize
 from .phrases import STOPWORDS
 
@@ -45,8 +46,6 @@ REQUEST_MODEL_FILE = "request.json"
 # first, then the reader. The personal feature is a log-rank, steep at the top: at the weight
 # of the query, the reader's first article would outrank a request on another subject.
 DEFAULT_WEIGHTS = {"query": 1.0, "topic": 1.0, "personal": 0.5, "history": 0.5}
-# "Close to X, which you read": the same bar as the feed's similar_text explanations.
-SIMILAR_TEXT_MIN = 0.5
 MAX_NGRAM = 3
 # Leads tried, nearest first, before a result is explained by the request alone.
 CITATION_ATTEMPTS = 3
