@@ -37,6 +37,70 @@ from .request import request_evidence, request_phrases, request_rank, request_wo
 from .request_fit import Encode, RequestScorer, matrix_reader
 
 
+class _Audit:
+    """What ``evaluate_explanations`` and ``evaluate_hybrid_explanations`` count: each
+    explanation drawn from a reader's options, rendered, and its citations checked."""
+
+    def __init__(self, train: InteractionMatrix, titles: Mapping[str, str], seed: int) -> None:
+        self.started = time.perf_counter()
+        self.rng = np.random.default_rng(seed)
+        self.item_ids, self.titles = train.item_ids, titles
+        self.styles: Counter[str] = Counter()
+        self.texts: list[str] = []
+        self.citing = self.faithful = self.invalid = self.unexplained = 0
+
+    def explain(
+        self,
+        options: dict[str, dict[str, Any]],
+        idx: np.ndarray,
+        lowers: Callable[[np.ndarray], bool],
+    ) -> None:
+        """Draw a style among ``options`` (evidence by style; ``positions`` index ``idx``, the
+        reader's history columns) as the site does, render it, and audit its citations:
+        ``lowers(columns)`` says whether removing those history columns lowers the score."""
+        if not options:  # nothing in the history adds to this score: no true reason to give
+            self.unexplained += 1
+            return
+        style = bandit.choose(list(options), {}, rng=self.rng)
+        evidence = options[style]
+        cited = [int(position) for position in evidence.pop("positions", [])]
+        evidence["articles"] = [str(self.item_ids[idx[p]]) for p in cited]
+        self.texts.append(
+            sentences.render(
+                style,
+                evidence,
+                titles=self.titles,
+                topic_names={topic: topic for topic in _all_topics(evidence)},
+            )
+        )
+        self.styles[style] += 1
+        if style in sentences.CITING_STYLES:
+            self.citing += 1
+            columns = idx[cited]
+            history = set(idx.tolist())
+            self.invalid += sum(
+                column not in history or not 0 <= column < len(self.item_ids)
+                for column in columns.tolist()
+            )
+            self.faithful += bool(lowers(columns))
+
+    def result(self, users: np.ndarray, **extra: Any) -> dict[str, Any]:
+        return {
+            "explanation_fidelity": self.faithful / self.citing if self.citing else None,
+            "invalid_citations": int(self.invalid),
+            "unique_explanation_ratio": len(set(self.texts)) / len(self.texts)
+            if self.texts
+            else None,
+            "style_counts": dict(sorted(self.styles.items())),
+            "explanations": len(self.texts),
+            "citing_explanations": self.citing,
+            "unexplained": self.unexplained,
+            **extra,
+            "explain_users": int(len(users)),
+            "explain_seconds": round(time.perf_counter() - self.started, 3),
+        }
+
+
 def evaluate_explanations(
     model: ImplicitALS,
     train: InteractionMatrix,
@@ -49,13 +113,9 @@ def evaluate_explanations(
 ) -> dict[str, Any]:
     """Explain and audit the top ``k`` of every row index in ``users`` (int64); see the module
     docstring for the returned metrics. ``titles`` by item id; ``item_topics`` per column."""
-    started = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    audit = _Audit(train, titles, seed)
     by_item = train.positives.tocsc()
-    item_ids = train.item_ids
-    styles: Counter[str] = Counter()
-    texts: list[str] = []
-    citing = faithful = invalid = lead_checked = lead_faithful = unexplained = 0
+    lead_checked = lead_faithful = 0
     for user in np.asarray(users, dtype=np.int64).tolist():
         start, end = train.positives.indptr[user], train.positives.indptr[user + 1]
         idx = train.positives.indices[start:end].astype(np.int64)
@@ -66,7 +126,6 @@ def evaluate_explanations(
         scores[train.seen(user)] = -np.inf
         top = top_n(scores, k)  # finite only: never a seen item, even in a tiny catalogue
         contributions = explain.mf_contributions(model, idx, weights, top)
-        history = set(idx.tolist())
         for row, target in enumerate(top.tolist()):
             baseline = explain.ablated_score(model, idx, weights, target, ())
             lead = int(np.argmax(contributions[row]))
@@ -86,43 +145,23 @@ def evaluate_explanations(
                 user,
                 baseline,
             )
-            if not options:  # nothing in the history adds to this score: no true reason to give
-                unexplained += 1
-                continue
-            style = bandit.choose(list(options), {}, rng=rng)
-            evidence = options[style]
-            cited = [int(position) for position in evidence.pop("positions", [])]
-            evidence["articles"] = [str(item_ids[idx[p]]) for p in cited]
-            texts.append(
-                sentences.render(
-                    style,
-                    evidence,
-                    titles=titles,
-                    topic_names={topic: topic for topic in _all_topics(evidence)},
-                )
-            )
-            styles[style] += 1
-            if style in sentences.CITING_STYLES:
-                citing += 1
-                columns = idx[cited]
-                invalid += sum(
-                    column not in history or not 0 <= column < len(item_ids) for column in columns
-                )
-                faithful += explain.ablation_lowers_score(
+
+            def lowers(
+                columns: np.ndarray,
+                idx: np.ndarray = idx,
+                weights: np.ndarray = weights,
+                target: int = target,
+                baseline: float = baseline,
+            ) -> bool:
+                return explain.ablation_lowers_score(
                     model, idx, weights, target, columns, baseline=baseline
                 )
-    return {
-        "explanation_fidelity": faithful / citing if citing else None,
-        "invalid_citations": int(invalid),
-        "unique_explanation_ratio": len(set(texts)) / len(texts) if texts else None,
-        "style_counts": dict(sorted(styles.items())),
-        "explanations": len(texts),
-        "citing_explanations": citing,
-        "unexplained": unexplained,
-        "lead_contributor_fidelity": lead_faithful / lead_checked if lead_checked else None,
-        "explain_users": int(len(users)),
-        "explain_seconds": round(time.perf_counter() - started, 3),
-    }
+
+            audit.explain(options, idx, lowers)
+    return audit.result(
+        users,
+        lead_contributor_fidelity=lead_faithful / lead_checked if lead_checked else None,
+    )
 
 
 def _history_topics(
@@ -229,14 +268,10 @@ def evaluate_hybrid_explanations(
     without the cited articles in the history gives the article a lower score.
     mf_evidence_fidelity: the same test of the citation MF's own evidence would give (the
     strongest MF contributor, checked against MF's fold-in only)."""
-    started = time.perf_counter()
-    rng = np.random.default_rng(seed)
+    audit = _Audit(train, titles, seed)
     by_item = train.positives.tocsc()
     embeddings = normalize_rows(fitted(model.base).item_embeddings)
-    item_ids = train.item_ids
-    styles: Counter[str] = Counter()
-    texts: list[str] = []
-    citing = faithful = invalid = unexplained = mf_cited = mf_faithful = 0
+    mf_cited = mf_faithful = 0
     mf = fitted(model.base).mf
     for user in np.asarray(users, dtype=np.int64).tolist():
         idx, weights = history(train, user)
@@ -255,7 +290,6 @@ def evaluate_hybrid_explanations(
         contributions = ablation.contributions()
         mf_contributions = explain.mf_contributions(mf, idx, weights, top)
         similarity = embeddings[top] @ embeddings[idx].T
-        in_history = set(idx.tolist())
         for row, target in enumerate(top.tolist()):
             lowers = ablation.lowers(target)
             # What MF's evidence alone would cite (how the site explained hybrid lists before).
@@ -287,44 +321,21 @@ def evaluate_hybrid_explanations(
             if position is not None:
                 options[sentences.SIMILAR_TEXT] = {"positions": [position], "event": "read"}
             options.update(_topic_option(idx, target, item_topics))
-            if not options:  # nothing in the history raises this score: no true reason to give
-                unexplained += 1
-                continue
-            style = bandit.choose(list(options), {}, rng=rng)
-            evidence = options[style]
-            cited = [int(position) for position in evidence.pop("positions", [])]
-            evidence["articles"] = [str(item_ids[idx[p]]) for p in cited]
-            texts.append(
-                sentences.render(
-                    style,
-                    evidence,
-                    titles=titles,
-                    topic_names={topic: topic for topic in _all_topics(evidence)},
-                )
-            )
-            styles[style] += 1
-            if style in sentences.CITING_STYLES:
-                citing += 1
-                columns = idx[cited]
-                invalid += sum(
-                    column not in in_history or not 0 <= column < len(item_ids)
-                    for column in columns.tolist()
-                )
+
+            def rescored_lower(
+                columns: np.ndarray,
+                idx: np.ndarray = idx,
+                weights: np.ndarray = weights,
+                seen: np.ndarray = seen,
+                target: int = target,
+                scores: np.ndarray = scores,
+            ) -> bool:  # re-scored from scratch, independently of how the evidence was chosen
                 keep = ~np.isin(idx, columns)
                 ablated = model.reader_scores(idx[keep], weights[keep], seen)
-                faithful += bool(ablated[target] < scores[target])
-    return {
-        "explanation_fidelity": faithful / citing if citing else None,
-        "invalid_citations": int(invalid),
-        "unique_explanation_ratio": len(set(texts)) / len(texts) if texts else None,
-        "style_counts": dict(sorted(styles.items())),
-        "explanations": len(texts),
-        "citing_explanations": citing,
-        "unexplained": unexplained,
-        "mf_evidence_fidelity": mf_faithful / mf_cited if mf_cited else None,
-        "explain_users": int(len(users)),
-        "explain_seconds": round(time.perf_counter() - started, 3),
-    }
+                return bool(ablated[target] < scores[target])
+
+            audit.explain(options, idx, rescored_lower)
+    return audit.result(users, mf_evidence_fidelity=mf_faithful / mf_cited if mf_cited else None)
 
 
 def evaluate_request_explanations(
