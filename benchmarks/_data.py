@@ -31,3 +31,15 @@ def citeulike(data: Path) -> Path | None:
         return path
     print(f"citeulike-a not found at {path} (set --data or RECSITE_DATA_DIR): nothing measured.")
     return None
+
+
+def text_embeddings(articles, cache_dir: Path):
+    """float32 (n, d) unit text embeddings of a data set's ``articles`` (title + summary, as the
+    platform embeds them) from the EmbeddingCache in ``cache_dir``, encoding what it lacks."""
+    from recommender.ml.text import EmbeddingCache, article_text, get_encoder
+
+    encoder = get_encoder(None)
+    texts = [article_text(article["title"], article["summary"]) for article in articles]
+    vectors, encoded = EmbeddingCache(cache_dir, encoder.id).embed(texts, encoder.encode)
+    print(f"embeddings: {encoded} of {len(texts)} texts encoded, the rest from the cache")
+    return vectors

@@ -59,7 +59,7 @@ PIPELINE_BAR_SECONDS = 15 * 60
 LIST_LENGTH = 200  # settings.RECSITE_LIST_LENGTH
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._data import citeulike, data_option  # noqa: E402
+from benchmarks._data import citeulike, data_option, text_embeddings  # noqa: E402
 from benchmarks._implicit import als_options, fit_implicit  # noqa: E402
 from recommender.ml.adapter import TextAdapter, adapter_training_set  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
@@ -70,17 +70,8 @@ from recommender.ml.metrics import evaluate  # noqa: E402
 from recommender.ml.mf import ImplicitALS  # noqa: E402
 from recommender.ml.search import Budget, tuned_hybrid  # noqa: E402
 from recommender.ml.splits import cold_split, warm_split  # noqa: E402
-from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
 
 SHOWN = ("ndcg@10", "recall@10", "recall@20", "ndcg@20", "coverage@20")
-
-
-def _embeddings(articles, cache_dir: Path) -> np.ndarray:
-    encoder = get_encoder(None)
-    texts = [article_text(article["title"], article["summary"]) for article in articles]
-    vectors, encoded = EmbeddingCache(cache_dir, encoder.id).embed(texts, encoder.encode)
-    print(f"embeddings: {encoded} of {len(texts)} texts encoded, the rest from the cache")
-    return vectors
 
 
 def _run(name, fit, train, test, candidates=None) -> dict:
@@ -333,7 +324,7 @@ def _movielens(args) -> dict | None:
         print(f"ml-100k not found at {path}: MovieLens not measured.")
         return None
     dataset = read_movielens(path)
-    embeddings = _embeddings(dataset.articles, args.cache_dir)
+    embeddings = text_embeddings(dataset.articles, args.cache_dir)
     train, test = warm_split(dataset.matrix(), seed=args.seed)
     _header(f"MovieLens 100K warm split (seed {args.seed}): {train.positives.nnz} train")
     runs = _implicit_runs(args, train, test)
@@ -371,7 +362,7 @@ def main() -> int:
     if args.only != "movielens":
         dataset = read_citeulike(data)
         started = time.perf_counter()
-        embeddings = _embeddings(dataset.articles, args.cache_dir)
+        embeddings = text_embeddings(dataset.articles, args.cache_dir)
         embeddings_seconds = time.perf_counter() - started
         matrix = dataset.matrix()
     if args.only in (None, "peers"):

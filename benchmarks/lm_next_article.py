@@ -43,7 +43,7 @@ LM_BAR = 1.3
 BOOTSTRAP = 1000
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._data import data_option  # noqa: E402
+from benchmarks._data import data_option, text_embeddings  # noqa: E402
 from benchmarks._implicit import fit_implicit  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.datasets import read_movielens  # noqa: E402
@@ -53,7 +53,6 @@ from recommender.ml.lm.sequences import Histories, ordered_histories  # noqa: E4
 from recommender.ml.metrics import ndcg_at_k, recall_at_k  # noqa: E402
 from recommender.ml.popular import PopularityRecommender  # noqa: E402
 from recommender.ml.splits import next_item_split  # noqa: E402
-from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
 
 GRID = {"factors": (32, 64, 128), "alpha": (1.0, 10.0, 40.0)}
 
@@ -128,14 +127,6 @@ def next_article_split(directory: Path):
     return dataset, matrix, train, test, train_orders
 
 
-def embeddings(articles, cache_dir: Path) -> np.ndarray:
-    encoder = get_encoder(None)
-    texts = [article_text(a["title"], a["summary"]) for a in articles]
-    vectors, encoded = EmbeddingCache(cache_dir, encoder.id).embed(texts, encoder.encode)
-    print(f"embeddings: {encoded} of {len(texts)} texts encoded, the rest from the cache")
-    return vectors
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data_option(parser)
@@ -151,7 +142,7 @@ def main() -> int:
         return 0
     dataset, matrix, train, test, train_orders = next_article_split(directory)
     users = np.flatnonzero(np.diff(test.positives.indptr) > 0)
-    vectors = embeddings(dataset.articles, args.cache_dir)
+    vectors = text_embeddings(dataset.articles, args.cache_dir)
     resamples = np.random.default_rng(args.seed).integers(0, len(users), (BOOTSTRAP, len(users)))
     per: dict[str, dict[str, np.ndarray]] = {}
     seconds: dict[str, float] = {}

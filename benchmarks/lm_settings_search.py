@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LOG = ROOT / "benchmarks" / "results" / "lm_settings_search.jsonl"
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._data import data_option  # noqa: E402
-from benchmarks.lm_next_article import embeddings, next_article_split  # noqa: E402
+from benchmarks._data import data_option, text_embeddings  # noqa: E402
+from benchmarks.lm_next_article import next_article_split  # noqa: E402
 from recommender.ml.lm.model import SequenceLM  # noqa: E402
 
 
@@ -53,7 +53,7 @@ def main() -> int:
     dataset, _matrix, train, _test, train_orders = next_article_split(directory)
     overrides = dict(args.settings)
     lm = SequenceLM(
-        embeddings(dataset.articles, args.cache_dir),
+        text_embeddings(dataset.articles, args.cache_dir),
         **{"time_budget_s": args.lm_seconds, **overrides},
         threads=args.threads,
     )

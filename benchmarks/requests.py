@@ -45,7 +45,7 @@ RESULT = ROOT / "benchmarks" / "results" / "requests.json"
 BARS = {"topics": 1.2, "no_topics": 1.1}
 sys.path.insert(0, str(ROOT))
 
-from benchmarks._data import citeulike, data_option  # noqa: E402
+from benchmarks._data import citeulike, data_option, text_embeddings  # noqa: E402
 from recommender.ml.base import top_n  # noqa: E402
 from recommender.ml.datasets import read_citeulike, read_citeulike_tags  # noqa: E402
 from recommender.ml.explain_eval import evaluate_request_explanations  # noqa: E402
@@ -60,7 +60,7 @@ from recommender.ml.request_fit import (  # noqa: E402
     request_split,
     text_tags,
 )
-from recommender.ml.text import EmbeddingCache, article_text, get_encoder  # noqa: E402
+from recommender.ml.text import article_text, get_encoder  # noqa: E402
 
 SHOWN = ("ndcg@10", "recall@10", "recall@20", "ndcg@20")
 QUERY_ALONE = RequestModel(weights={"query": 1.0})
@@ -121,8 +121,8 @@ def main() -> int:
     matrix = dataset.matrix()
     tags = read_citeulike_tags(directory, len(dataset.articles))
     encoder = get_encoder(None)
-    texts = [article_text(a["title"], a["summary"]) for a in dataset.articles]
-    embeddings, _ = EmbeddingCache(args.cache_dir, encoder.id).embed(texts, encoder.encode)
+    embeddings = text_embeddings(dataset.articles, args.cache_dir)
+    texts = [article_text(a["title"], a["summary"]) for a in dataset.articles]  # synthetic tags
     train, test, queries = request_split(matrix, tags, seed=args.seed)
     users = np.array(sorted(queries), dtype=np.int64)
     if args.users < len(users):
